@@ -1,0 +1,31 @@
+# Set-up and the two quick-start targets. Every target is idempotent: the
+# virtual environment is rebuilt only when pyproject.toml or constraints.txt
+# change.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP_FLAGS := --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: setup sample test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test]'
+	touch $(STAMP)
+
+# Quick start 1: check the sample corpus and write reports/sample-news/.
+sample: $(STAMP)
+	$(BIN)/mtcheck check corpora/sample-news -o reports/sample-news --force
+
+# Quick start 2: the test suite (what .ci/run calls). Models load offline only.
+test: $(STAMP)
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/bench_check.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,101 @@
+"""Rule checks: small functions that yield findings about the MT text.
+
+Two shapes, registered with a decorator:
+
+* a *segment* check sees one row (a dict with src, mt, ref, kind ...) and
+  yields `Finding`s whose span is a character range of `mt`;
+* a *corpus* check sees the whole DataFrame and yields (row index, Finding),
+  for problems such as a segment repeated across the corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from mtcheck import schema as S
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: str  # minor | major | critical
+    message: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    scope: str  # "segment" or "corpus"
+    func: Callable
+    description: str
+
+
+REGISTRY: dict[str, CheckInfo] = {}
+
+
+def _register(scope: str, check_id: str):
+    def wrap(func):
+        doc = (func.__doc__ or "").strip().splitlines()
+        REGISTRY[check_id] = CheckInfo(check_id, scope, func, doc[0] if doc else "")
+        return func
+    return wrap
+
+
+def segment_check(check_id: str):
+    return _register("segment", check_id)
+
+
+def corpus_check(check_id: str):
+    return _register("corpus", check_id)
+
+
+def _load_builtin_checks() -> None:
+    # Importing the modules registers their checks.
+    from mtcheck.checks import repetition, truncation  # noqa: F401
+
+
+def available() -> dict[str, CheckInfo]:
+    _load_builtin_checks()
+    return dict(REGISTRY)
+
+
+def run_checks(frame, enabled: Iterable[str] | None = None, progress=None) -> list[tuple[int, Finding]]:
+    """All findings for `frame`, as (row index, Finding), in row order."""
+    checks = available()
+    names = list(checks) if enabled is None else list(enabled)
+    unknown = [n for n in names if n not in checks]
+    if unknown:
+        from mtcheck.errors import UsageError
+        raise UsageError(f"unknown check(s): {', '.join(unknown)}", hint=f"known: {', '.join(sorted(checks))}")
+    found: list[tuple[int, Finding]] = []
+    records = frame.to_dict("records")
+    for name in names:
+        info = checks[name]
+        if info.scope == "corpus":
+            found.extend(info.func(frame))
+        else:
+            for index, row in zip(frame.index, records):
+                found.extend((index, f) for f in info.func(row))
+        if progress is not None:
+            progress(1)
+    found.sort(key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
+    return found
+
+
+def findings_for(found: list[tuple[int, Finding]]) -> dict[int, list[Finding]]:
+    by_row: dict[int, list[Finding]] = {}
+    for index, finding in found:
+        by_row.setdefault(index, []).append(finding)
+    return by_row
+
+
+def iter_text(row: dict, column: str = S.MT) -> str:
+    value = row.get(column, "")
+    return value if isinstance(value, str) else ""
+
+
+__all__ = ["Finding", "CheckInfo", "segment_check", "corpus_check", "run_checks", "available",
+           "findings_for", "iter_text", "Iterator"]

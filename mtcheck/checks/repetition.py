@@ -1,0 +1,87 @@
+"""Repetition: doubled words inside a segment and segments repeated across a corpus.
+
+Neural MT loops and doubles words ("new vitality and vitality"), and scraped
+pages repeat headers and headlines. OpusFilter's RepetitionFilter (Aulamo et
+al. 2020) targets the same failure; later work adds n-gram loops.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from mtcheck import schema as S
+from mtcheck.checks import Finding, corpus_check, iter_text, segment_check
+
+# Adjacent doubles that English uses on purpose ("I had had enough", "that that").
+_ADJACENT_OK = frozenset("had that is bye ha haha no knock chop tut la boo hey oh wow yeah so".split())
+# "X and X" that English uses on purpose: "more and more", "again and again",
+# and comparatives ("bigger and bigger"), excluded by their -er ending.
+_COORD_OK = frozenset("more again over round on through back out up down less time times year years day days "
+                      "side one two step".split())
+
+_ADJACENT = re.compile(r"\b([^\W\d_]+)(?:\s+\1\b)+", re.IGNORECASE)
+_COORDINATED = re.compile(r"\b([^\W\d_]{3,})\s+(?:and|or)\s+\1\b", re.IGNORECASE)
+
+
+@segment_check("doubled-word")
+def doubled_word(row: dict) -> Iterator[Finding]:
+    """A word written twice, side by side ("the the") or joined by and/or ("vitality and vitality")."""
+    text = iter_text(row)
+    for match in _ADJACENT.finditer(text):
+        word = match.group(1)
+        if word.lower() in _ADJACENT_OK or word.isupper() and len(word) == 1:
+            continue
+        yield Finding("doubled-word", "minor",
+                      f"'{word}' is written twice in a row; delete the second one.",
+                      match.start(), match.end())
+    for match in _COORDINATED.finditer(text):
+        word = match.group(1).lower()
+        if word in _COORD_OK or word.endswith("er"):
+            continue
+        yield Finding("doubled-word", "minor",
+                      f"'{match.group(0)}' joins a word to itself, a typical MT doubling; "
+                      "keep one and check the source for the second meaning.",
+                      match.start(), match.end())
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+DUPLICATE_MIN_WORDS = 4
+
+
+@corpus_check("duplicate-segment")
+def duplicate_segment(frame) -> Iterator[tuple[int, Finding]]:
+    """The same MT text more than once in a corpus: a repeated page header or a duplicated headline.
+
+    Two copies flag the second; three or more flag every copy, since a text
+    printed at each page break is page furniture wherever it stands. Copies
+    whose sources are identical too are a faithful translation and pass.
+    Segments shorter than DUPLICATE_MIN_WORDS words ("Yes.") repeat naturally.
+    """
+    groups = [frame] if S.SYSTEM not in frame.columns else [g for _, g in frame.groupby(S.SYSTEM, sort=False)]
+    for group in groups:
+        keys = group[S.MT].map(_normalise)
+        counts = keys.value_counts()
+        repeated = counts[counts > 1]
+        for key, count in repeated.items():
+            if len(key.split()) < DUPLICATE_MIN_WORDS:
+                continue
+            rows = group[keys == key]
+            srcs = rows[S.SRC].map(_normalise)
+            if srcs.iloc[0] and srcs.nunique() == 1:
+                continue
+            first = rows.iloc[0]
+            first_at = f"segment {first[S.SEG_ID]} (line {first[S.LINE]})" if S.LINE in rows else f"segment {first[S.SEG_ID]}"
+            targets = rows.index if count >= 3 else rows.index[1:]
+            for index in targets:
+                mt = frame.at[index, S.MT]
+                if count >= 3:
+                    msg = (f"This text appears {count} times in the corpus, like a page header printed at each "
+                           "page break; delete the copies that are page furniture.")
+                else:
+                    msg = (f"Repeats {first_at} word for word, a duplicated headline or header; "
+                           "delete this copy.")
+                yield index, Finding("duplicate-segment", "major", msg, 0, len(mt))

@@ -1,0 +1,164 @@
+"""Readers, one per format, and the dispatcher that picks one.
+
+Format detection (`--format` overrides it):
+
+* a folder is a corpus folder (see `read_corpus_folder`);
+* `.tsv`, `.csv`, `.jsonl` / `.ndjson` are tables;
+* any other file given as the positional argument is running text (a document);
+* files given with `-t/-s/-r` are plain text, one segment per line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mtcheck.errors import InputError, UsageError
+from mtcheck.io.base import Side, sha256_of
+from mtcheck.io.document import read_document
+from mtcheck.io.plaintext import read_lines
+from mtcheck.io.table import TABLE_FORMATS, read_table
+
+FORMATS = ("auto", "lines", "doc") + TABLE_FORMATS
+_TABLE_SUFFIX = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_ROLES = ("src", "mt", "ref")
+
+
+@dataclass
+class InputSpec:
+    """What the user named on the command line or in the Python API."""
+
+    data: str | None = None          # positional: table, document or corpus folder
+    mt: list[str] = field(default_factory=list)   # -t, one file per system
+    src: str | None = None           # -s
+    refs: list[str] = field(default_factory=list)  # -r, one file per reference
+    fmt: str = "auto"
+    columns: str | None = None
+
+
+@dataclass
+class Loaded:
+    """Everything read, before alignment: either sides (per role) or one table."""
+
+    name: str
+    sides: dict[str, list[Side]] = field(default_factory=dict)
+    table: object | None = None   # pandas.DataFrame
+    inputs: list[dict] = field(default_factory=list)
+
+
+def detect_format(path: str, positional: bool) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in _TABLE_SUFFIX:
+        return _TABLE_SUFFIX[suffix]
+    return "doc" if positional else "lines"
+
+
+def _read_side(path: str, role: str, fmt: str) -> Side:
+    if fmt == "doc":
+        return read_document(path, role)
+    if fmt == "lines":
+        return read_lines(path, role)
+    raise UsageError(f"format '{fmt}' cannot be used for -{role[0]} files", path=path,
+                     hint="use a table as the positional argument instead")
+
+
+def _record(loaded: Loaded, path: str, role: str, fmt: str, count: int) -> None:
+    loaded.inputs.append({"path": str(path), "role": role, "format": fmt,
+                          "sha256": sha256_of(path), "segments": count})
+
+
+def _system_name(path: str) -> str:
+    parts = Path(path).name.split(".")
+    # mt.systemA.txt -> systemA; hyp-online-B.txt -> hyp-online-B
+    return parts[1] if len(parts) > 2 and parts[0] == "mt" else Path(path).stem
+
+
+def read_corpus_folder(folder: Path) -> InputSpec:
+    """Turn a corpus folder into an InputSpec by file names.
+
+    A file's role is the part of its name before the first dot: `src.txt`,
+    `mt.txt` (or `mt.SYSTEM.txt`, one per system) and `ref.txt` (or
+    `ref.NAME.txt`, one per reference) are line-aligned plain text. A single
+    `.tsv`/`.csv`/`.jsonl` file is a table. Any other `.txt` file is a
+    running-text MT document. README files and hidden files are ignored.
+    """
+    files = sorted(p for p in folder.iterdir()
+                   if p.is_file() and not p.name.startswith(".") and not p.name.upper().startswith("README"))
+    roles: dict[str, list[str]] = {r: [] for r in _ROLES}
+    tables, docs = [], []
+    for p in files:
+        head = p.name.split(".")[0].lower()
+        if p.suffix.lower() in _TABLE_SUFFIX:
+            tables.append(str(p))
+        elif head in _ROLES and p.suffix.lower() == ".txt":
+            roles[head].append(str(p))
+        elif p.suffix.lower() == ".txt":
+            docs.append(str(p))
+    kinds = sum(bool(x) for x in (tables, docs, roles["mt"] or roles["src"] or roles["ref"]))
+    if kinds == 0:
+        raise InputError("no input files in this corpus folder", path=str(folder),
+                         hint="add mt.txt (with src.txt/ref.txt), a table, or a running-text .txt document")
+    if kinds > 1:
+        raise UsageError("a corpus folder holds either role files, one table or documents, not a mix",
+                         path=str(folder), hint="move the other files into their own folder")
+    if len(tables) > 1:
+        raise UsageError(f"{len(tables)} tables in one corpus folder", path=str(folder),
+                         hint="keep one table per folder")
+    if len(roles["src"]) > 1:
+        raise UsageError("more than one src file", path=str(folder), hint="keep one src.txt per folder")
+    if tables:
+        return InputSpec(data=tables[0])
+    if docs:
+        return InputSpec(mt=docs, fmt="doc")
+    if not roles["mt"]:
+        raise InputError("no mt file in this corpus folder", path=str(folder), hint="name the MT file mt.txt")
+    return InputSpec(mt=roles["mt"], src=(roles["src"] or [None])[0], refs=roles["ref"], fmt="lines")
+
+
+def load(spec: InputSpec) -> Loaded:
+    """Read every input file named by `spec`; alignment happens later (mtcheck.align)."""
+    if spec.fmt not in FORMATS:
+        raise UsageError(f"unknown format '{spec.fmt}'", hint=f"choose one of {', '.join(FORMATS)}")
+    name = "mtcheck"
+    if spec.data:
+        data = Path(spec.data)
+        if not data.exists():
+            raise InputError("file or folder not found", path=spec.data, hint="check the path")
+        name = data.name if data.is_dir() else data.stem
+        if data.is_dir():
+            if spec.mt or spec.src or spec.refs:
+                raise UsageError("give either a corpus folder or -t/-s/-r files, not both", path=spec.data)
+            folder_spec = read_corpus_folder(data)
+            folder_spec.columns = spec.columns
+            if spec.fmt != "auto":
+                folder_spec.fmt = spec.fmt
+            loaded = load(folder_spec)
+            loaded.name = name
+            return loaded
+        if spec.mt:
+            raise UsageError("give either a positional file or -t files, not both", path=spec.data)
+        fmt = spec.fmt if spec.fmt != "auto" else detect_format(spec.data, positional=True)
+        if fmt in TABLE_FORMATS:
+            if spec.src or spec.refs:
+                raise UsageError("a table carries its own src/ref columns; drop -s/-r", path=spec.data)
+            loaded = Loaded(name=name)
+            loaded.table = read_table(spec.data, fmt, spec.columns)
+            _record(loaded, spec.data, "table", fmt, len(loaded.table))
+            return loaded
+        spec = InputSpec(mt=[spec.data], src=spec.src, refs=spec.refs, fmt=fmt)
+    if not spec.mt:
+        raise UsageError("no MT given", hint="pass a file, a table or a corpus folder, or -t MT.txt")
+    fmt = "lines" if spec.fmt == "auto" else spec.fmt
+    loaded = Loaded(name=name if spec.data else Path(spec.mt[0]).stem)
+    for path in spec.mt:
+        side = _read_side(path, "mt", fmt)
+        if len(spec.mt) > 1 and fmt == "lines":
+            side.system = _system_name(path)
+        loaded.sides.setdefault("mt", []).append(side)
+        _record(loaded, path, "mt", fmt, len(side.segments))
+    for role, paths in (("src", [spec.src] if spec.src else []), ("ref", spec.refs)):
+        for path in paths:
+            side = _read_side(path, role, fmt)
+            loaded.sides.setdefault(role, []).append(side)
+            _record(loaded, path, role, fmt, len(side.segments))
+    return loaded

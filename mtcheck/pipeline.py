@@ -1,0 +1,146 @@
+"""The pipeline: load -> align -> score -> flag -> report.
+
+`run()` returns a `CheckResult`; `mtcheck.report.write_report` writes it.
+`check()` is the Python API and returns the segments DataFrame.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from mtcheck import __version__
+from mtcheck import schema as S
+from mtcheck.errors import UsageError
+from mtcheck.io import InputSpec, Loaded
+
+
+@dataclass
+class CheckOptions:
+    target_lang: str = "en"
+    model: str | None = None             # sentence-transformers name/path for MT<->ref similarity
+    checks: list[str] | None = None      # None = every registered check
+    scorers: tuple[str, ...] | None = None  # None = mtcheck.scorers.DEFAULT_SCORERS
+
+
+@dataclass
+class CheckResult:
+    segments: object                      # pandas.DataFrame in contract column order
+    findings: list = field(default_factory=list)  # [(row index, Finding)]
+    summary: dict = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def stage(self, name: str):
+        timer = self
+
+        class _Stage:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = round(time.perf_counter() - self.t0, 4)
+        return _Stage()
+
+
+def _from_dataframe(frame) -> Loaded:
+    if S.MT not in frame.columns:
+        raise UsageError("the DataFrame has no 'mt' column", hint="name the translation column 'mt'")
+    table = frame.copy().fillna("").astype({c: str for c in frame.columns if frame[c].dtype == object})
+    table[S.FILE] = "<DataFrame>"
+    table[S.LINE] = range(1, len(table) + 1)
+    return Loaded(name="dataframe", table=table,
+                  inputs=[{"path": "<DataFrame>", "role": "table", "format": "dataframe",
+                           "sha256": None, "segments": len(table)}])
+
+
+def run(spec: InputSpec | None = None, options: CheckOptions | None = None, progress=None,
+        frame=None) -> CheckResult:
+    """Run every stage on the inputs named by `spec` (or on a ready DataFrame)."""
+    from mtcheck import align as align_mod
+    from mtcheck import io as io_mod
+    from mtcheck import scorers
+    from mtcheck.checks import findings_for, run_checks
+    from mtcheck.fuse import FUSION_VERSION, fuse
+
+    options = options or CheckOptions()
+    timer = _Timer()
+    with timer.stage("load"):
+        loaded = _from_dataframe(frame) if frame is not None else io_mod.load(spec)
+    with timer.stage("align"):
+        rows = align_mod.align(loaded)
+
+    ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, progress=progress)
+    corpus_scores, signals = [], []
+    for name in options.scorers or scorers.DEFAULT_SCORERS:
+        with timer.stage(f"score:{name}"):
+            result = scorers.get(name)(rows, ctx)
+        for col in result.columns.columns:
+            rows[col] = result.columns[col]
+        corpus_scores.extend(result.corpus)
+        signals.extend(result.signals)
+
+    with timer.stage("checks"):
+        from mtcheck.checks import available
+        enabled = options.checks if options.checks is not None else list(available())
+        advance = progress("rule checks", len(enabled)) if progress else None
+        found = run_checks(rows, enabled, advance)
+    with timer.stage("fuse"):
+        fuse(rows, findings_for(found))
+    rows[S.STATUS] = ""
+    rows[S.EDITOR_NOTE] = ""
+    rows = rows[S.ordered_columns(rows.columns)]
+
+    summary = build_summary(loaded, rows, found, corpus_scores, signals + ["checks"], ctx.models_used,
+                            options, enabled, FUSION_VERSION, timer.timings)
+    return CheckResult(segments=rows, findings=found, summary=summary)
+
+
+def build_summary(loaded, rows, found, corpus_scores, signals, models, options, enabled, fusion, timings) -> dict:
+    from collections import Counter
+
+    per_check = Counter(f.check for _, f in found)
+    seg_per_check = Counter(c for cell in rows[S.CHECKS] for c in cell.split(";") if c)
+    severity_counts = {s: int((rows[S.SEVERITY] == s).sum()) for s in S.SEVERITIES}
+    return {
+        "tool": "mtcheck",
+        "version": __version__,
+        "schema_version": S.SCHEMA_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "name": loaded.name,
+        "inputs": loaded.inputs,
+        "segments": int(len(rows)),
+        "flagged": int(rows[S.FLAGGED].sum()),
+        "quality_mean": round(float(rows[S.QUALITY].mean()), 2),
+        "severity_counts": severity_counts,
+        "check_findings": dict(per_check.most_common()),
+        "check_segments": dict(seg_per_check.most_common()),
+        "corpus_scores": corpus_scores,
+        "signals": list(dict.fromkeys(signals)),
+        "fusion": fusion,
+        "models": models,
+        "options": {"target_lang": options.target_lang, "checks": enabled,
+                    "model": options.model},
+        "timings_s": timings,
+    }
+
+
+def check(data=None, *, mt=None, src=None, refs=None, fmt="auto", columns=None, **options):
+    """Python API: check MT and return the segments DataFrame (the segments.csv columns).
+
+    `data` is a path (table, document or corpus folder) or a pandas DataFrame
+    with an `mt` column; or give `mt=` (a path or a list of paths), `src=`
+    and `refs=` for line-aligned files. Keyword `options` are CheckOptions
+    fields: target_lang, model, checks, scorers.
+    """
+    opts = CheckOptions(**options)
+    if data is not None and not isinstance(data, (str, bytes)) and hasattr(data, "columns"):
+        return run(options=opts, frame=data).segments
+    mts = [mt] if isinstance(mt, str) else list(mt or [])
+    spec = InputSpec(data=str(data) if data is not None else None, mt=mts, src=src,
+                     refs=[refs] if isinstance(refs, str) else list(refs or []), fmt=fmt, columns=columns)
+    return run(spec, opts).segments

@@ -1,0 +1,38 @@
+"""Progress reporting that library code can call without knowing about the console.
+
+A stage asks `progress(description, total)` and gets back `advance(n)`. The
+CLI passes a rich-backed implementation; the Python API passes none.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+
+class RichProgress:
+    """rich progress bars, one per stage, with items per second."""
+
+    def __init__(self, console) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[progress.data.speed]{task.fields[rate]}"),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+        )
+
+    def __call__(self, description: str, total: int):
+        task = self._progress.add_task(description, total=max(total, 1), rate="")
+
+        def advance(n: int) -> None:
+            self._progress.advance(task, n)
+            speed = self._progress.tasks[task].speed
+            if speed:
+                self._progress.update(task, rate=f"{speed:,.0f} seg/s")
+        return advance
+
+    @contextmanager
+    def running(self):
+        with self._progress:
+            yield self

@@ -1,0 +1,53 @@
+"""segments.csv and findings.csv: the editor's worklist and one row per finding.
+
+Cells that a spreadsheet would run as a formula (starting with =, +, -, @,
+tab or carriage return; OWASP "CSV injection") get a leading apostrophe.
+Only text columns are touched: numeric metric columns stay numbers.
+"""
+
+from __future__ import annotations
+
+from mtcheck import schema as S
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def _safe(frame):
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
+def segments_table(segments):
+    table = segments.copy()
+    table[S.FLAGGED] = table[S.FLAGGED].map(lambda v: "true" if v else "false")
+    return _safe(table)
+
+
+def findings_table(segments, findings):
+    import pandas as pd
+
+    records = []
+    for index, f in findings:
+        mt = segments.at[index, S.MT]
+        record = {S.DOC_ID: segments.at[index, S.DOC_ID], S.SEG_ID: segments.at[index, S.SEG_ID]}
+        if S.SYSTEM in segments.columns:
+            record[S.SYSTEM] = segments.at[index, S.SYSTEM]
+        record.update({"check": f.check, "severity": f.severity, "start": f.start, "end": f.end,
+                       "span": mt[f.start:f.end], "message": f.message})
+        records.append(record)
+    columns = [c for c in S.FINDINGS_COLUMNS if c != S.SYSTEM or S.SYSTEM in segments.columns]
+    return _safe(pd.DataFrame.from_records(records, columns=columns))
+
+
+def write_csv(frame, path, excel: bool = False) -> None:
+    # A BOM makes Excel read UTF-8; without --excel the file is plain UTF-8.
+    frame.to_csv(path, index=False, encoding="utf-8-sig" if excel else "utf-8", lineterminator="\n")

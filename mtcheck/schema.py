@@ -1,0 +1,62 @@
+"""Column names of the DataFrame that flows between stages, and of segments.csv.
+
+These names are the output contract (README, "Output contract"). Later work
+may add columns; it never renames or removes one. Bump SCHEMA_VERSION when a
+column's meaning changes.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = "1"
+
+# Identity and text. `ref` is the first reference; further references are
+# `ref_2`, `ref_3`, ... (sacrebleu scores against all of them).
+DOC_ID, SEG_ID, SYSTEM = "doc_id", "seg_id", "system"
+SRC, MT, REF = "src", "mt", "ref"
+
+# Provenance of the MT segment: which file and line it came from, what kind of
+# unit the reader saw (line, row, sentence, heading, title) and its paragraph.
+FILE, LINE, KIND, PARA = "file", "line", "kind", "para_id"
+# Alignment bead (1-1, 1-2, ...) and confidence in [0, 1].
+ALIGN, ALIGN_CONF = "align", "align_conf"
+
+# Metrics (present only when their inputs are).
+CHRF, BLEU, TER = "chrf", "bleu", "ter"
+EMB_SIM_REF = "emb_sim_ref"
+
+# Fused verdict.
+QUALITY, SEVERITY, FLAGGED = "quality", "severity", "flagged"
+CHECKS, EXPLANATION, SIGNALS = "checks", "explanation", "signals"
+
+# Left empty for the editor's review.
+STATUS, EDITOR_NOTE = "status", "editor_note"
+
+SEVERITIES = ("ok", "minor", "major", "critical")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+LEAD_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, SRC, MT, REF]
+VERDICT_COLUMNS = [QUALITY, SEVERITY, FLAGGED, CHECKS, EXPLANATION]
+METRIC_COLUMNS = [CHRF, BLEU, TER, EMB_SIM_REF]
+TRAIL_COLUMNS = [SIGNALS, KIND, PARA, ALIGN, ALIGN_CONF, FILE, LINE]
+REVIEW_COLUMNS = [STATUS, EDITOR_NOTE]
+
+# Text columns that hold user or MT text; these are the ones escaped against
+# spreadsheet formula injection when written.
+FINDINGS_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, "check", "severity", "start", "end", "span", "message"]
+
+
+def ordered_columns(columns) -> list[str]:
+    """Contract order: identity, text, verdict, metrics, provenance, carried, review."""
+    present = list(columns)
+    extra_refs = sorted((c for c in present if c.startswith("ref_") and c[4:].isdigit()),
+                        key=lambda c: int(c[4:]))
+    head = [c for c in LEAD_COLUMNS if c in present] + extra_refs
+    known = set(head) | set(VERDICT_COLUMNS) | set(METRIC_COLUMNS) | set(TRAIL_COLUMNS) | set(REVIEW_COLUMNS)
+    carried = [c for c in present if c not in known]
+    out = head
+    out += [c for c in VERDICT_COLUMNS if c in present]
+    out += [c for c in METRIC_COLUMNS if c in present]
+    out += [c for c in TRAIL_COLUMNS if c in present]
+    out += carried
+    out += [c for c in REVIEW_COLUMNS if c in present]
+    return out

@@ -1,0 +1,54 @@
+"""Scorers: one module per signal behind a small registry.
+
+A scorer works on the whole batch: it takes the aligned DataFrame and returns
+new columns (NaN where its inputs are missing), plus optional corpus-level
+scores. Heavy libraries are imported inside the module that needs them, and
+the module is imported only when the scorer runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from mtcheck.errors import UsageError
+
+
+@dataclass
+class ScoreContext:
+    """Options every scorer may read."""
+
+    target_lang: str = "en"
+    model: str | None = None          # sentence-transformers name or path for MT<->ref similarity
+    progress: object | None = None    # callable(stage, total) -> advance(n); see mtcheck.progress
+    models_used: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ScoreResult:
+    columns: object                   # pandas.DataFrame indexed like the input
+    corpus: list[dict] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+
+
+# name -> "module:function". The function takes (frame, ctx) and returns ScoreResult.
+REGISTRY = {
+    "sacrebleu": "mtcheck.scorers.sacrebleu_metrics:score",
+    "embedding": "mtcheck.scorers.embedding:score",
+}
+DEFAULT_SCORERS = ("sacrebleu", "embedding")
+
+
+def get(name: str):
+    if name not in REGISTRY:
+        raise UsageError(f"unknown scorer '{name}'", hint=f"known: {', '.join(REGISTRY)}")
+    module, func = REGISTRY[name].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def has_text(frame, column: str):
+    """Boolean mask: rows where `column` exists and holds non-blank text."""
+    if column not in frame.columns:
+        import pandas as pd
+        return pd.Series(False, index=frame.index)
+    return frame[column].fillna("").astype(str).str.strip() != ""
