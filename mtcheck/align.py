@@ -9,28 +9,55 @@ diverge; nothing is ever truncated silently.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 
 from mtcheck import schema as S
 from mtcheck.errors import AlignmentError, InputError
 from mtcheck.io.base import Side
 
-# Two lines "visibly diverge" when their length ratio is this many times off
-# the files' typical ratio (which absorbs zh->en length differences), or when
-# exactly one of them is empty.
-_DIVERGE_FACTOR = 3.0
+_WORD = re.compile(r"\w+")
+_WINDOW = 3
+
+
+def _pair_score(x: str, y: str, typical: float) -> float:
+    """How well two lines look like a pair: length ratio near the files' typical
+    ratio (which absorbs zh->en length differences) plus shared words and
+    numbers (strong when both sides are in one language, as MT and reference are)."""
+    x, y = x.strip(), y.strip()
+    if not x or not y:
+        return 1.5 if x == y else 0.0
+    length = math.exp(-abs(math.log(len(x) / len(y)) - typical))
+    wx, wy = set(_WORD.findall(x.lower())), set(_WORD.findall(y.lower()))
+    overlap = len(wx & wy) / len(wx | wy) if wx and wy else 0.0
+    return 0.5 * length + overlap
 
 
 def first_divergence(a: list[str], b: list[str]) -> int | None:
-    """1-based index of the first pair that looks misaligned, or None."""
+    """1-based index of the first line from which pairing by position looks worse
+    than pairing shifted by one line, over a window of a few lines; or None."""
     n = min(len(a), len(b))
-    ratios = [math.log(len(x) / len(y)) for x, y in zip(a[:n], b[:n]) if x.strip() and y.strip()]
+    ratios = [math.log(len(x.strip()) / len(y.strip())) for x, y in zip(a[:n], b[:n]) if x.strip() and y.strip()]
     typical = statistics.median(ratios) if ratios else 0.0
+
+    def mean_score(da: int, db: int, i: int) -> float | None:
+        pairs = [(i + k + da, i + k + db) for k in range(_WINDOW)]
+        pairs = [(p, q) for p, q in pairs if p < len(a) and q < len(b)]
+        if not pairs:
+            return None
+        return sum(_pair_score(a[p], b[q], typical) for p, q in pairs) / len(pairs)
+
     for i in range(n):
-        x, y = a[i].strip(), b[i].strip()
-        if bool(x) != bool(y):
-            return i + 1
-        if x and y and abs(math.log(len(x) / len(y)) - typical) > math.log(_DIVERGE_FACTOR):
+        straight = mean_score(0, 0, i)
+        shifted = [s for s in (mean_score(1, 0, i), mean_score(0, 1, i)) if s is not None]
+        if straight is not None and shifted and max(shifted) > straight + 0.15:
+            # The window starts to go wrong here; the first bad pair may be a little later.
+            for j in range(i, min(i + _WINDOW, n)):
+                here = _pair_score(a[j], b[j], typical)
+                moved = [_pair_score(a[p], b[q], typical) for p, q in ((j + 1, j), (j, j + 1))
+                         if p < len(a) and q < len(b)]
+                if moved and max(moved) > here:
+                    return j + 1
             return i + 1
     return None
 

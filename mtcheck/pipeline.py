@@ -85,10 +85,10 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
         signals.extend(result.signals)
 
     with timer.stage("checks"):
-        from mtcheck.checks import available
+        from mtcheck.checks import CheckContext, available
         enabled = options.checks if options.checks is not None else list(available())
-        advance = progress("rule checks", len(enabled)) if progress else None
-        found = run_checks(rows, enabled, advance)
+        advance = progress("rule checks", len(enabled) * len(rows)) if progress else None
+        found = run_checks(rows, enabled, advance, CheckContext(target_lang=options.target_lang))
     with timer.stage("fuse"):
         fuse(rows, findings_for(found))
     rows[S.STATUS] = ""
@@ -137,6 +137,10 @@ def check(data=None, *, mt=None, src=None, refs=None, fmt="auto", columns=None, 
     and `refs=` for line-aligned files. Keyword `options` are CheckOptions
     fields: target_lang, model, checks, scorers.
     """
+    unknown = sorted(set(options) - set(CheckOptions.__dataclass_fields__))
+    if unknown:
+        raise UsageError(f"unknown option(s): {', '.join(unknown)}",
+                         hint=f"options are {', '.join(CheckOptions.__dataclass_fields__)}")
     opts = CheckOptions(**options)
     if data is not None and not isinstance(data, (str, bytes)) and hasattr(data, "columns"):
         return run(options=opts, frame=data).segments

@@ -3,9 +3,11 @@
 Two shapes, registered with a decorator:
 
 * a *segment* check sees one row (a dict with src, mt, ref, kind ...) and
-  yields `Finding`s whose span is a character range of `mt`;
-* a *corpus* check sees the whole DataFrame and yields (row index, Finding),
-  for problems such as a segment repeated across the corpus.
+  the `CheckContext`, and yields `Finding`s whose span is a character range
+  of `mt`;
+* a *corpus* check sees the whole DataFrame and the context, and yields
+  (row index, Finding), for problems such as a segment repeated across the
+  corpus.
 """
 
 from __future__ import annotations
@@ -23,6 +25,18 @@ class Finding:
     message: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What checks may know beyond the row: the languages, for now."""
+
+    target_lang: str = "en"
+    source_lang: str | None = None
+
+    @property
+    def lang(self) -> str:
+        return (self.target_lang or "").lower().split("-")[0]
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,10 @@ def available() -> dict[str, CheckInfo]:
     return dict(REGISTRY)
 
 
-def run_checks(frame, enabled: Iterable[str] | None = None, progress=None) -> list[tuple[int, Finding]]:
+def run_checks(frame, enabled: Iterable[str] | None = None, progress=None,
+               ctx: CheckContext | None = None) -> list[tuple[int, Finding]]:
     """All findings for `frame`, as (row index, Finding), in row order."""
+    ctx = ctx or CheckContext()
     checks = available()
     names = list(checks) if enabled is None else list(enabled)
     unknown = [n for n in names if n not in checks]
@@ -75,12 +91,12 @@ def run_checks(frame, enabled: Iterable[str] | None = None, progress=None) -> li
     for name in names:
         info = checks[name]
         if info.scope == "corpus":
-            found.extend(info.func(frame))
+            found.extend(info.func(frame, ctx))
         else:
             for index, row in zip(frame.index, records):
-                found.extend((index, f) for f in info.func(row))
+                found.extend((index, f) for f in info.func(row, ctx))
         if progress is not None:
-            progress(1)
+            progress(len(frame))
     found.sort(key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     return found
 
@@ -97,5 +113,5 @@ def iter_text(row: dict, column: str = S.MT) -> str:
     return value if isinstance(value, str) else ""
 
 
-__all__ = ["Finding", "CheckInfo", "segment_check", "corpus_check", "run_checks", "available",
+__all__ = ["Finding", "CheckContext", "CheckInfo", "segment_check", "corpus_check", "run_checks", "available",
            "findings_for", "iter_text", "Iterator"]

@@ -11,33 +11,45 @@ import re
 from typing import Iterator
 
 from mtcheck import schema as S
-from mtcheck.checks import Finding, corpus_check, iter_text, segment_check
+from mtcheck.checks import CheckContext, Finding, corpus_check, iter_text, segment_check
 
-# Adjacent doubles that English uses on purpose ("I had had enough", "that that").
-_ADJACENT_OK = frozenset("had that is bye ha haha no knock chop tut la boo hey oh wow yeah so".split())
-# "X and X" that English uses on purpose: "more and more", "again and again",
+# Adjacent doubles that a language uses on purpose, by target language.
+# English: "I had had enough", "that that". German relative clauses put an
+# article or pronoun twice ("Kinder, die die Schule abbrechen"; seen in the
+# en-de MQM references, rated error-free).
+ADJACENT_OK = {
+    "en": frozenset("had that is bye ha haha no knock chop tut la boo hey oh wow yeah so".split()),
+    "de": frozenset("die der das den dem des sie es ihr wir man".split()),
+}
+# "X and X" that English uses on purpose: "more and more", "lots and lots",
 # and comparatives ("bigger and bigger"), excluded by their -er ending.
-_COORD_OK = frozenset("more again over round on through back out up down less time times year years day days "
-                      "side one two step".split())
+COORD_OK = frozenset("""more again over round on through back out up down less time times year years day days
+    side one two step lots masses miles hours weeks months tons piles rows layers thousands hundreds millions
+    billions on and off""".split())
 
 _ADJACENT = re.compile(r"\b([^\W\d_]+)(?:\s+\1\b)+", re.IGNORECASE)
 _COORDINATED = re.compile(r"\b([^\W\d_]{3,})\s+(?:and|or)\s+\1\b", re.IGNORECASE)
 
 
 @segment_check("doubled-word")
-def doubled_word(row: dict) -> Iterator[Finding]:
-    """A word written twice, side by side ("the the") or joined by and/or ("vitality and vitality")."""
+def doubled_word(row: dict, ctx: CheckContext) -> Iterator[Finding]:
+    """A word written twice, side by side ("the the") or joined by and/or ("vitality and vitality").
+
+    Capitalised pairs ("Tian Tian", "Ylang Ylang") are names and pass.
+    """
     text = iter_text(row)
+    allowed = ADJACENT_OK.get(ctx.lang, ADJACENT_OK["en"])
     for match in _ADJACENT.finditer(text):
         word = match.group(1)
-        if word.lower() in _ADJACENT_OK or word.isupper() and len(word) == 1:
+        second = text[match.end() - len(word):match.end()]
+        if word.lower() in allowed or len(word) == 1 or (word[0].isupper() and second[0].isupper()):
             continue
         yield Finding("doubled-word", "minor",
                       f"'{word}' is written twice in a row; delete the second one.",
                       match.start(), match.end())
     for match in _COORDINATED.finditer(text):
         word = match.group(1).lower()
-        if word in _COORD_OK or word.endswith("er"):
+        if ctx.lang == "en" and (word in COORD_OK or word.endswith("er")):
             continue
         yield Finding("doubled-word", "minor",
                       f"'{match.group(0)}' joins a word to itself, a typical MT doubling; "
@@ -53,7 +65,7 @@ DUPLICATE_MIN_WORDS = 4
 
 
 @corpus_check("duplicate-segment")
-def duplicate_segment(frame) -> Iterator[tuple[int, Finding]]:
+def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]:
     """The same MT text more than once in a corpus: a repeated page header or a duplicated headline.
 
     Two copies flag the second; three or more flag every copy, since a text

@@ -12,10 +12,10 @@ import re
 from typing import Iterator
 
 from mtcheck import schema as S
-from mtcheck.checks import Finding, iter_text, segment_check
+from mtcheck.checks import CheckContext, Finding, iter_text, segment_check
 
 TERMINALS = tuple(".!?:\u2026\u3002\uff01\uff1f\uff1a")
-_CLOSERS = "\"'\u201d\u2019)]\u300d\u300f\uff09*"
+_CLOSERS = "\"'\u201d\u2019)]\u300d\u300f\uff09*\u00bb\u00ab\u203a\u2039"
 # A sentence that ends on one of these stopped mid-thought.
 FUNCTION_WORDS = frozenset(
     """a an the and or but nor that which who whom whose of to in on at by for from with as than
@@ -32,7 +32,7 @@ def has_terminal(text: str) -> bool:
 
 
 @segment_check("no-terminal-punct")
-def no_terminal_punct(row: dict) -> Iterator[Finding]:
+def no_terminal_punct(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     """A sentence that stops without a full stop, possibly cut off; major when it ends on 'and', 'that', 'of' ..."""
     text = iter_text(row).rstrip()
     if not text or row.get(S.KIND) in _EXEMPT_KINDS or has_terminal(text):
@@ -46,7 +46,7 @@ def no_terminal_punct(row: dict) -> Iterator[Finding]:
     if not match:
         return
     word = match.group(1)
-    if word.lower() in FUNCTION_WORDS:
+    if ctx.lang == "en" and word.lower() in FUNCTION_WORDS:
         yield Finding("no-terminal-punct", "major",
                       f"The sentence stops on '{word}' with no full stop: it was cut off mid-thought; "
                       "restore the missing end from the source.", match.start(1), match.end(1))

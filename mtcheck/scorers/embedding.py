@@ -50,8 +50,11 @@ class SentenceTransformerEmbedder:
                                       convert_to_numpy=True, show_progress_bar=False))
             if advance:
                 advance(len(chunk))
-        dim = model.get_sentence_embedding_dimension() if hasattr(model, "get_sentence_embedding_dimension") else 0
-        return np.vstack(parts) if parts else np.zeros((0, dim or 1), dtype="float32")
+        if parts:
+            return np.vstack(parts)
+        # sentence-transformers 6 renamed get_sentence_embedding_dimension to get_embedding_dimension.
+        dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return np.zeros((0, dim_of() or 1), dtype="float32")
 
     def describe(self) -> dict:
         from importlib.metadata import version

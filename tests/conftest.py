@@ -1,0 +1,42 @@
+import os
+
+# Tests never reach a model hub: the default models ship inside PyPI packages.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = ROOT / "corpora" / "sample-news"
+SAMPLE_DOC = SAMPLE / "news-page.txt"
+TED_TSV = DATA / "ted-zh-en-40.tsv"
+TED_LINES = DATA / "ted-lines"
+
+
+@pytest.fixture(scope="session")
+def sample_result():
+    """The whole pipeline on the sample corpus, run once."""
+    from mtcheck.io import InputSpec
+    from mtcheck.pipeline import run
+
+    return run(InputSpec(data=str(SAMPLE)))
+
+
+@pytest.fixture(scope="session")
+def ted_result():
+    """The whole pipeline, embeddings included, on 120 real zh-en rows with references."""
+    from mtcheck.io import InputSpec
+    from mtcheck.pipeline import run
+
+    return run(InputSpec(data=str(TED_TSV)))
+
+
+def segment(result, startswith: str):
+    """The single row of a result whose MT starts with `startswith`."""
+    seg = result.segments
+    hits = seg[seg["mt"].str.startswith(startswith)]
+    assert len(hits) >= 1, f"no segment starts with {startswith!r}"
+    return hits

@@ -1,0 +1,90 @@
+"""Scorers on real zh-en TED rows: sacrebleu metrics and MiniLM similarity."""
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+from conftest import TED_TSV
+from mtcheck.scorers import ScoreContext, get
+from mtcheck.scorers.embedding import cosine_pairs, get_embedder
+from mtcheck.scorers.sacrebleu_metrics import bleu_tokenizer
+
+
+@pytest.fixture(scope="module")
+def ted():
+    return pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+
+
+def test_sentence_metrics_equal_sacrebleu_itself(ted):
+    rows = ted.head(12).copy()
+    rows.loc[rows.index[3], "ref"] = ""  # a row without reference gets no metric
+    out = get("sacrebleu")(rows, ScoreContext()).columns
+    chrf, bleu, ter = CHRF(word_order=2), BLEU(effective_order=True), TER()
+    for i in rows.index:
+        if i == rows.index[3]:
+            assert np.isnan(out.at[i, "chrf"]) and np.isnan(out.at[i, "ter"])
+            continue
+        mt, ref = rows.at[i, "mt"], rows.at[i, "ref"]
+        assert out.at[i, "chrf"] == pytest.approx(chrf.sentence_score(mt, [ref]).score)
+        assert out.at[i, "bleu"] == pytest.approx(bleu.sentence_score(mt, [ref]).score)
+        assert out.at[i, "ter"] == pytest.approx(ter.sentence_score(mt, [ref]).score)
+
+
+def test_corpus_scores_carry_signatures_and_intervals(ted):
+    result = get("sacrebleu")(ted, ScoreContext())
+    by_metric = {(e["column"], e["system"]): e for e in result.corpus}
+    assert {s for _, s in by_metric} == {"Facebook-AI", "Online-W", "NiuTrans"}
+    entry = by_metric[("chrf", "Online-W")]
+    sub = ted[ted.system == "Online-W"]
+    assert entry["score"] == pytest.approx(CHRF(word_order=2).corpus_score(sub.mt.tolist(), [sub.ref.tolist()]).score,
+                                           abs=1e-3)
+    assert "nw:2" in entry["signature"] and "version:" in entry["signature"] and entry["ci95"] > 0
+    assert "tok:13a" in by_metric[("bleu", "Online-W")]["signature"]
+
+
+def test_multiple_references_are_all_used(ted):
+    rows = ted.head(5).copy()
+    rows["ref_2"] = rows["mt"]  # a second reference equal to the MT: chrF++ must reach 100
+    out = get("sacrebleu")(rows, ScoreContext()).columns
+    assert (out["chrf"] == 100).all()
+
+
+def test_tokenizer_follows_target_language():
+    assert bleu_tokenizer("zh") == "zh" and bleu_tokenizer("en") == "13a" and bleu_tokenizer("de-DE") == "13a"
+
+
+def test_minilm_similarity_ranks_paraphrase_above_unrelated(ted):
+    embedder = get_embedder(None)
+    mt = ted.at[1, "mt"]   # "We stand on the earth and look up at the night sky..."
+    ref = ted.at[1, "ref"]
+    unrelated = ted.at[30, "ref"]
+    sims = cosine_pairs(embedder, [mt, mt], [ref, unrelated])
+    assert sims[0] > 0.7 and sims[0] > sims[1] + 0.2
+    assert embedder.describe()["path"].endswith("model")
+
+
+def test_embedding_scorer_encodes_each_distinct_text_once(ted, monkeypatch):
+    embedder = get_embedder(None)
+    seen = []
+    real = embedder.encode
+
+    def counting(texts, advance=None):
+        seen.extend(texts)
+        return real(texts, advance)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    rows = pd.concat([ted.head(6), ted.head(6)], ignore_index=True)  # every pair twice
+    out = get("embedding")(rows, ScoreContext()).columns
+    assert len(seen) == len(set(seen)) == len(set(rows.mt) | set(rows.ref))
+    assert np.allclose(out["emb_sim_ref"][:6].to_numpy(), out["emb_sim_ref"][6:].to_numpy(), atol=1e-5)
+
+
+def test_unknown_model_is_a_usage_error(tmp_path):
+    from mtcheck.errors import UsageError
+    from mtcheck.scorers.embedding import SentenceTransformerEmbedder
+
+    with pytest.raises(UsageError, match="cannot load sentence-transformers model"):
+        SentenceTransformerEmbedder(str(tmp_path / "no-such-model")).encode(["x"])
