@@ -22,7 +22,14 @@ class RichProgress:
             TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
         )
 
+        self._started = False
+
     def __call__(self, description: str, total: int):
+        # Start the live display only when a stage reports, so that a run that
+        # fails while loading prints its one-line error and nothing else.
+        if not self._started:
+            self._progress.start()
+            self._started = True
         task = self._progress.add_task(description, total=max(total, 1), rate="")
 
         def advance(n: int) -> None:
@@ -34,5 +41,8 @@ class RichProgress:
 
     @contextmanager
     def running(self):
-        with self._progress:
+        try:
             yield self
+        finally:
+            if self._started:
+                self._progress.stop()

@@ -1,0 +1,141 @@
+"""The command line, through typer's CliRunner and one real subprocess."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT, SAMPLE, SAMPLE_DOC, TED_LINES, TED_TSV
+from mtcheck.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_every_command_has_help_text():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    assert group.commands, "no commands registered"
+    for name, command in group.commands.items():
+        assert (command.help or "").strip(), name
+        result = invoke(name, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output, name
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert (param.help or "").strip(), f"{name} {param.opts}"
+
+
+def test_check_sample_corpus_writes_the_four_files(tmp_path):
+    out = tmp_path / "report"
+    result = invoke("check", SAMPLE, "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["findings.csv", "report.html", "segments.csv", "summary.json"]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["name"] == "sample-news" and summary["segments"] == 78
+
+
+def test_check_document_file_and_default_output_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("check", SAMPLE_DOC, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "news-page" / "report.html").exists()
+
+
+def test_check_line_aligned_files_with_source_and_reference(tmp_path):
+    out = tmp_path / "r"
+    result = invoke("check", "-t", TED_LINES / "mt.txt", "-s", TED_LINES / "src.txt",
+                    "-r", TED_LINES / "ref.txt", "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert {e["column"] for e in summary["corpus_scores"]} == {"chrf", "bleu", "ter"}
+    assert summary["models"] and summary["models"][0]["role"] == "mt-ref similarity"
+    assert [i["role"] for i in summary["inputs"]] == ["mt", "src", "ref"]
+
+
+def test_check_table_carries_extra_columns(tmp_path):
+    out = tmp_path / "r"
+    result = invoke("check", TED_TSV, "-o", out, "--quiet", "--no-embedding")
+    assert result.exit_code == 0, result.output
+    header = (out / "segments.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    assert "mqm" in header and "errors" in header and "system" in header
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", "no/such/file.txt"], "no/such/file.txt: file or folder not found"),
+    (["check", "-t", "no/such/mt.txt"], "no/such/mt.txt: file not found"),
+    (["check", "--format", "xml", str(SAMPLE_DOC)], "unknown format 'xml'"),
+    (["check"], "nothing to check"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, needle):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert "Traceback" not in result.output
+    assert len([ln for ln in result.output.strip().splitlines() if ln.strip()]) == 1
+
+
+def test_unequal_line_counts_fail_cleanly(tmp_path):
+    ref = tmp_path / "ref.txt"
+    ref.write_text("\n".join((TED_LINES / "ref.txt").read_text(encoding="utf-8").splitlines()[:-3]) + "\n",
+                   encoding="utf-8")
+    result = invoke("check", "-t", TED_LINES / "mt.txt", "-r", ref, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "40 segments" in result.output and "37" in result.output
+    assert not (tmp_path / "out" / "segments.csv").exists()
+
+
+def test_editor_work_is_never_overwritten(tmp_path):
+    out = tmp_path / "r"
+    assert invoke("check", SAMPLE, "-o", out, "-q").exit_code == 0
+    csv_path = out / "segments.csv"
+    lines = csv_path.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1] + "fixed,checked with the desk"  # status and editor_note are the last two columns
+    lines[1] = lines[1].replace(",,fixed", ",fixed", 1)
+    csv_path.write_text("\n".join(lines), encoding="utf-8")
+    before = csv_path.read_bytes()
+    result = invoke("check", SAMPLE, "-o", out, "-q")
+    assert result.exit_code == 2 and "editor" in result.output
+    assert csv_path.read_bytes() == before
+    assert invoke("check", SAMPLE, "-o", out, "-q", "--force").exit_code == 0
+
+
+def test_foreign_files_in_output_folder_are_not_overwritten(tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "segments.csv").write_text("my own spreadsheet\n", encoding="utf-8")
+    result = invoke("check", SAMPLE, "-o", out, "-q")
+    assert result.exit_code == 2 and "not written by mtcheck" in result.output
+    assert (out / "segments.csv").read_text(encoding="utf-8") == "my own spreadsheet\n"
+
+
+def test_list_checks_names_each_check():
+    result = invoke("list-checks")
+    assert result.exit_code == 0
+    for check_id in ("doubled-word", "duplicate-segment", "no-terminal-punct"):
+        assert check_id in result.output
+
+
+def test_real_subprocess_python_dash_m(tmp_path):
+    out = tmp_path / "r"
+    proc = subprocess.run([sys.executable, "-m", "mtcheck", "check", str(SAMPLE), "-o", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Report:" in proc.stderr and (out / "report.html").exists()
+    bad = subprocess.run([sys.executable, "-m", "mtcheck", "check", str(tmp_path / "missing.tsv")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.startswith("mtcheck: error:")
+
+
+def test_help_imports_nothing_heavy():
+    code = ("import sys, mtcheck.cli; "
+            "print(sorted(m for m in ('torch', 'pandas', 'sentence_transformers', 'sacrebleu', 'transformers') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr

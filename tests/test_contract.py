@@ -1,0 +1,122 @@
+"""The output contract (README, "Output contract"): segments.csv, findings.csv, summary.json, report.html."""
+
+import csv
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE, TED_TSV
+from mtcheck.io import InputSpec
+from mtcheck.pipeline import run
+from mtcheck.report import write_report
+
+REQUIRED = ["doc_id", "seg_id", "src", "mt", "ref", "quality", "severity", "flagged", "checks", "explanation"]
+
+
+@pytest.fixture(scope="module")
+def sample_out(tmp_path_factory, sample_result):
+    out = tmp_path_factory.mktemp("sample")
+    write_report(sample_result, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ted_out(tmp_path_factory, ted_result):
+    out = tmp_path_factory.mktemp("ted")
+    write_report(ted_result, out)
+    return out
+
+
+def read_segments(folder):
+    return pd.read_csv(folder / "segments.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("which", ["sample_out", "ted_out"])
+def test_segments_csv_columns_and_values(which, request):
+    seg = read_segments(request.getfixturevalue(which))
+    assert REQUIRED == [c for c in seg.columns if c in REQUIRED]
+    assert set(seg["severity"]) <= {"ok", "minor", "major", "critical"}
+    assert set(seg["flagged"]) <= {"true", "false"}
+    assert ((seg["flagged"] == "true") == (seg["severity"] != "ok")).all()
+    quality = seg["quality"].astype(float)
+    assert quality.between(0, 100).all()
+    assert (seg["explanation"].str.len() > 0).all()
+    assert seg["checks"].map(lambda c: all(re.fullmatch(r"[a-z-]+", x) for x in c.split(";") if x)).all()
+    assert seg.columns[-2:].tolist() == ["status", "editor_note"]
+
+
+def test_reference_run_has_metric_columns_and_quality_follows_chrf(ted_out):
+    seg = read_segments(ted_out)
+    for col in ("chrf", "bleu", "ter", "emb_sim_ref"):
+        assert col in seg.columns and (seg[col] != "").all(), col
+    ok = seg[seg["severity"] == "ok"]
+    assert (ok["quality"].astype(float).round(2) == ok["chrf"].astype(float).round(2)).all()
+    assert ted_out.joinpath("segments.csv").read_text(encoding="utf-8").count("\n") == 121
+
+
+def test_sample_run_has_no_reference_metrics(sample_out):
+    seg = read_segments(sample_out)
+    assert "chrf" not in seg.columns and (seg["ref"] == "").all() and (seg["src"] == "").all()
+    assert (seg["doc_id"] == "news-page").all()
+    assert seg["seg_id"].astype(int).tolist() == list(range(1, 79))
+
+
+def test_findings_csv_spans_point_into_mt(sample_out):
+    seg = read_segments(sample_out).set_index("seg_id")
+    findings = pd.read_csv(sample_out / "findings.csv", dtype=str, keep_default_na=False)
+    assert findings.columns.tolist() == ["doc_id", "seg_id", "check", "severity", "start", "end", "span", "message"]
+    assert len(findings) > 0
+    for f in findings.itertuples():
+        assert seg.at[f.seg_id, "mt"][int(f.start):int(f.end)] == f.span
+
+
+def test_summary_json_contract(ted_out):
+    summary = json.loads((ted_out / "summary.json").read_text(encoding="utf-8"))
+    for key in ("tool", "version", "schema_version", "inputs", "segments", "flagged", "severity_counts",
+                "check_findings", "check_segments", "corpus_scores", "models", "signals"):
+        assert key in summary, key
+    assert summary["inputs"][0]["sha256"] and summary["inputs"][0]["path"].endswith("ted-zh-en-40.tsv")
+    assert sum(summary["severity_counts"].values()) == summary["segments"] == 120
+    assert all(e["signature"].startswith("nrefs:1") for e in summary["corpus_scores"])
+
+
+def test_html_is_self_contained(sample_out):
+    html = (sample_out / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html and "url(" not in html
+    assert "vitality and vitality" in html and "<mark" in html
+
+
+def hostile_frame():
+    return pd.DataFrame({
+        "mt": ["<script>alert(1)</script> is shown as text", "=HYPERLINK(\"http://x\",\"click\")",
+               "+1 555 0100 call now", "@SUM(A1:A2)", "-- President Xi said", "مرحبا بالعالم 😀 &amp; done."],
+        "ref": ["", "", "", "", "", ""],
+    })
+
+
+def test_hostile_text_is_escaped_in_html_and_neutralised_in_csv(tmp_path):
+    result = run(frame=hostile_frame())
+    write_report(result, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&amp;amp; done" in html and "😀" in html
+    with open(tmp_path / "segments.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    mts = [r["mt"] for r in rows]
+    for value in mts:
+        assert not value.startswith(("=", "+", "-", "@")), value
+    assert "'=HYPERLINK(\"http://x\",\"click\")" in mts and "'-- President Xi said" in mts
+
+
+def test_python_api_returns_the_csv_columns():
+    import mtcheck
+
+    frame = mtcheck.check(str(SAMPLE))
+    assert REQUIRED == [c for c in frame.columns if c in REQUIRED]
+    direct = mtcheck.check(pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str,
+                                       keep_default_na=False).head(5), scorers=("sacrebleu",))
+    assert len(direct) == 5 and "chrf" in direct.columns
