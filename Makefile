@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Quick start 1: check the sample corpus and write reports/sample-news/.
 sample: $(STAMP)
-	$(BIN)/mtcheck check corpora/sample-news -o reports/sample-news --force
+	$(BIN)/mtcheck check corpora/sample-news -o reports/sample-news
 
 # Quick start 2: the test suite (what .ci/run calls). Models load offline only.
 test: $(STAMP)
