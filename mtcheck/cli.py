@@ -80,6 +80,8 @@ def check(
     force: bool = typer.Option(False, "--force", help="Overwrite a report folder even if editors filled in "
                                "status/editor_note."),
     excel: bool = typer.Option(False, "--excel", help="Write the CSV files with a UTF-8 BOM for Excel."),
+    xlsx: bool = typer.Option(False, "--xlsx", help="Also write segments.xlsx (frozen header, filters, "
+                              "severity colours)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or summary table."),
 ) -> None:
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
@@ -92,10 +94,10 @@ def check(
     options = CheckOptions(target_lang=target_lang, model=model,
                            checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None,
                            scorers=("sacrebleu",) if no_embedding else None)
-    _guard(_run_check, spec, options, output, force, excel, quiet)
+    _guard(_run_check, spec, options, output, force, excel, xlsx, quiet)
 
 
-def _run_check(spec, options, output, force, excel, quiet) -> None:
+def _run_check(spec, options, output, force, excel, xlsx, quiet) -> None:
     from rich.console import Console
 
     from mtcheck import pipeline
@@ -112,7 +114,7 @@ def _run_check(spec, options, output, force, excel, quiet) -> None:
     with progress.running():
         result = pipeline.run(spec, options, progress=None if quiet else progress)
     outdir = output or Path("reports") / result.summary["name"]
-    paths = write_report(result, outdir, force=force, excel=excel)
+    paths = write_report(result, outdir, force=force, excel=excel, xlsx=xlsx)
     if not quiet:
         _print_summary(console, result.summary, paths)
 

@@ -82,11 +82,20 @@ def test_summary_json_contract(ted_out):
     assert all(e["signature"].startswith("nrefs:1") for e in summary["corpus_scores"])
 
 
+def embedded_rows(html: str) -> list[dict]:
+    match = re.search(r'<script type="application/json" id="rows">(.*?)</script>', html, re.S)
+    assert match, "no embedded rows"
+    return json.loads(match.group(1))
+
+
 def test_html_is_self_contained(sample_out):
     html = (sample_out / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html and "url(" not in html
-    assert "vitality and vitality" in html and "<mark" in html
+    rows = embedded_rows(html)
+    assert len(rows) == 78 and rows[0]["v"] == "major"  # worst first
+    doubled = [p for r in rows for p in r["m"] if p[0] == "vitality and vitality"]
+    assert doubled and doubled[0][1] == "minor" and "doubled-word" in doubled[0][2]
 
 
 def hostile_frame():
@@ -101,9 +110,10 @@ def test_hostile_text_is_escaped_in_html_and_neutralised_in_csv(tmp_path):
     result = run(frame=hostile_frame())
     write_report(result, tmp_path)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "&amp;amp; done" in html and "😀" in html
+    assert "<script>alert(1)" not in html and "</script> is shown" not in html
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
+    texts = {"".join(p[0] for p in r["m"]) for r in embedded_rows(html)}
+    assert texts == set(hostile_frame()["mt"])  # the page gets the exact text back, to show as text
     with open(tmp_path / "segments.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     mts = [r["mt"] for r in rows]
@@ -120,3 +130,28 @@ def test_python_api_returns_the_csv_columns():
     direct = mtcheck.check(pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str,
                                        keep_default_na=False).head(5), scorers=("sacrebleu",))
     assert len(direct) == 5 and "chrf" in direct.columns
+
+
+def test_xlsx_has_same_columns_frozen_header_filters_and_no_formulas(tmp_path):
+    from openpyxl import load_workbook
+
+    result = run(frame=hostile_frame())
+    paths = write_report(result, tmp_path, xlsx=True)
+    sheet = load_workbook(paths["segments.xlsx"]).active
+    header = [c.value for c in sheet[1]]
+    with open(tmp_path / "segments.csv", encoding="utf-8", newline="") as handle:
+        assert header == next(csv.reader(handle))
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    mt_col = header.index("mt") + 1
+    cells = [sheet.cell(row=r, column=mt_col) for r in range(2, sheet.max_row + 1)]
+    assert {c.value for c in cells} == set(hostile_frame()["mt"])  # exact text, no apostrophe added
+    assert all(c.data_type == "s" for c in cells)                  # and none of it is a formula
+    sev_col = header.index("severity") + 1
+    assert sheet.cell(row=2, column=sev_col).fill.start_color.rgb.endswith(("D3F9D8", "FFF3BF", "FFE3D3", "FFC9C9"))
+
+
+def test_excel_flag_writes_a_bom(tmp_path):
+    write_report(run(frame=hostile_frame()), tmp_path, excel=True)
+    assert (tmp_path / "segments.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    write_report(run(frame=hostile_frame()), tmp_path / "plain")
+    assert not (tmp_path / "plain" / "segments.csv").read_bytes().startswith(b"\xef\xbb\xbf")

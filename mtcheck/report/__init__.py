@@ -16,7 +16,7 @@ from pathlib import Path
 from mtcheck import schema as S
 from mtcheck.errors import OutputError
 
-OUTPUT_FILES = ("segments.csv", "findings.csv", "summary.json", "report.html")
+OUTPUT_FILES = ("segments.csv", "findings.csv", "summary.json", "report.html", "segments.xlsx")
 
 
 def _is_mtcheck_report(folder: Path) -> bool:
@@ -65,17 +65,23 @@ def _atomic_write(path: Path, write) -> None:
             tmp.unlink()
 
 
-def write_report(result, outdir: str | Path, force: bool = False, excel: bool = False) -> dict[str, Path]:
-    """Write the four report files; return their paths by name."""
+def write_report(result, outdir: str | Path, force: bool = False, excel: bool = False,
+                 xlsx: bool = False) -> dict[str, Path]:
+    """Write the report files (segments.xlsx too when `xlsx`); return their paths by name."""
     from mtcheck.report.csvfiles import findings_table, segments_table, write_csv
     from mtcheck.report.html import render_html
 
     folder = prepare_outdir(outdir, force)
-    paths = {name: folder / name for name in OUTPUT_FILES}
+    paths = {name: folder / name for name in OUTPUT_FILES if xlsx or name != "segments.xlsx"}
     segments = segments_table(result.segments)
     findings = findings_table(result.segments, result.findings)
     _atomic_write(paths["segments.csv"], lambda p: write_csv(segments, p, excel))
     _atomic_write(paths["findings.csv"], lambda p: write_csv(findings, p, excel))
+    if xlsx:
+        from mtcheck.report.xlsx import write_xlsx
+
+        table = result.segments.copy()
+        _atomic_write(paths["segments.xlsx"], lambda p: write_xlsx(table, p))
     html = render_html(result)
     _atomic_write(paths["report.html"], lambda p: p.write_text(html, encoding="utf-8"))
     text = json.dumps(result.summary, indent=2, ensure_ascii=False, default=_json_default)

@@ -2,17 +2,22 @@
 
 One Jinja2 environment with autoescape on; all data is prepared here into
 plain dicts and lists before rendering (the pandas Styler pattern), so the
-template holds layout only and every piece of MT text passes the escaper.
+template holds layout only.
+
+The segment table is data, not markup: the rows travel as JSON inside a
+`<script type="application/json">` block and the page's script builds only
+the visible page with `textContent`, so 50,000 segments load without
+freezing the browser and MT text can never become markup.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from functools import lru_cache
 
 from mtcheck import schema as S
-
-HIST_BINS = 10
+from mtcheck.report import charts
 
 
 @lru_cache(maxsize=1)
@@ -24,8 +29,8 @@ def environment():
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def highlight_parts(text: str, findings) -> list[dict]:
-    """Cut `text` at every finding boundary; each piece knows the findings covering it."""
+def highlight_parts(text: str, findings) -> list[list]:
+    """Cut `text` at every finding boundary: [[piece, severity or None, tooltip], ...]."""
     cuts = {0, len(text)}
     for f in findings:
         if f.end > f.start:
@@ -36,66 +41,85 @@ def highlight_parts(text: str, findings) -> list[dict]:
         covering = [f for f in findings if f.start <= a and f.end >= b and f.end > f.start]
         if covering:
             worst = max(covering, key=lambda f: S.SEVERITY_RANK[f.severity])
-            parts.append({"text": text[a:b], "severity": worst.severity,
-                          "title": " | ".join(f"{f.check}: {f.message}" for f in covering)})
+            parts.append([text[a:b], worst.severity, "\n".join(f"{f.check}: {f.message}" for f in covering)])
         else:
-            parts.append({"text": text[a:b], "severity": None, "title": ""})
+            parts.append([text[a:b], None, ""])
     return parts
 
 
-def _num(value, digits=1):
+def script_json(data) -> str:
+    """JSON that is safe inside <script>: no '<', '>', '&' or line separators left raw."""
+    from markupsafe import Markup
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return Markup(text)
+
+
+def _num(value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{value:.{digits}f}"
+        return None
+    return round(float(value), 2)
 
 
-def _histogram(values) -> list[dict]:
-    counts = [0] * HIST_BINS
-    for v in values:
-        counts[min(HIST_BINS - 1, max(0, int(v // (100 / HIST_BINS))))] += 1
-    top = max(counts) or 1
-    width = 100 / HIST_BINS
-    return [{"label": f"{int(k * width)}-{int((k + 1) * width)}", "low": int(k * width), "count": c,
-             "height": round(100 * c / top, 1)}
-            for k, c in enumerate(counts)]
+def _group_table(seg, column: str) -> list[dict]:
+    rows = []
+    for key, group in seg.groupby(column, sort=False):
+        counts = group[S.SEVERITY].value_counts()
+        row = {"name": str(key), "segments": len(group), "flagged": int(group[S.FLAGGED].sum()),
+               "quality": round(float(group[S.QUALITY].mean()), 1),
+               "severity": {s: int(counts.get(s, 0)) for s in S.SEVERITIES}}
+        if S.CHRF in group.columns and group[S.CHRF].notna().any():
+            row["chrf"] = round(float(group[S.CHRF].mean()), 1)
+        rows.append(row)
+    return rows
+
+
+def segment_rows(seg, findings) -> list[dict]:
+    from mtcheck.checks import findings_for
+
+    by_row = findings_for(findings)
+    order = sorted(seg.index, key=lambda i: (-S.SEVERITY_RANK[seg.at[i, S.SEVERITY]], seg.at[i, S.QUALITY], i))
+    metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns]
+    has_system = S.SYSTEM in seg.columns
+    rows = []
+    for rank, i in enumerate(order, start=1):
+        rows.append({
+            "r": rank, "d": str(seg.at[i, S.DOC_ID]), "s": str(seg.at[i, S.SEG_ID]),
+            "y": str(seg.at[i, S.SYSTEM]) if has_system else "",
+            "l": str(seg.at[i, S.LINE]) if S.LINE in seg.columns else "",
+            "k": str(seg.at[i, S.KIND]) if S.KIND in seg.columns else "",
+            "v": seg.at[i, S.SEVERITY], "q": _num(seg.at[i, S.QUALITY]),
+            "c": [c for c in seg.at[i, S.CHECKS].split(";") if c],
+            "e": seg.at[i, S.EXPLANATION], "src": str(seg.at[i, S.SRC]), "ref": str(seg.at[i, S.REF]),
+            "m": highlight_parts(str(seg.at[i, S.MT]), by_row.get(i, [])),
+            "x": [[c, _num(seg.at[i, c])] for c in metric_cols],
+        })
+    return rows
 
 
 def prepare(result) -> dict:
-    from mtcheck.checks import findings_for
-
     seg = result.segments
-    by_row = findings_for(result.findings)
-    order = sorted(seg.index, key=lambda i: (-S.SEVERITY_RANK[seg.at[i, S.SEVERITY]], seg.at[i, S.QUALITY], i))
-    metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns]
-    has_src = bool((seg[S.SRC].astype(str).str.strip() != "").any())
-    has_ref = bool((seg[S.REF].astype(str).str.strip() != "").any())
-    rows = []
-    for rank, i in enumerate(order, start=1):
-        found = by_row.get(i, [])
-        rows.append({
-            "rank": rank, "doc_id": str(seg.at[i, S.DOC_ID]), "seg_id": str(seg.at[i, S.SEG_ID]),
-            "system": str(seg.at[i, S.SYSTEM]) if S.SYSTEM in seg.columns else "",
-            "line": str(seg.at[i, S.LINE]) if S.LINE in seg.columns else "",
-            "kind": str(seg.at[i, S.KIND]) if S.KIND in seg.columns else "",
-            "severity": seg.at[i, S.SEVERITY], "quality": _num(seg.at[i, S.QUALITY]),
-            "quality_value": float(seg.at[i, S.QUALITY]),
-            "checks": [c for c in seg.at[i, S.CHECKS].split(";") if c],
-            "explanation": seg.at[i, S.EXPLANATION],
-            "src": seg.at[i, S.SRC], "ref": seg.at[i, S.REF],
-            "mt_parts": highlight_parts(seg.at[i, S.MT], found),
-            "metrics": [(c, _num(seg.at[i, c], 2 if c == S.EMB_SIM_REF else 1)) for c in metric_cols],
-        })
     summary = result.summary
+    rows = segment_rows(seg, result.findings)
     total = max(1, summary["segments"])
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
-    all_checks = sorted({c for r in rows for c in r["checks"]})
-    docs = list(dict.fromkeys(r["doc_id"] for r in rows))
+    docs = _group_table(seg, S.DOC_ID)
+    systems = _group_table(seg, S.SYSTEM) if S.SYSTEM in seg.columns else []
     return {
-        "summary": summary, "rows": rows, "has_src": has_src, "has_ref": has_ref,
-        "metric_cols": metric_cols, "severity_bar": severity_bar, "severities": S.SEVERITIES,
-        "histogram": _histogram(seg[S.QUALITY].tolist()), "all_checks": all_checks, "docs": docs,
-        "check_rows": list(summary["check_segments"].items()),
+        "summary": summary, "severities": S.SEVERITIES, "severity_bar": severity_bar,
+        "has_src": bool((seg[S.SRC].astype(str).str.strip() != "").any()),
+        "has_ref": bool((seg[S.REF].astype(str).str.strip() != "").any()),
+        "histogram": charts.histogram(seg[S.QUALITY].tolist()),
+        "check_chart": charts.bars(list(summary["check_segments"].items())),
+        "doc_chart": charts.stacked_by_severity({d["name"]: d["severity"] for d in docs}),
+        "docs": docs, "systems": systems,
+        "all_checks": sorted(summary["check_segments"]),
+        "doc_names": [d["name"] for d in docs], "system_names": [s["name"] for s in systems],
+        "rows_json": script_json(rows),
     }
 
 

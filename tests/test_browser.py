@@ -1,0 +1,100 @@
+"""report.html in a real headless Chromium: loads clean, filters, sorts, pages, escapes."""
+
+import pytest
+
+from browser import chromium_path, open_page, require_browser
+from mtcheck.pipeline import run
+from mtcheck.report import write_report
+
+if chromium_path() is None:
+    if require_browser():
+        raise RuntimeError("MTCHECK_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
+    pytest.skip("no chromium on PATH; .ci/run installs it", allow_module_level=True)
+pytest.importorskip("playwright")
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory, sample_result):
+    out = tmp_path_factory.mktemp("browser-sample")
+    write_report(sample_result, out)
+    return out / "report.html", sample_result.summary
+
+
+def visible_rows(page):
+    return page.locator("#segments tbody tr")
+
+
+def test_sample_report_loads_clean_and_offline(sample_report):
+    path, summary = sample_report
+    with open_page(path) as (page, events):
+        assert page.title() == "mtcheck report: sample-news"
+        assert page.locator("#shown").inner_text() == "78 of 78 segments"
+        assert visible_rows(page).count() == 78
+        assert visible_rows(page).first.get_attribute("data-sev") == "major"  # worst first
+    assert events["console_errors"] == [] and events["page_errors"] == []
+    assert events["requests"] == [path.resolve().as_uri()]  # the page itself, nothing else
+
+
+def test_filters_by_severity_check_and_search(sample_report):
+    path, summary = sample_report
+    with open_page(path) as (page, events):
+        page.select_option("#f-sev", "minor")
+        assert visible_rows(page).count() == summary["severity_counts"]["minor"]
+        assert {visible_rows(page).nth(i).get_attribute("data-sev") for i in range(visible_rows(page).count())} == {"minor"}
+        page.select_option("#f-sev", "")
+        page.select_option("#f-check", "doubled-word")
+        assert visible_rows(page).count() == 1
+        mark = page.locator("#segments mark", has_text="vitality and vitality")
+        assert mark.count() == 1 and "doubled-word" in mark.get_attribute("title")
+        page.select_option("#f-check", "")
+        page.fill("#q", "Visual |")
+        assert page.locator("#shown").inner_text() == "1 of 78 segments"
+        page.fill("#q", "")
+        page.fill("#f-max", "65")
+        assert page.locator("#shown").inner_text() == "1 of 78 segments"  # the headline with two findings
+    assert events["console_errors"] == []
+
+
+def test_sorting_by_quality_both_ways(sample_report):
+    path, _ = sample_report
+    with open_page(path) as (page, _events):
+        header = page.locator("#segments th[data-key=q]")
+        header.click()
+        first = float(visible_rows(page).first.locator("td").nth(3).inner_text().split("\n")[0])
+        assert first == 60.0
+        assert header.get_attribute("aria-sort") == "ascending"
+        header.click()
+        first = float(visible_rows(page).first.locator("td").nth(3).inner_text().split("\n")[0])
+        assert first == 100.0 and header.get_attribute("aria-sort") == "descending"
+
+
+def test_script_in_mt_shows_as_text(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"mt": ["<script>alert(1)</script> and <img src=x onerror=alert(2)>",
+                                 "Plain fluent sentence here."], "ref": ["", ""]})
+    write_report(run(frame=frame), tmp_path)
+    with open_page(tmp_path / "report.html") as (page, events):
+        cell = page.locator("#segments tbody td .text").first
+        assert cell.inner_text().startswith("<script>alert(1)</script> and <img src=x onerror=alert(2)>")
+        assert page.locator("#segments tbody img").count() == 0
+    assert events["dialogs"] == [] and events["page_errors"] == []
+    assert events["requests"] == [(tmp_path / "report.html").resolve().as_uri()]
+
+
+def test_twenty_thousand_segments_are_paged(tmp_path):
+    import pandas as pd
+
+    n = 20_000
+    frame = pd.DataFrame({"doc_id": [f"doc{i // 100}" for i in range(n)], "seg_id": list(range(n)),
+                          "mt": [f"Segment number {i} ends here." if i % 7 else f"Segment {i} stops on the"
+                                 for i in range(n)]})
+    write_report(run(frame=frame), tmp_path)
+    with open_page(tmp_path / "report.html") as (page, events):
+        assert page.locator("#page").inner_text() == "page 1 of 100"
+        assert visible_rows(page).count() == 200
+        page.click("#next")
+        assert page.locator("#page").inner_text() == "page 2 of 100"
+        page.select_option("#f-doc", "doc3")
+        assert page.locator("#shown").inner_text() == "100 of 20000 segments"
+    assert events["console_errors"] == [] and events["page_errors"] == []
