@@ -113,8 +113,11 @@ def _run_check(spec, options, output, force, excel, xlsx, quiet) -> None:
     progress = RichProgress(console)
     with progress.running():
         result = pipeline.run(spec, options, progress=None if quiet else progress)
-    outdir = output or Path("reports") / result.summary["name"]
-    paths = write_report(result, outdir, force=force, excel=excel, xlsx=xlsx)
+        outdir = output or Path("reports") / result.summary["name"]
+        done = progress("writing report", 1) if not quiet else None
+        paths = write_report(result, outdir, force=force, excel=excel, xlsx=xlsx)
+        if done:
+            done(1)
     if not quiet:
         _print_summary(console, result.summary, paths)
 

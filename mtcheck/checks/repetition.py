@@ -75,25 +75,27 @@ def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]
     """
     groups = [frame] if S.SYSTEM not in frame.columns else [g for _, g in frame.groupby(S.SYSTEM, sort=False)]
     for group in groups:
+        texts = group[S.MT].to_dict()
         keys = group[S.MT].map(_normalise)
-        counts = keys.value_counts()
-        repeated = counts[counts > 1]
-        for key, count in repeated.items():
-            if len(key.split()) < DUPLICATE_MIN_WORDS:
+        sources = group[S.SRC].map(_normalise)
+        where: dict[str, list] = {}
+        for index, key in zip(group.index, keys):
+            where.setdefault(key, []).append(index)
+        for key, rows in where.items():
+            count = len(rows)
+            if count < 2 or len(key.split()) < DUPLICATE_MIN_WORDS:
                 continue
-            rows = group[keys == key]
-            srcs = rows[S.SRC].map(_normalise)
-            if srcs.iloc[0] and srcs.nunique() == 1:
+            row_sources = {sources[i] for i in rows}
+            if len(row_sources) == 1 and next(iter(row_sources)):
                 continue
-            first = rows.iloc[0]
-            first_at = f"segment {first[S.SEG_ID]} (line {first[S.LINE]})" if S.LINE in rows else f"segment {first[S.SEG_ID]}"
-            targets = rows.index if count >= 3 else rows.index[1:]
-            for index in targets:
-                mt = frame.at[index, S.MT]
+            first = rows[0]
+            first_at = f"segment {group.at[first, S.SEG_ID]}"
+            if S.LINE in group.columns:
+                first_at += f" (line {group.at[first, S.LINE]})"
+            for index in (rows if count >= 3 else rows[1:]):
                 if count >= 3:
                     msg = (f"This text appears {count} times in the corpus, like a page header printed at each "
                            "page break; delete the copies that are page furniture.")
                 else:
-                    msg = (f"Repeats {first_at} word for word, a duplicated headline or header; "
-                           "delete this copy.")
-                yield index, Finding("duplicate-segment", "major", msg, 0, len(mt))
+                    msg = f"Repeats {first_at} word for word, a duplicated headline or header; delete this copy."
+                yield index, Finding("duplicate-segment", "major", msg, 0, len(texts[index]))

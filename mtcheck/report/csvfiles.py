@@ -36,11 +36,14 @@ def findings_table(segments, findings):
     import pandas as pd
 
     records = []
+    has_system = S.SYSTEM in segments.columns
+    mts, docs, segs = segments[S.MT].to_dict(), segments[S.DOC_ID].to_dict(), segments[S.SEG_ID].to_dict()
+    systems = segments[S.SYSTEM].to_dict() if has_system else {}
     for index, f in findings:
-        mt = segments.at[index, S.MT]
-        record = {S.DOC_ID: segments.at[index, S.DOC_ID], S.SEG_ID: segments.at[index, S.SEG_ID]}
-        if S.SYSTEM in segments.columns:
-            record[S.SYSTEM] = segments.at[index, S.SYSTEM]
+        mt = mts[index]
+        record = {S.DOC_ID: docs[index], S.SEG_ID: segs[index]}
+        if has_system:
+            record[S.SYSTEM] = systems[index]
         record.update({"check": f.check, "severity": f.severity, "start": f.start, "end": f.end,
                        "span": mt[f.start:f.end], "message": f.message})
         records.append(record)
