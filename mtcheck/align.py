@@ -1,9 +1,12 @@
 """Turn sides into aligned rows: doc_id, seg_id, src, mt, ref, bead and confidence.
 
-This first version pairs segments by position, which is right when the files
-are line-aligned (the sacrebleu/COMET convention). Unequal counts are an error
-that names each file, its count and the first line where the two visibly
-diverge; nothing is ever truncated silently.
+Line-aligned files (the sacrebleu/COMET convention) are paired by position.
+Unequal counts are then an error that names each file, its count and the
+first line where the two visibly diverge; nothing is ever truncated silently.
+With `--align`, or when a side is running text, the sides are aligned by
+content (`mtcheck.aligner`): one row per bead, `align` = "R-M" (reference or
+source sentences, MT sentences), e.g. 2-1 for two reference sentences
+translated as one MT sentence, 1-0 for an omission, 0-1 for an addition.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def _check_counts(mt: Side, other: Side) -> None:
         f"{mt.role} has {len(mt.segments)} segments but {other.path} ({other.role}) has "
         f"{len(other.segments)}; {at}",
         path=mt.path, line=line,
-        hint="fix the files so they are line-aligned; automatic alignment is tracked for a later release",
+        hint="pass --align to align them by content, or fix the files so they are line-aligned",
     )
 
 
@@ -126,10 +129,19 @@ def rows_from_table(table):
     return frame
 
 
-def align(loaded):
-    """Aligned rows for what `mtcheck.io.load` read."""
+def align(loaded, target_lang: str = "en", model: str | None = None, progress=None):
+    """Aligned rows for what `mtcheck.io.load` read.
+
+    Tables are row-aligned already. Sides are paired by position, unless
+    alignment was asked for (`--align`) or a side is running text; then the
+    MT is aligned with the reference (sentence-transformers; MiniLM for
+    English) and the source (the cross-lingual USE) by content.
+    """
+    has_other = bool(loaded.sides.get("src") or loaded.sides.get("ref"))
     if loaded.table is not None:
         frame = rows_from_table(loaded.table)
+    elif loaded.align and has_other:
+        frame = rows_by_alignment(loaded.sides, target_lang, model, progress)
     else:
         frame = rows_from_sides(loaded.sides)
     if frame.empty:
@@ -137,3 +149,116 @@ def align(loaded):
         raise InputError("no segments to check (the input is empty)", path=first,
                          hint="give a file with at least one line of MT")
     return frame.reset_index(drop=True)
+
+
+# --- alignment by content ---------------------------------------------------
+
+def _components(n_mt: int, bead_lists) -> list[int]:
+    """Component id of each MT sentence: sentences joined by any bead share one row."""
+    comp = list(range(n_mt))
+
+    def find(x):
+        while comp[x] != x:
+            comp[x] = comp[comp[x]]
+            x = comp[x]
+        return x
+    for beads in bead_lists:
+        for bead in beads:
+            for j in bead.mt[1:]:
+                comp[find(j)] = find(bead.mt[0])
+    return [find(j) for j in range(n_mt)]
+
+
+def merge_beads(n_mt: int, beads_by_role: dict[str, list]) -> list[dict]:
+    """Rows from one or two bead lists that share the MT side.
+
+    Each row: {"mt": [mt idxs], role: [idxs] for each role, "conf": float,
+    "kind": "R-M" of the first role}. Sentences missing from the MT (1-0
+    beads) become rows of their own, placed where they fall; a source and a
+    reference sentence omitted at the same place share one row.
+    """
+    comps = _components(n_mt, beads_by_role.values())
+    rows: dict[tuple, dict] = {}
+    for role, beads in beads_by_role.items():
+        consumed, omitted_here = 0, 0
+        for bead in beads:
+            if bead.mt:
+                key = (comps[bead.mt[0]], 1, 0)
+                row = rows.setdefault(key, {"mt": [], "conf": 1.0})
+                row["mt"] = sorted(set(row["mt"]) | set(bead.mt))
+                row.setdefault(role, []).extend(bead.other)
+                row["conf"] = min(row["conf"], bead.confidence)
+                consumed = bead.mt[-1] + 1
+                omitted_here = 0
+            else:
+                position = comps[consumed] if consumed < n_mt else n_mt
+                key = (position, 0, omitted_here)
+                row = rows.setdefault(key, {"mt": [], "conf": 1.0})
+                row.setdefault(role, []).extend(bead.other)
+                row["conf"] = min(row["conf"], bead.confidence)
+                omitted_here += 1
+    ordered = [rows[k] for k in sorted(rows)]
+    first = next(iter(beads_by_role))
+    for row in ordered:
+        row["kind"] = f"{len(row.get(first, []))}-{len(row['mt'])}"
+    return ordered
+
+
+def _embedder_for(role: str, target_lang: str, model: str | None):
+    from mtcheck.embedders import get_embedder
+
+    if role == "src":
+        return get_embedder("use")   # cross-lingual: source <-> MT
+    if model:
+        return get_embedder(model)
+    # all-MiniLM-L6-v2 is English-only; other targets use the multilingual USE.
+    return get_embedder(None if (target_lang or "en").lower().startswith("en") else "use")
+
+
+def rows_by_alignment(sides: dict, target_lang: str = "en", model: str | None = None, progress=None):
+    """One row per bead: MT aligned to the reference (and the source) by content."""
+    import pandas as pd
+
+    from mtcheck.aligner import align_sentences
+
+    others = [(role, sides[role][0]) for role in ("ref", "src") if sides.get(role)]
+    extra_refs = sides.get("ref", [])[1:]
+    if extra_refs:
+        from mtcheck.errors import UsageError
+        raise UsageError("--align takes one reference", path=extra_refs[0].path,
+                         hint="align each reference in its own run, or make them line-aligned")
+    frames = []
+    for mt in sides["mt"]:
+        mt_texts = mt.texts()
+        beads_by_role = {}
+        for role, side in others:
+            embedder = _embedder_for(role, target_lang, model)
+            total = len(set(side.texts() + mt_texts))
+            advance = progress(f"aligning {role}<->mt", total) if progress else None
+            beads_by_role[role] = align_sentences(side.texts(), mt_texts, embedder, advance=advance)
+        merged = merge_beads(len(mt_texts), beads_by_role)
+        records = []
+        for row in merged:
+            first_mt = mt.segments[row["mt"][0]] if row["mt"] else None
+            record = {S.DOC_ID: mt.segments[0].doc_id if mt.segments else "", S.SEG_ID: len(records) + 1,
+                      S.MT: " ".join(mt_texts[j] for j in row["mt"])}
+            for role, side in others:
+                record[role] = " ".join(side.segments[i].text for i in row.get(role, []))
+            anchor_side, anchor = (mt, first_mt) if first_mt else next(
+                (side, side.segments[row[role][0]]) for role, side in others if row.get(role))
+            record[S.KIND] = anchor.kind if first_mt else "omission"
+            if anchor.para_id is not None:
+                record[S.PARA] = anchor.para_id
+            record[S.ALIGN] = row["kind"]
+            record[S.ALIGN_CONF] = round(row["conf"], 4)
+            record[S.FILE] = anchor_side.path
+            record[S.LINE] = anchor.line
+            records.append(record)
+        frame = pd.DataFrame.from_records(records)
+        for col in (S.SRC, S.REF):
+            if col not in frame.columns:
+                frame[col] = ""
+        if mt.system:
+            frame.insert(2, S.SYSTEM, mt.system)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

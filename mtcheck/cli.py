@@ -68,7 +68,10 @@ def check(
     references: List[Path] = typer.Option([], "-r", "--references", help="Reference file, line-aligned; "
                                           "repeat for several references."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Report folder [default: reports/NAME]."),
-    fmt: str = typer.Option("auto", "--format", help="auto, lines, doc, tsv, csv or jsonl."),
+    fmt: str = typer.Option("auto", "--format", help="Input format: auto, lines, doc, srt, tsv, csv, jsonl, "
+                            "xliff, tmx or wmt."),
+    align: bool = typer.Option(False, "--align", help="Align MT with source/reference by content (sentence "
+                               "embeddings) instead of by line; implied by running text."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Map table headers to roles, e.g. "
                                           "src=source,mt=hypothesis,ref=reference."),
     target_lang: str = typer.Option("en", "--target-lang", help="Language of the MT (picks the BLEU tokenizer)."),
@@ -90,7 +93,7 @@ def check(
 
     spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
                      src=str(source) if source else None, refs=[str(p) for p in references],
-                     fmt=fmt, columns=columns)
+                     fmt=fmt, columns=columns, target_lang=target_lang, align=align)
     options = CheckOptions(target_lang=target_lang, model=model,
                            checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None,
                            scorers=("sacrebleu",) if no_embedding else None)
@@ -141,6 +144,52 @@ def _print_summary(console, summary: dict, paths: dict) -> None:
     console.print(f"Report: [bold]{report}[/bold]  (worklist: {paths['segments.csv']})")
     if summary["flagged"]:
         console.print(f"Next: open the report and review the {summary['flagged']} flagged segments, worst first.")
+
+
+@app.command("align")
+def align_command(
+    translations: Path = typer.Option(..., "-t", "--translations", help="MT: plain lines, running text or SRT."),
+    references: Optional[Path] = typer.Option(None, "-r", "--references", help="Reference file."),
+    source: Optional[Path] = typer.Option(None, "-s", "--source", help="Source file."),
+    output: Path = typer.Option(..., "-o", "--output", help="TSV file to write (bead, confidence, texts)."),
+    fmt: str = typer.Option("auto", "--format", help="Input format of the three files: auto, lines, doc or srt."),
+    target_lang: str = typer.Option("en", "--target-lang", help="Language of the MT (picks the encoder)."),
+    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or path for MT<->ref."),
+    force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
+) -> None:
+    """Align MT with its reference and/or source by content and write the beads as TSV for inspection."""
+    _guard(_run_align, translations, references, source, output, fmt, target_lang, model, force)
+
+
+def _run_align(translations, references, source, output, fmt, target_lang, model, force) -> None:
+    import csv
+
+    from rich.console import Console
+
+    from mtcheck import align as align_mod
+    from mtcheck import io as io_mod
+    from mtcheck.errors import OutputError, UsageError
+    from mtcheck.progress import RichProgress
+
+    if references is None and source is None:
+        raise UsageError("nothing to align the MT with", hint="give -r REF and/or -s SRC")
+    if Path(output).exists() and not force:
+        raise OutputError("exists already", path=str(output), hint="choose another -o or pass --force")
+    spec = io_mod.InputSpec(mt=[str(translations)], src=str(source) if source else None,
+                            refs=[str(references)] if references else [], fmt=fmt, align=True)
+    loaded = io_mod.load(spec)
+    console = Console(stderr=True)
+    progress = RichProgress(console)
+    with progress.running():
+        rows = align_mod.rows_by_alignment(loaded.sides, target_lang, model, progress)
+    columns = [c for c in ("doc_id", "seg_id", "align", "align_conf", "src", "mt", "ref", "file", "line")
+               if c in rows.columns]
+    try:
+        rows[columns].to_csv(output, sep="\t", index=False, quoting=csv.QUOTE_NONE, escapechar="\\")
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror}", path=str(output)) from None
+    counts = rows["align"].value_counts().to_dict()
+    console.print(f"{len(rows)} beads ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}) -> {output}")
 
 
 @app.command("list-checks")

@@ -72,7 +72,7 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     with timer.stage("load"):
         loaded = _from_dataframe(frame) if frame is not None else io_mod.load(spec)
     with timer.stage("align"):
-        rows = align_mod.align(loaded)
+        rows = align_mod.align(loaded, options.target_lang, options.model, progress)
 
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, progress=progress)
     corpus_scores, signals = [], []

