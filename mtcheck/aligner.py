@@ -15,10 +15,12 @@ sentences covered keeps one 2-2 bead from undercutting two good 1-1 beads),
 c0 is the mean cosine of shuffled (unrelated) pairs in this very document, so
 that the scale does not depend on the encoder, and r is the median
 log length ratio of the two sides. A skipped sentence (1-0 or 0-1) costs
-SKIP_COST. The table is computed only inside a band around the diagonal,
-|j - i*m/n| <= |n - m| + BAND_MARGIN, one row at a time with numpy, so time
-and memory grow with n * band rather than n * m. The 0-1 bead inside a row is
-a prefix minimum (np.minimum.accumulate), which keeps the row vectorised.
+SKIP_COST. The table is computed only inside a band, one row at a time with
+numpy. For long documents the band follows a path through confident anchors
+(mutual nearest neighbours in increasing order, as in Bertalign) with a fixed
+half-width ANCHOR_MARGIN, so time and memory grow as n * ANCHOR_MARGIN, not
+n * m; short documents use the diagonal widened by |n - m|. The 0-1 bead inside
+a row is a prefix minimum (np.minimum.accumulate), which keeps rows vectorised.
 
 `gale_church_costs` gives the classic length-only baseline (Gale & Church 1993)
 through the same program, for comparison.
@@ -39,6 +41,7 @@ SKIP_COST = 0.9
 MERGE_PENALTY = 0.5
 LENGTH_WEIGHT = 0.6
 BAND_MARGIN = 40
+ANCHOR_MARGIN = 40   # band half-width around the anchor path, in sentences
 
 
 @dataclass(frozen=True)
@@ -53,25 +56,94 @@ class Bead:
         return f"{len(self.other)}-{len(self.mt)}"
 
 
-def _band(n: int, m: int, margin: int):
-    width = abs(n - m) + margin
-    lo = np.empty(n + 1, dtype=np.int64)
-    hi = np.empty(n + 1, dtype=np.int64)
-    for i in range(n + 1):
-        centre = i * m / n if n else 0
-        lo[i] = max(0, int(math.floor(centre - width)))
-        hi[i] = min(m, int(math.ceil(centre + width)))
+def _band(n: int, m: int, margin: int, centre=None):
+    """Column range of each row: centre +- width. Without anchors the centre is
+    the diagonal and the width must cover |n - m| too; with anchors the width
+    is the margin alone, so the table grows as n * margin."""
+    if centre is None:
+        centre = np.arange(n + 1) * (m / n if n else 0.0)
+        width = abs(n - m) + margin
+    else:
+        width = margin
+    lo = np.clip(np.floor(centre - width), 0, m).astype(np.int64)
+    hi = np.clip(np.ceil(centre + width), 0, m).astype(np.int64)
+    lo[0], hi[-1] = 0, m
+    # Keep the band connected: each row must reach the previous row's range.
+    for i in range(1, n + 1):
+        lo[i] = min(lo[i], hi[i - 1])
+    for i in range(n - 1, -1, -1):
+        hi[i] = max(hi[i], lo[i + 1])
     return lo, hi
 
 
-def banded_dp(n: int, m: int, cost, margin: int = BAND_MARGIN) -> list[tuple[int, int, int, int]]:
+ANCHOR_BLOCK = 256
+
+
+def anchor_centres(vo: np.ndarray, vm: np.ndarray, floor: float) -> np.ndarray | None:
+    """A monotone path through confident 1-1 matches, interpolated to every row.
+
+    Each source/reference sentence finds its most similar MT sentence inside
+    the diagonal band; matches that are mutual, clearly above the encoder
+    floor and in increasing order (longest increasing subsequence) become
+    anchors (the Bertalign idea). Returns None when there are too few anchors.
+    """
+    n, m = len(vo), len(vm)
+    lo, hi = _band(n, m, BAND_MARGIN)
+    best_j = np.full(n, -1)
+    best_s = np.full(n, -np.inf)
+    col_best = np.full(m, -np.inf)
+    col_arg = np.full(m, -1)
+    for start in range(0, n, ANCHOR_BLOCK):
+        rows = np.arange(start, min(n, start + ANCHOR_BLOCK))
+        j0, j1 = int(lo[rows[0] + 1] if rows[0] + 1 <= n else 0), int(hi[min(n, rows[-1] + 1)])
+        j0 = max(0, j0 - 1)
+        sims = vo[rows] @ vm[j0:j1].T
+        cols = np.arange(j0, j1)
+        outside = (cols[None, :] + 1 < lo[rows + 1][:, None]) | (cols[None, :] + 1 > hi[rows + 1][:, None])
+        sims[outside] = -np.inf
+        arg = sims.argmax(axis=1)
+        best_j[rows] = cols[arg]
+        best_s[rows] = sims[np.arange(len(rows)), arg]
+        colmax = sims.max(axis=0)
+        better = colmax > col_best[j0:j1]
+        col_best[j0:j1][better] = colmax[better]
+        col_arg[j0:j1][better] = rows[sims.argmax(axis=0)[better]]
+    threshold = floor + 0.5 * (1.0 - floor)
+    cand = [(i, int(best_j[i])) for i in range(n)
+            if best_j[i] >= 0 and best_s[i] > threshold and col_arg[best_j[i]] == i]
+    if len(cand) < max(3, n // 20):
+        return None
+    # longest increasing subsequence of the candidates' MT indices (patience sorting)
+    import bisect
+
+    tails, tails_idx, prev = [], [], [-1] * len(cand)
+    for k, (_, j) in enumerate(cand):
+        pos = bisect.bisect_left(tails, j)
+        if pos == len(tails):
+            tails.append(j)
+            tails_idx.append(k)
+        else:
+            tails[pos] = j
+            tails_idx[pos] = k
+        prev[k] = tails_idx[pos - 1] if pos else -1
+    chain, k = [], tails_idx[-1]
+    while k >= 0:
+        chain.append(cand[k])
+        k = prev[k]
+    chain.reverse()
+    xs = [0] + [i + 1 for i, _ in chain] + [n]
+    ys = [0] + [j + 1 for _, j in chain] + [m]
+    return np.interp(np.arange(n + 1), xs, ys)
+
+
+def banded_dp(n: int, m: int, cost, margin: int = BAND_MARGIN, centre=None) -> list[tuple[int, int, int, int]]:
     """Cheapest monotone bead path from (0, 0) to (n, m).
 
     `cost(a, b, i, js)` returns the cost of beads (a, b) ending at (i, js) for
     an array of column indices `js` (bead covers other[i-a:i], mt[js-b:js]).
     Returns beads as (a, b, i_end, j_end) in order.
     """
-    lo, hi = _band(n, m, margin)
+    lo, hi = _band(n, m, margin, centre)
     rows: list[np.ndarray] = []
     back: list[np.ndarray] = []
     inf = np.inf
@@ -232,7 +304,8 @@ def align_sentences(other: list[str], mt: list[str], embedder=None, vectors=None
     else:
         vo, vm = vectors
     cost, floor = semantic_costs(other, mt, vo, vm)
-    path = banded_dp(len(other), len(mt), cost, margin)
+    centre = anchor_centres(vo, vm, floor) if len(other) > 4 * ANCHOR_MARGIN else None
+    path = banded_dp(len(other), len(mt), cost, ANCHOR_MARGIN if centre is not None else margin, centre)
     confs = _confidences(path, vo, vm, floor)
     return [Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), 0.0, round(c, 4))
             for (a, b, i, j), c in zip(path, confs)]

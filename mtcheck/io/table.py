@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from mtcheck import schema as S
@@ -43,7 +44,9 @@ def _read_delimited(path: str, text: str, sep: str, quoting: int):
                            keep_default_na=False, na_filter=False, engine="python")
     except pd.errors.ParserError as exc:
         # pandas says "Expected 3 fields in line 7, saw 4"; keep its line number.
+        found = re.search(r"line (\d+)", str(exc))
         raise InputError(f"cannot parse table: {exc}".splitlines()[0], path=path,
+                         line=int(found.group(1)) if found else None,
                          hint="check the delimiter and quoting; TSV is read with quoting off") from None
     except pd.errors.EmptyDataError:
         raise InputError("the table is empty", path=path, hint="give a header row with an 'mt' column") from None

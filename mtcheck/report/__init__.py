@@ -36,7 +36,8 @@ def _has_editor_work(csv_path: Path) -> bool:
     return bool(len(old.columns)) and bool((old.apply(lambda col: col.str.strip() != "")).any().any())
 
 
-def prepare_outdir(outdir: str | Path, force: bool = False) -> Path:
+def prepare_outdir(outdir: str | Path, force: bool = False, create: bool = True) -> Path:
+    """Check that writing the report into `outdir` loses nothing; create it when `create`."""
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
         raise OutputError("exists and is not a folder", path=str(folder), hint="choose another -o")
@@ -48,6 +49,8 @@ def prepare_outdir(outdir: str | Path, force: bool = False) -> Path:
         if (folder / "segments.csv").exists() and _has_editor_work(folder / "segments.csv"):
             raise OutputError("segments.csv holds editors' status/editor_note entries", path=str(folder),
                               hint="choose another -o to keep them, or pass --force to overwrite")
+    if not create:
+        return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -1,0 +1,140 @@
+"""Alignment by content on real TED zh-en text: beads, layout, omissions and additions."""
+
+import random
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import TED_LINES
+from mtcheck.aligner import _band, align_lengths, align_sentences, banded_dp
+from mtcheck.cli import app
+from mtcheck.embedders import get_embedder
+from mtcheck.io import InputSpec
+from mtcheck.pipeline import run
+
+MT = (TED_LINES / "mt.txt").read_text(encoding="utf-8").splitlines()
+REF = (TED_LINES / "ref.txt").read_text(encoding="utf-8").splitlines()
+SRC = (TED_LINES / "src.txt").read_text(encoding="utf-8").splitlines()
+runner = CliRunner()
+
+
+def perturb(mt, ref, seed):
+    """Merge MT pairs (2-1), drop references (0-1) and MT (1-0); return (ref, mt, gold beads)."""
+    rng = random.Random(seed)
+    out_ref, out_mt, gold, k = [], [], [], 0
+    while k < len(mt):
+        roll = rng.random()
+        if roll < 0.12 and k + 1 < len(mt):
+            gold.append(((len(out_ref), len(out_ref) + 1), (len(out_mt),)))
+            out_ref += [ref[k], ref[k + 1]]
+            out_mt.append(mt[k] + " " + mt[k + 1])
+            k += 2
+            continue
+        if roll < 0.18:
+            gold.append(((), (len(out_mt),)))
+            out_mt.append(mt[k])
+        elif roll < 0.22:
+            gold.append(((len(out_ref),), ()))
+            out_ref.append(ref[k])
+        else:
+            gold.append(((len(out_ref),), (len(out_mt),)))
+            out_ref.append(ref[k])
+            out_mt.append(mt[k])
+        k += 1
+    return out_ref, out_mt, gold
+
+
+def strict_f1(beads, gold):
+    hit = len({(b.other, b.mt) for b in beads} & set(gold))
+    p, r = hit / len(beads), hit / len(gold)
+    return 2 * p * r / (p + r)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_minilm_alignment_recovers_perturbed_beads(seed):
+    ref, mt, gold = perturb(MT, REF, seed)
+    assert {f"{len(o)}-{len(m)}" for o, m in gold} >= {"1-1", "2-1"}
+    beads = align_sentences(ref, mt, get_embedder(None))
+    assert strict_f1(beads, gold) >= 0.9
+    # and it beats the length-only baseline on the same pair
+    assert strict_f1(beads, gold) >= strict_f1(align_lengths(ref, mt), gold)
+
+
+def test_cross_lingual_source_alignment_finds_a_dropped_translation():
+    mt = MT[:10] + MT[11:]
+    beads = align_sentences(SRC, mt, get_embedder("use"))
+    omitted = [b for b in beads if b.kind == "1-0"]
+    assert [b.other for b in omitted] == [(10,)]
+    assert sum(b.kind == "1-1" for b in beads) == 39
+
+
+def test_band_grows_with_the_count_difference_not_the_length():
+    lo, hi = _band(10_000, 9_900, 40)
+    assert int((hi - lo).max()) <= 2 * (100 + 40) + 2
+    path = banded_dp(3, 2, lambda a, b, i, js: __import__("numpy").full(js.shape, 1.0 if a == b else 0.1 * (a + b)))
+    assert path[-1][2:] == (3, 2)
+
+
+def test_check_with_align_gives_one_row_per_bead_in_the_documented_layout(tmp_path):
+    mt = tmp_path / "mt.txt"
+    # MT: sentence 6 and 7 translated as one line, sentence 11 left out, one hallucinated line added
+    lines = MT[:5] + [MT[5] + " " + MT[6]] + MT[7:10] + MT[11:30] + [
+        "Enjoy unlimited access to the ideas and opinions of the world's best thinkers."] + MT[30:]
+    mt.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["check", "-t", str(mt), "-r", str(TED_LINES / "ref.txt"), "--align",
+                                 "-o", str(out), "-q", "--no-embedding"])
+    assert result.exit_code == 0, result.output
+    seg = pd.read_csv(out / "segments.csv", dtype=str, keep_default_na=False)
+    beads = seg["align"].value_counts().to_dict()
+    assert beads == {"1-1": 37, "2-1": 1, "1-0": 1, "0-1": 1}
+    merged = seg[seg["align"] == "2-1"].iloc[0]
+    assert merged["mt"] == MT[5] + " " + MT[6] and merged["ref"] == REF[5] + " " + REF[6]
+    omitted = seg[seg["align"] == "1-0"].iloc[0]
+    assert omitted["mt"] == "" and omitted["ref"] == REF[10] and omitted["checks"] == "omission"
+    added = seg[seg["align"] == "0-1"].iloc[0]
+    assert added["ref"] == "" and added["mt"].startswith("Enjoy unlimited") and added["checks"] == "addition"
+    assert seg["seg_id"].astype(int).tolist() == list(range(1, len(seg) + 1))
+    assert seg["align_conf"].astype(float).between(0, 1).all()
+
+
+def test_source_reference_and_mt_align_together():
+    result = run(InputSpec(mt=[str(TED_LINES / "mt.txt")], refs=[str(TED_LINES / "ref.txt")],
+                           src=str(TED_LINES / "src.txt"), align=True),
+                 )
+    seg = result.segments
+    assert len(seg) == 40 and (seg["align"] == "1-1").sum() >= 38
+    assert seg.loc[1, "src"] == SRC[1] and seg.loc[1, "ref"] == REF[1] and seg.loc[1, "mt"] == MT[1]
+
+
+def test_unequal_counts_without_align_suggest_it(tmp_path):
+    mt = tmp_path / "mt.txt"
+    mt.write_text("\n".join(MT[:-1]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", "-t", str(mt), "-r", str(TED_LINES / "ref.txt"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "--align" in result.output
+
+
+def test_align_command_writes_beads(tmp_path):
+    out = tmp_path / "beads.tsv"
+    result = runner.invoke(app, ["align", "-t", str(TED_LINES / "mt.txt"), "-s", str(TED_LINES / "src.txt"),
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    import csv
+    frame = pd.read_csv(out, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    assert frame.columns.tolist()[:4] == ["doc_id", "seg_id", "align", "align_conf"]
+    assert len(frame) == 40 and frame.loc[0, "src"] == SRC[0]
+    again = runner.invoke(app, ["align", "-t", str(TED_LINES / "mt.txt"), "-s", str(TED_LINES / "src.txt"),
+                                "-o", str(out)])
+    assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_running_text_against_a_reference_document_aligns_automatically(tmp_path):
+    doc = tmp_path / "page.txt"
+    doc.write_text(" ".join(MT[:6]) + "\n\n" + " ".join(MT[6:12]) + "\n", encoding="utf-8")
+    ref = tmp_path / "ref.txt"
+    ref.write_text("\n".join(REF[:12]) + "\n", encoding="utf-8")
+    result = run(InputSpec(data=str(doc), refs=[str(ref)]))
+    seg = result.segments
+    assert seg["ref"].str.len().gt(0).sum() >= 10  # sentences split from the paragraphs found their references
+    assert set(seg["align"]) <= {"1-1", "2-1", "1-2", "2-2", "1-0", "0-1"}
