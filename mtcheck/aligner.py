@@ -42,6 +42,8 @@ MERGE_PENALTY = 0.5
 LENGTH_WEIGHT = 0.6
 BAND_MARGIN = 40
 ANCHOR_MARGIN = 40   # band half-width around the anchor path, in sentences
+ANCHOR_GAP = 0.05    # an anchor's best match must beat its second best by this cosine
+EDGE_SHARE = 0.02    # a path touching the anchored band's edge this often is redone on the diagonal band
 
 
 @dataclass(frozen=True)
@@ -76,46 +78,46 @@ def _band(n: int, m: int, margin: int, centre=None):
     return lo, hi
 
 
-ANCHOR_BLOCK = 256
+ANCHOR_BLOCK = 64
 
 
 def anchor_centres(vo: np.ndarray, vm: np.ndarray, floor: float) -> np.ndarray | None:
     """A monotone path through confident 1-1 matches, interpolated to every row.
 
-    Each source/reference sentence finds its most similar MT sentence inside
-    the diagonal band; matches that are mutual, clearly above the encoder
-    floor and in increasing order (longest increasing subsequence) become
-    anchors (the Bertalign idea). Returns None when there are too few anchors.
+    The search walks down the document block by block and looks for each
+    sentence's best match only near where the path has been so far (the last
+    offset from the diagonal, +- 2 * ANCHOR_MARGIN), so a passage repeated
+    elsewhere cannot pull the path away. A match becomes an anchor when it is
+    clearly above the encoder floor, beats the sentence's second-best match by
+    ANCHOR_GAP and is mutual within the block; the anchors' longest increasing
+    subsequence is interpolated (the Bertalign idea). None when anchors are too few.
     """
-    n, m = len(vo), len(vm)
-    lo, hi = _band(n, m, BAND_MARGIN)
-    best_j = np.full(n, -1)
-    best_s = np.full(n, -np.inf)
-    col_best = np.full(m, -np.inf)
-    col_arg = np.full(m, -1)
-    for start in range(0, n, ANCHOR_BLOCK):
-        rows = np.arange(start, min(n, start + ANCHOR_BLOCK))
-        j0, j1 = int(lo[rows[0] + 1] if rows[0] + 1 <= n else 0), int(hi[min(n, rows[-1] + 1)])
-        j0 = max(0, j0 - 1)
-        sims = vo[rows] @ vm[j0:j1].T
-        cols = np.arange(j0, j1)
-        outside = (cols[None, :] + 1 < lo[rows + 1][:, None]) | (cols[None, :] + 1 > hi[rows + 1][:, None])
-        sims[outside] = -np.inf
-        arg = sims.argmax(axis=1)
-        best_j[rows] = cols[arg]
-        best_s[rows] = sims[np.arange(len(rows)), arg]
-        colmax = sims.max(axis=0)
-        better = colmax > col_best[j0:j1]
-        col_best[j0:j1][better] = colmax[better]
-        col_arg[j0:j1][better] = rows[sims.argmax(axis=0)[better]]
-    threshold = floor + 0.5 * (1.0 - floor)
-    cand = [(i, int(best_j[i])) for i in range(n)
-            if best_j[i] >= 0 and best_s[i] > threshold and col_arg[best_j[i]] == i]
-    if len(cand) < max(3, n // 20):
-        return None
-    # longest increasing subsequence of the candidates' MT indices (patience sorting)
     import bisect
 
+    n, m = len(vo), len(vm)
+    slope = m / n
+    offset = 0.0
+    window = 2 * ANCHOR_MARGIN
+    threshold = floor + 0.5 * (1.0 - floor)
+    cand: list[tuple[int, int]] = []
+    for start in range(0, n, ANCHOR_BLOCK):
+        rows = np.arange(start, min(n, start + ANCHOR_BLOCK))
+        j0 = int(max(0, math.floor(rows[0] * slope + offset - window)))
+        j1 = int(min(m, math.ceil(rows[-1] * slope + offset + window) + 1))
+        if j1 - j0 < 2:
+            continue
+        sims = vo[rows] @ vm[j0:j1].T
+        arg = sims.argmax(axis=1)
+        best = sims[np.arange(len(rows)), arg]
+        second = np.partition(sims, -2, axis=1)[:, -2]
+        col_arg = sims.argmax(axis=0)
+        found = [(int(i), j0 + int(a)) for i, a, b, s2 in zip(rows, arg, best, second)
+                 if b > threshold and b - s2 > ANCHOR_GAP and col_arg[a] == i - rows[0]]
+        if found:
+            cand.extend(found)
+            offset = float(np.median([j - i * slope for i, j in found]))
+    if len(cand) < max(3, n // 20):
+        return None
     tails, tails_idx, prev = [], [], [-1] * len(cand)
     for k, (_, j) in enumerate(cand):
         pos = bisect.bisect_left(tails, j)
@@ -305,7 +307,15 @@ def align_sentences(other: list[str], mt: list[str], embedder=None, vectors=None
         vo, vm = vectors
     cost, floor = semantic_costs(other, mt, vo, vm)
     centre = anchor_centres(vo, vm, floor) if len(other) > 4 * ANCHOR_MARGIN else None
-    path = banded_dp(len(other), len(mt), cost, ANCHOR_MARGIN if centre is not None else margin, centre)
+    path = None
+    if centre is not None:
+        path = banded_dp(len(other), len(mt), cost, ANCHOR_MARGIN, centre)
+        lo, hi = _band(len(other), len(mt), ANCHOR_MARGIN, centre)
+        on_edge = sum(1 for _, _, i, j in path if 0 < i < len(other) and (j == lo[i] or j == hi[i]) and 0 < j < len(mt))
+        if on_edge > EDGE_SHARE * len(path):
+            path = None  # the anchors led astray: fall back to the wide diagonal band
+    if path is None:
+        path = banded_dp(len(other), len(mt), cost, margin)
     confs = _confidences(path, vo, vm, floor)
     return [Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), 0.0, round(c, 4))
             for (a, b, i, j), c in zip(path, confs)]

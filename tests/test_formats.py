@@ -86,6 +86,16 @@ def test_hostile_inputs_fail_in_one_line_and_write_nothing(tmp_path, name, line,
     assert not out.exists()
 
 
+def test_content_sniffing_without_an_extension(tmp_path):
+    for name, rows in (("sample.tmx", 2), ("sample-1.2.xlf", 3), ("sample-wmt.xml", 4)):
+        copy = tmp_path / (name + ".dat")
+        copy.write_bytes((FORMATS / name).read_bytes())
+        assert len(load(InputSpec(data=str(copy))).table) == rows, name
+    subs = tmp_path / "subs.txt"
+    subs.write_bytes((FORMATS / "sample.srt").read_bytes())
+    assert load(InputSpec(data=str(subs))).sides["mt"][0].fmt == "srt"
+
+
 def test_format_flag_overrides_detection(tmp_path):
     copy = tmp_path / "units.txt"
     copy.write_bytes((FORMATS / "sample.tmx").read_bytes())

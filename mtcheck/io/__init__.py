@@ -54,12 +54,34 @@ class Loaded:
     align: bool = False
 
 
+_XML_ROOTS = ((b"<xliff", "xliff"), (b"<tmx", "tmx"), (b"<dataset", "wmt"))
+_SRT_HEAD = __import__("re").compile(rb"^\s*1\s*\r?\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
+
+
+def sniff_format(path: str) -> str | None:
+    """Recognise XLIFF, TMX, WMT XML and SRT by their first bytes, whatever the file is called."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf")
+    except OSError:
+        return None
+    lowered = head.lower()
+    for marker, fmt in _XML_ROOTS:
+        if marker in lowered:
+            return fmt
+    return "srt" if _SRT_HEAD.match(head) else None
+
+
 def detect_format(path: str, positional: bool) -> str:
+    """By extension first, then by content; plain text otherwise."""
     suffix = Path(path).suffix.lower()
     if suffix in _TABLE_SUFFIX:
         return _TABLE_SUFFIX[suffix]
     if suffix == ".srt":
         return "srt"
+    sniffed = sniff_format(path) if Path(path).is_file() else None
+    if sniffed:
+        return sniffed
     return "doc" if positional else "lines"
 
 
