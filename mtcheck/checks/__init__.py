@@ -68,7 +68,7 @@ def corpus_check(check_id: str):
 
 def _load_builtin_checks() -> None:
     # Importing the modules registers their checks.
-    from mtcheck.checks import alignment, repetition, truncation  # noqa: F401
+    from mtcheck.checks import alignment, furniture, repetition, runon, truncation  # noqa: F401
 
 
 def available() -> dict[str, CheckInfo]:
