@@ -8,14 +8,18 @@ import pytest
 from conftest import TED_TSV, segment
 from mtcheck.checks import CheckContext, available, run_checks
 from mtcheck.checks.repetition import doubled_word, duplicate_segment
-from mtcheck.checks.truncation import no_terminal_punct
+from mtcheck.checks.truncation import unterminated
 
 EN = CheckContext("en")
 DE = CheckContext("de")
 
 
 def fired(check, text, ctx=EN, **row):
-    return list(check({"mt": text, **row}, ctx))
+    found = check({"mt": text, **row}, ctx)
+    return [found] if found is not None and not hasattr(found, "__iter__") else list(found or [])
+
+
+no_terminal_punct = unterminated
 
 
 # --- doubled-word ---------------------------------------------------------
@@ -132,3 +136,113 @@ def test_run_checks_rejects_unknown_check():
 def test_every_check_has_a_description():
     for info in available().values():
         assert info.description, info.id
+
+
+# --- page furniture, run-ons, untranslated text, numbers, loops (issue 5 rules) ---
+
+from mtcheck.checks.furniture import lone_label, markup_remnant, tag_trail  # noqa: E402
+from mtcheck.checks.numbers import number_mismatch  # noqa: E402
+from mtcheck.checks.repetition import repeated_phrase  # noqa: E402
+from mtcheck.checks.runon import run_on  # noqa: E402
+from mtcheck.checks.untranslated import copied_source, source_script  # noqa: E402
+
+
+def spans(check, text, ctx=EN, **row):
+    return [text[f.start:f.end] for f in fired(check, text, ctx, **row)]
+
+
+def test_tag_trails_on_the_sample_titles():
+    text = ("Micro Video | Strengthening the Construction of an Education Strong Country, Comprehensively "
+            "Improving Population Quality with High Quality | Population | Micro Video")
+    assert spans(tag_trail, text) == ["Micro Video |", " | Population | Micro Video"]
+    text = ("Study every day | what's so special about this project personally approved by the General "
+            "Secretary? Country | Culture | General Secretary of three points")
+    assert spans(tag_trail, text)[-1] == " | Culture | General Secretary of three points"
+
+
+@pytest.mark.parametrize("text", [
+    "The Internet is the most dynamic area of our times, and also the biggest variable we face.",
+    "Name | Age | City",                 # a table row of labels, not a title with tags
+    "Option A | Option B",
+])
+def test_tag_trail_negatives(text):
+    assert fired(tag_trail, text) == []
+
+
+def test_lone_labels_and_breadcrumbs():
+    assert spans(lone_label, "Visual |") == ["Visual |"]
+    assert spans(lone_label, "Home > News > China") == ["Home > News > China"]
+    assert fired(lone_label, "Network security, one thing affects the whole body.") == []
+    assert fired(lone_label, "(Laughter)") == []
+
+
+def test_markup_mojibake_and_control_characters():
+    assert spans(markup_remnant, "It rose&nbsp;by 3%.<br>") == ["&nbsp;", "<br>"]
+    assert spans(markup_remnant, "The cafÃ© opened.") == ["Ã©"]
+    assert spans(markup_remnant, "Zero\u200bwidth") == ["\u200b"]
+    assert fired(markup_remnant, "Prices rose by 0.2% year-on-year, an increase of 0.1 percentage points.") == []
+
+
+def test_run_on_where_a_full_stop_was_lost():
+    text = ("key information infrastructure in the fields of finance, energy, power, communications, and "
+            "transportation The level of facility security protection has been continuously strengthened.")
+    found = fired(run_on, text)
+    assert len(found) == 1 and text[found[0].start:found[0].end] == "The" and "transportation" in found[0].message
+    # TED zh-en MT with the rater's span "earlier" (Minor|Fluency/Punctuation)
+    assert spans(run_on, "I want to go back to this graph that I showed earlier We combine every country.") == ["We"]
+
+
+@pytest.mark.parametrize("text", [
+    "I read it in The Guardian yesterday, and The New York Times agreed.",
+    "In April 2018, General Secretary Xi Jinping emphasized at the National Cyber Security Conference.",
+    "This is what we see. The universe has a soundtrack.",
+])
+def test_run_on_negatives(text):
+    assert fired(run_on, text) == []
+
+
+def test_run_on_is_rare_on_human_references():
+    frame = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    assert sum(len(fired(run_on, r)) for r in frame.drop_duplicates("seg_id")["ref"]) == 0
+
+
+def test_source_script_and_copied_source():
+    assert spans(source_script, "We visited the 中国国家版本馆 yesterday.") == ["中国国家版本馆"]
+    assert fired(source_script, "我们站在地球上。", CheckContext("zh")) == []  # a Chinese target may be Chinese
+    found = fired(copied_source, "强烈的阳光是如此耀眼。", src="强烈的阳光是如此耀眼。")
+    assert found[0].severity == "critical"
+    assert fired(copied_source, "The Sun burns our peripheral vision.", src="强烈的阳光是如此耀眼。") == []
+
+
+def test_number_mismatch_against_the_source():
+    src = "不仅是它将升温至155华氏度， 43或44摄氏度，两天， 而且它将保持恒温。"   # TED zh-en; the reference says 115
+    found = fired(number_mismatch, "Not only will it raise itself to 115 Fahrenheit, 43 or 44 degrees Centigrade.",
+                  src=src)
+    assert [f.severity for f in found] == ["major", "major"] and "155" in found[1].message
+    assert fired(number_mismatch, "It rises to 155 Fahrenheit, 43 or 44 degrees Celsius, for two days.", src=src) == []
+    assert fired(number_mismatch, "We moved the Earth to 30 kilometers from the black hole.",
+                 src="所以我们把这个地球移动到离黑洞接近的地方– 30公里处") == []
+    assert fired(number_mismatch, "The index rose by 1 billion.", src="指数上升了10亿。") == []  # unit characters
+
+
+def test_repeated_phrase_loops():
+    assert spans(repeated_phrase, "It is in the city in the city centre now.") == ["in the city in the city"]
+    assert spans(repeated_phrase, "We must strengthen the the the management.")[0].startswith("the the the")
+    assert fired(repeated_phrase, "Fly into it, fly into it all the way.", src="飞进去，飞进去，一路飞。") == []
+    assert fired(repeated_phrase, "I had had enough.") == []
+
+
+def test_sample_corpus_flags_what_an_editor_sees(sample_result):
+    seg = sample_result.segments
+
+    def checks_of(start):
+        return set(";".join(segment(sample_result, start)["checks"]).split(";"))
+    assert "lone-label" in checks_of("Visual |")
+    assert "tag-trail" in checks_of("Micro Video | Strengthening")
+    assert "tag-trail" in checks_of("First Observation General Secretary")
+    assert "run-on" in checks_of("Under the guidance and promotion of General Secretary")
+    assert "no-terminal-punct" in checks_of("The 14th Five Year Plan for Cultural Development")
+    teaser = segment(sample_result, "The 14th Five Year Plan").iloc[0]
+    assert teaser["severity"] == "major" and "cut off" in teaser["explanation"]
+    assert "doubled-word" in checks_of("Everyone said that on the new journey")
+    assert (seg["severity"] == "ok").sum() >= 50  # the fluent paragraphs stay ok

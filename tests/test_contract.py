@@ -111,7 +111,7 @@ def test_hostile_text_is_escaped_in_html_and_neutralised_in_csv(tmp_path):
     write_report(result, tmp_path)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in html and "</script> is shown" not in html
-    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
+    assert "\\u003cscript\\u003e" in html and "\\u003c/script\\u003e" in html
     texts = {"".join(p[0] for p in r["m"]) for r in embedded_rows(html)}
     assert texts == set(hostile_frame()["mt"])  # the page gets the exact text back, to show as text
     with open(tmp_path / "segments.csv", encoding="utf-8", newline="") as handle:

@@ -99,3 +99,36 @@ def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]
                 else:
                     msg = f"Repeats {first_at} word for word, a duplicated headline or header; delete this copy."
                 yield index, Finding("duplicate-segment", "major", msg, 0, len(texts[index]))
+
+
+# A phrase of 1-6 words said three or more times in a row, or one of 3-12 words
+# said twice in a row: the decoder looped (OpusFilter's RepetitionFilter idea).
+_SOURCE_REPEATS = re.compile(r"(\w{2,20}?)[\s,\uff0c\u3001;\uff1b]*\1", re.IGNORECASE)
+_LOOP_SHORT = re.compile(r"\b((?:[^\W_]+[\s,;]+){1,6}?)\1{2,}", re.IGNORECASE)
+_LOOP_LONG = re.compile(r"\b((?:[^\W_]+[\s,;]+){2,11}[^\W_]+)([\s,;]+)\1\b", re.IGNORECASE)
+
+
+@segment_check("repeated-phrase")
+def repeated_phrase(row: dict, ctx: CheckContext) -> Iterator[Finding]:
+    """A phrase repeated back to back: the MT decoder looped ("the the the", "in the city in the city").
+
+    When the source repeats itself too ("无处不在，无处不在"), the repetition is rhetoric, not a loop.
+    """
+    text = iter_text(row)
+    source = iter_text(row, S.SRC)
+    if source and (_SOURCE_REPEATS.search(source) or _LOOP_SHORT.search(source + " ")
+                   or _LOOP_LONG.search(source)):
+        return
+    taken: list[tuple[int, int]] = []
+    for pattern in (_LOOP_SHORT, _LOOP_LONG):
+        for match in pattern.finditer(text + " "):
+            start, end = match.start(), min(match.end(), len(text))
+            if any(a <= start < b for a, b in taken):
+                continue
+            phrase = match.group(1).strip(" ,;")
+            if pattern is _LOOP_SHORT and len(phrase.split()) == 1 and phrase.lower() in ADJACENT_OK.get(ctx.lang, ()):
+                continue
+            taken.append((start, end))
+            yield Finding("repeated-phrase", "major",
+                          f"'{phrase}' is repeated back to back, a loop in the MT output; keep one copy.",
+                          start, end)

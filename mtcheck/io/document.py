@@ -55,9 +55,14 @@ def paragraphs(lines: list[str]) -> list[list[tuple[int, str]]]:
 def segment_document(text: str, doc_id: str) -> list[Segment]:
     segments: list[Segment] = []
     for para_id, block in enumerate(paragraphs(split_lines(text)), start=1):
-        for number, raw in block:
+        stripped = [raw.strip() for _, raw in block]
+        for k, (number, raw) in enumerate(block):
             line = raw.strip()
             kind = classify_line(line, alone=len(block) == 1)
+            # A line printed twice in a row with no full stop is a headline and its duplicate.
+            twin = (k > 0 and stripped[k - 1] == line) or (k + 1 < len(block) and stripped[k + 1] == line)
+            if kind == "prose" and twin and not line.rstrip("\"'\u201d\u2019)").endswith(_TERMINAL_END):
+                kind = "title"
             if kind != "prose":
                 pieces = [(line, kind)]
             else:
