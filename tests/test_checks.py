@@ -246,3 +246,24 @@ def test_sample_corpus_flags_what_an_editor_sees(sample_result):
     assert teaser["severity"] == "major" and "cut off" in teaser["explanation"]
     assert "doubled-word" in checks_of("Everyone said that on the new journey")
     assert (seg["severity"] == "ok").sum() >= 50  # the fluent paragraphs stay ok
+
+
+def test_wrong_language_whole_segment_and_one_sentence():
+    from mtcheck.checks.language import wrong_language
+
+    de = CheckContext("de")
+    english = "The icebergs around me were almost 200 feet out of the water, and I could only wonder."
+    assert fired(wrong_language, english, de)[0].severity == "major"
+    german = ("Die Eisberge um mich herum ragten beinah 60 Meter aus dem Wasser. "
+              "And I could only wonder how much of this was under the water at the time.")
+    found = fired(wrong_language, german, de)
+    assert len(found) == 1 and german[found[0].start:].startswith("And I could only wonder")
+    assert fired(wrong_language, "Die Eisberge um mich herum ragten beinah 60 Meter aus dem Wasser heraus.", de) == []
+    assert fired(wrong_language, "So funktioniert die Evolution.", de) == []  # too short for CLD2 to be sure
+
+
+def test_wrong_language_is_silent_on_human_references():
+    from mtcheck.checks.language import wrong_language
+
+    frame = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    assert sum(len(fired(wrong_language, r)) for r in frame.drop_duplicates("seg_id")["ref"]) == 0

@@ -68,8 +68,8 @@ def corpus_check(check_id: str):
 
 def _load_builtin_checks() -> None:
     # Importing the modules registers their checks.
-    from mtcheck.checks import (alignment, furniture, numbers, repetition, runon,  # noqa: F401
-                                truncation, untranslated)
+    from mtcheck.checks import (alignment, furniture, language, numbers, repetition,  # noqa: F401
+                                runon, truncation, untranslated)
 
 
 def available() -> dict[str, CheckInfo]:
