@@ -75,6 +75,8 @@ def check(
     columns: Optional[str] = typer.Option(None, "--columns", help="Map table headers to roles, e.g. "
                                           "src=source,mt=hypothesis,ref=reference."),
     target_lang: str = typer.Option("en", "--target-lang", help="Language of the MT (picks the BLEU tokenizer)."),
+    source_lang: Optional[str] = typer.Option(None, "--source-lang", help="Language of the source "
+                                              "[default: inferred from the source text]."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or local path for "
                                         "MT-reference similarity [default: packaged all-MiniLM-L6-v2]."),
     checks: Optional[str] = typer.Option(None, "--checks", help="Comma-separated check ids to run "
@@ -94,7 +96,7 @@ def check(
     spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
                      src=str(source) if source else None, refs=[str(p) for p in references],
                      fmt=fmt, columns=columns, target_lang=target_lang, align=align)
-    options = CheckOptions(target_lang=target_lang, model=model,
+    options = CheckOptions(target_lang=target_lang, source_lang=source_lang, model=model,
                            checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None,
                            scorers=("sacrebleu",) if no_embedding else None)
     _guard(_run_check, spec, options, output, force, excel, xlsx, quiet)

@@ -19,6 +19,7 @@ from mtcheck.io import InputSpec, Loaded
 @dataclass
 class CheckOptions:
     target_lang: str = "en"
+    source_lang: str | None = None       # None: inferred from the source text, when there is one
     model: str | None = None             # sentence-transformers name/path for MT<->ref similarity
     checks: list[str] | None = None      # None = every registered check
     scorers: tuple[str, ...] | None = None  # None = mtcheck.scorers.DEFAULT_SCORERS
@@ -88,7 +89,12 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
         from mtcheck.checks import CheckContext, available
         enabled = options.checks if options.checks is not None else list(available())
         advance = progress("rule checks", len(enabled) * len(rows)) if progress else None
-        found = run_checks(rows, enabled, advance, CheckContext(target_lang=options.target_lang))
+        source_lang = options.source_lang
+        if source_lang is None and S.SRC in rows.columns:
+            from mtcheck.checks.language import infer_source_language
+            source_lang = infer_source_language(rows[S.SRC].tolist())
+        found = run_checks(rows, enabled, advance,
+                           CheckContext(target_lang=options.target_lang, source_lang=source_lang))
     with timer.stage("fuse"):
         fuse(rows, findings_for(found))
     rows[S.STATUS] = ""
@@ -96,11 +102,12 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     rows = rows[S.ordered_columns(rows.columns)]
 
     summary = build_summary(loaded, rows, found, corpus_scores, signals + ["checks"], ctx.models_used,
-                            options, enabled, FUSION_VERSION, timer.timings)
+                            options, enabled, FUSION_VERSION, timer.timings, source_lang)
     return CheckResult(segments=rows, findings=found, summary=summary)
 
 
-def build_summary(loaded, rows, found, corpus_scores, signals, models, options, enabled, fusion, timings) -> dict:
+def build_summary(loaded, rows, found, corpus_scores, signals, models, options, enabled, fusion, timings,
+                  source_lang=None) -> dict:
     from collections import Counter
 
     per_check = Counter(f.check for _, f in found)
@@ -123,7 +130,7 @@ def build_summary(loaded, rows, found, corpus_scores, signals, models, options, 
         "signals": list(dict.fromkeys(signals)),
         "fusion": fusion,
         "models": models,
-        "options": {"target_lang": options.target_lang, "checks": enabled,
+        "options": {"target_lang": options.target_lang, "source_lang": source_lang, "checks": enabled,
                     "model": options.model},
         "timings_s": timings,
     }

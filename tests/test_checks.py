@@ -267,3 +267,34 @@ def test_wrong_language_is_silent_on_human_references():
 
     frame = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     assert sum(len(fired(wrong_language, r)) for r in frame.drop_duplicates("seg_id")["ref"]) == 0
+
+
+def test_length_ratio_uses_the_fitted_bounds():
+    from mtcheck.checks.source import length_bounds, length_ratio
+
+    bounds = length_bounds()["zh-en"]
+    assert 1.0 < bounds["low"] < bounds["median"] < bounds["high"]
+    ctx = CheckContext("en", "zh")
+    src = "我们站在地球上仰望夜空用肉眼就能看到天上的繁星。"   # 24 characters
+    assert fired(length_ratio, "We stand on the earth.", ctx, src=src)[0].severity == "major"
+    assert fired(length_ratio, "We stand on the Earth, look up at the night sky, and see the stars with our "
+                 "naked eyes.", ctx, src=src) == []
+    assert fired(length_ratio, "We stand on the earth.", CheckContext("en", None), src=src) == []  # no pair known
+
+
+def test_unbalanced_brackets_against_the_source():
+    from mtcheck.checks.source import unbalanced_brackets
+
+    assert spans(unbalanced_brackets, "The index (CPI rose by 0.2%.") == ["("]
+    assert fired(unbalanced_brackets, 'He said "we must act.', src="他说：“我们必须行动。”")[0].severity == "minor"
+    assert fired(unbalanced_brackets, 'He proposed that "we must strengthen the management.') == []  # no source
+    assert fired(unbalanced_brackets, "The index (CPI) rose by 0.2%.") == []
+
+
+def test_source_language_is_inferred():
+    from mtcheck.checks.language import infer_source_language
+
+    frame = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    assert infer_source_language(frame["src"]) == "zh"
+    assert infer_source_language(frame["ref"]) == "en"
+    assert infer_source_language(["", ""]) is None

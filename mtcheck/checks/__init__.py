@@ -69,7 +69,7 @@ def corpus_check(check_id: str):
 def _load_builtin_checks() -> None:
     # Importing the modules registers their checks.
     from mtcheck.checks import (alignment, furniture, language, numbers, repetition,  # noqa: F401
-                                runon, truncation, untranslated)
+                                runon, source, truncation, untranslated)
 
 
 def available() -> dict[str, CheckInfo]:

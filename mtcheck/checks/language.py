@@ -66,3 +66,17 @@ def wrong_language(row: dict, ctx: CheckContext) -> Iterator[Finding]:
         yield Finding("wrong-language", "major",
                       f"This segment is in {whole[1]} ({whole[2]}%), not the target language '{target}'; "
                       "translate it.", 0, len(text))
+
+
+def infer_source_language(texts, sample: int = 200) -> str | None:
+    """The source's language from a sample of its segments: Han characters mean Chinese;
+    otherwise CLD2 on the joined sample. None when there is no source or CLD2 is unsure."""
+    chosen = [t for t in texts if isinstance(t, str) and t.strip()][:sample]
+    if not chosen:
+        return None
+    joined = " ".join(chosen)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in joined)
+    if han > 0.3 * sum(ch.isalpha() for ch in joined):
+        return "zh"
+    found = identify(joined)
+    return found[0] if found else None
