@@ -200,7 +200,8 @@ def list_checks() -> None:
     from mtcheck.checks import available
 
     for info in available().values():
-        typer.echo(f"{info.id:20s} {info.scope:8s} {info.description}")
+        state = "on " if info.default else "off"
+        typer.echo(f"{info.id:20s} {state} {info.scope:8s} {info.description}")
 
 
 def main() -> None:

@@ -86,8 +86,8 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
         signals.extend(result.signals)
 
     with timer.stage("checks"):
-        from mtcheck.checks import CheckContext, available
-        enabled = options.checks if options.checks is not None else list(available())
+        from mtcheck.checks import CheckContext, default_checks
+        enabled = options.checks if options.checks is not None else default_checks()
         advance = progress("rule checks", len(enabled) * len(rows)) if progress else None
         source_lang = options.source_lang
         if source_lang is None and S.SRC in rows.columns:

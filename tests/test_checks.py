@@ -298,3 +298,14 @@ def test_source_language_is_inferred():
     assert infer_source_language(frame["src"]) == "zh"
     assert infer_source_language(frame["ref"]) == "en"
     assert infer_source_language(["", ""]) is None
+
+
+def test_grammar_is_opt_in_and_finds_a_wrong_article():
+    from mtcheck.checks import default_checks
+    from mtcheck.checks.grammar import grammar
+
+    assert "grammar" not in default_checks()
+    found = fired(grammar, "This is a apple that we found.")
+    assert found and "'a'" in found[0].message and found[0].severity == "minor"
+    assert fired(grammar, "The Internet is the most dynamic area of our times.") == []
+    assert fired(grammar, "Das ist ein Apfel.", CheckContext("de")) == []

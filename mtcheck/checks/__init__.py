@@ -45,31 +45,36 @@ class CheckInfo:
     scope: str  # "segment" or "corpus"
     func: Callable
     description: str
+    default: bool = True  # runs unless --checks names the checks to run
 
 
 REGISTRY: dict[str, CheckInfo] = {}
 
 
-def _register(scope: str, check_id: str):
+def _register(scope: str, check_id: str, default: bool):
     def wrap(func):
         doc = (func.__doc__ or "").strip().splitlines()
-        REGISTRY[check_id] = CheckInfo(check_id, scope, func, doc[0] if doc else "")
+        REGISTRY[check_id] = CheckInfo(check_id, scope, func, doc[0] if doc else "", default)
         return func
     return wrap
 
 
-def segment_check(check_id: str):
-    return _register("segment", check_id)
+def segment_check(check_id: str, default: bool = True):
+    return _register("segment", check_id, default)
 
 
-def corpus_check(check_id: str):
-    return _register("corpus", check_id)
+def corpus_check(check_id: str, default: bool = True):
+    return _register("corpus", check_id, default)
+
+
+def default_checks() -> list[str]:
+    return [name for name, info in available().items() if info.default]
 
 
 def _load_builtin_checks() -> None:
     # Importing the modules registers their checks.
-    from mtcheck.checks import (alignment, furniture, language, numbers, repetition,  # noqa: F401
-                                runon, source, truncation, untranslated)
+    from mtcheck.checks import (alignment, furniture, grammar, language, numbers,  # noqa: F401
+                                repetition, runon, source, truncation, untranslated)
 
 
 def available() -> dict[str, CheckInfo]:
@@ -82,7 +87,7 @@ def run_checks(frame, enabled: Iterable[str] | None = None, progress=None,
     """All findings for `frame`, as (row index, Finding), in row order."""
     ctx = ctx or CheckContext()
     checks = available()
-    names = list(checks) if enabled is None else list(enabled)
+    names = default_checks() if enabled is None else list(enabled)
     unknown = [n for n in names if n not in checks]
     if unknown:
         from mtcheck.errors import UsageError
