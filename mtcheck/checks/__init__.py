@@ -73,8 +73,8 @@ def default_checks() -> list[str]:
 
 def _load_builtin_checks() -> None:
     # Importing the modules registers their checks.
-    from mtcheck.checks import (alignment, furniture, grammar, language, numbers,  # noqa: F401
-                                repetition, runon, source, truncation, untranslated)
+    from mtcheck.checks import (alignment, fluency, furniture, grammar, language,  # noqa: F401
+                                numbers, repetition, runon, source, truncation, untranslated)
 
 
 def available() -> dict[str, CheckInfo]:

@@ -81,7 +81,7 @@ def segment_rows(seg, findings) -> list[dict]:
     from mtcheck.checks import findings_for
 
     by_row = findings_for(findings)
-    metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns]
+    metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns and c != S.FLUENCY_SPAN]
     # Plain lists, one pass: per-cell .at lookups cost minutes at 50k rows.
     wanted = [c for c in (S.DOC_ID, S.SEG_ID, S.SYSTEM, S.LINE, S.KIND, S.SEVERITY, S.QUALITY, S.CHECKS,
                           S.EXPLANATION, S.SRC, S.REF, S.MT, *metric_cols) if c in seg.columns]

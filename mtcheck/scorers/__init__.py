@@ -35,8 +35,9 @@ class ScoreResult:
 REGISTRY = {
     "sacrebleu": "mtcheck.scorers.sacrebleu_metrics:score",
     "embedding": "mtcheck.scorers.embedding:score",
+    "fluency": "mtcheck.scorers.fluency:score",
 }
-DEFAULT_SCORERS = ("sacrebleu", "embedding")
+DEFAULT_SCORERS = ("sacrebleu", "embedding", "fluency")
 
 
 def get(name: str):
