@@ -49,28 +49,9 @@ def talks(pair: str, system: str | None = None):
 
 def perturb(mt: list[str], ref: list[str], rng: random.Random):
     """Return (ref sentences, mt sentences, gold beads as (ref idxs, mt idxs))."""
-    out_ref, out_mt, gold = [], [], []
-    k = 0
-    while k < len(mt):
-        roll = rng.random()
-        if roll < MERGE_P and k + 1 < len(mt):
-            gold.append(((len(out_ref), len(out_ref) + 1), (len(out_mt),)))
-            out_ref += [ref[k], ref[k + 1]]
-            out_mt.append(mt[k] + " " + mt[k + 1])
-            k += 2
-            continue
-        if roll < MERGE_P + DROP_REF_P:
-            gold.append(((), (len(out_mt),)))
-            out_mt.append(mt[k])
-        elif roll < MERGE_P + DROP_REF_P + DROP_MT_P:
-            gold.append(((len(out_ref),), ()))
-            out_ref.append(ref[k])
-        else:
-            gold.append(((len(out_ref),), (len(out_mt),)))
-            out_ref.append(ref[k])
-            out_mt.append(mt[k])
-        k += 1
-    return out_ref, out_mt, gold
+    from mtcheck.aligner import perturb as make_test
+
+    return make_test(mt, ref, rng, MERGE_P, DROP_REF_P, DROP_MT_P)
 
 
 def prf(predicted, gold):

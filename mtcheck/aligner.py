@@ -327,3 +327,37 @@ def align_lengths(other: list[str], mt: list[str], margin: int = BAND_MARGIN) ->
         return align_sentences(other, mt, vectors=(None, None))
     path = banded_dp(len(other), len(mt), gale_church_costs(other, mt), margin)
     return [Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), 0.0, 1.0) for a, b, i, j in path]
+
+
+def perturb(mt: list[str], ref: list[str], rng, merge: float = 0.10, drop_ref: float = 0.05,
+            drop_mt: float = 0.03):
+    """Make an alignment test from line-aligned MT and references, with its gold beads.
+
+    With probability `merge` an MT sentence is joined with the next (a 2-1
+    bead), with `drop_ref` its reference is dropped (0-1, an addition), with
+    `drop_mt` the MT sentence is dropped (1-0, an omission). Returns
+    (references, MT, gold beads as (reference indices, MT indices)).
+    Used by benchmarks/bench_align.py and the tests.
+    """
+    out_ref, out_mt, gold = [], [], []
+    k = 0
+    while k < len(mt):
+        roll = rng.random()
+        if roll < merge and k + 1 < len(mt):
+            gold.append(((len(out_ref), len(out_ref) + 1), (len(out_mt),)))
+            out_ref += [ref[k], ref[k + 1]]
+            out_mt.append(mt[k] + " " + mt[k + 1])
+            k += 2
+            continue
+        if roll < merge + drop_ref:
+            gold.append(((), (len(out_mt),)))
+            out_mt.append(mt[k])
+        elif roll < merge + drop_ref + drop_mt:
+            gold.append(((len(out_ref),), ()))
+            out_ref.append(ref[k])
+        else:
+            gold.append(((len(out_ref),), (len(out_mt),)))
+            out_ref.append(ref[k])
+            out_mt.append(mt[k])
+        k += 1
+    return out_ref, out_mt, gold

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from conftest import TED_LINES
 from mtcheck.aligner import _band, align_lengths, align_sentences, banded_dp
+from mtcheck.aligner import perturb as make_test
 from mtcheck.cli import app
 from mtcheck.embedders import get_embedder
 from mtcheck.io import InputSpec
@@ -21,28 +22,7 @@ runner = CliRunner()
 
 def perturb(mt, ref, seed):
     """Merge MT pairs (2-1), drop references (0-1) and MT (1-0); return (ref, mt, gold beads)."""
-    rng = random.Random(seed)
-    out_ref, out_mt, gold, k = [], [], [], 0
-    while k < len(mt):
-        roll = rng.random()
-        if roll < 0.12 and k + 1 < len(mt):
-            gold.append(((len(out_ref), len(out_ref) + 1), (len(out_mt),)))
-            out_ref += [ref[k], ref[k + 1]]
-            out_mt.append(mt[k] + " " + mt[k + 1])
-            k += 2
-            continue
-        if roll < 0.18:
-            gold.append(((), (len(out_mt),)))
-            out_mt.append(mt[k])
-        elif roll < 0.22:
-            gold.append(((len(out_ref),), ()))
-            out_ref.append(ref[k])
-        else:
-            gold.append(((len(out_ref),), (len(out_mt),)))
-            out_ref.append(ref[k])
-            out_mt.append(mt[k])
-        k += 1
-    return out_ref, out_mt, gold
+    return make_test(mt, ref, random.Random(seed), merge=0.12, drop_ref=0.06, drop_mt=0.04)
 
 
 def strict_f1(beads, gold):
