@@ -130,9 +130,10 @@ def _run_check(spec, options, output, force, excel, xlsx, quiet) -> None:
 
 
 def _print_summary(console, summary: dict, paths: dict) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{summary['name']}: {summary['segments']} segments", show_edge=False)
+    table = Table(title=escape(f"{summary['name']}: {summary['segments']} segments"), show_edge=False)
     table.add_column("severity")
     table.add_column("segments", justify="right")
     for name, count in summary["severity_counts"].items():
@@ -140,12 +141,16 @@ def _print_summary(console, summary: dict, paths: dict) -> None:
     console.print(table)
     if summary["check_segments"]:
         top = ", ".join(f"{k} ({v})" for k, v in list(summary["check_segments"].items())[:5])
-        console.print(f"Checks that fired most: {top}")
-    for entry in summary["corpus_scores"]:
-        if "system" not in entry or entry.get("system") is None:
-            console.print(f"{entry['metric']} = {entry['score']:.2f} ± {entry['ci95']:.2f}  [dim]{entry['signature']}[/dim]")
+        console.print(f"Checks that fired most: {escape(top)}")
+    for entry in summary["corpus_scores"][:12]:
+        # System names and signatures are data: escape them so rich does not read "[a]" as markup.
+        system = escape(f" [{entry['system']}]") if entry.get("system") else ""
+        console.print(f"{escape(entry['metric'])}{system} = {entry['score']:.2f} ± {entry['ci95']:.2f}  "
+                      f"[dim]{escape(entry['signature'])}[/dim]")
+    if len(summary["corpus_scores"]) > 12:
+        console.print("(more corpus scores in summary.json and the report)")
     report = paths["report.html"]
-    console.print(f"Report: [bold]{report}[/bold]  (worklist: {paths['segments.csv']})")
+    console.print(f"Report: [bold]{escape(str(report))}[/bold]  (worklist: {escape(str(paths['segments.csv']))})")
     if summary["flagged"]:
         console.print(f"Next: open the report and review the {summary['flagged']} flagged segments, worst first.")
 

@@ -139,3 +139,18 @@ def test_help_imports_nothing_heavy():
             "if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_console_summary_shows_systems_and_signatures(tmp_path):
+    mt_a, mt_b = tmp_path / "mt.a.txt", tmp_path / "mt.b.txt"
+    lines = (TED_LINES / "mt.txt").read_text(encoding="utf-8").splitlines()[:8]
+    mt_a.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mt_b.write_text("\n".join(reversed(lines)) + "\n", encoding="utf-8")
+    ref = tmp_path / "ref.txt"
+    ref.write_text("\n".join((TED_LINES / "ref.txt").read_text(encoding="utf-8").splitlines()[:8]) + "\n",
+                   encoding="utf-8")
+    result = runner.invoke(app, ["check", "-t", str(mt_a), "-t", str(mt_b), "-r", str(ref), "-o",
+                                 str(tmp_path / "out"), "--no-embedding"])
+    assert result.exit_code == 0, result.output
+    assert "chrF2++ [a] =" in result.output and "chrF2++ [b] =" in result.output
+    assert "nrefs:1|" in result.output.replace("\n", "")
