@@ -116,7 +116,8 @@ def _run_check(spec, options, output, force, excel, xlsx, quiet) -> None:
         from mtcheck.errors import UsageError
         raise UsageError("nothing to check", hint="give a file or folder, or -t MT.txt; see 'mtcheck check --help'")
     if output is not None:
-        prepare_outdir(output, force, create=False)  # fail before the slow part, not after
+        named = [spec.data, spec.src, *spec.mt, *spec.refs]
+        prepare_outdir(output, force, create=False, inputs=named)  # fail before the slow part, not after
     progress = RichProgress(console)
     with progress.running():
         result = pipeline.run(spec, options, progress=None if quiet else progress)

@@ -13,12 +13,29 @@ downloaded: a name that is not on this machine is a UsageError.
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
+
 from mtcheck.errors import UsageError
 
 MINILM = "all-MiniLM-L6-v2"
 USE = "use-multilingual-v3"
 BATCH_SIZE = 16  # measured: 172 texts/s at 16 vs 132 at 64 on 2 cores (less padding)
 _CHUNK = 512     # texts per progress step
+
+
+@contextmanager
+def _quiet_loggers(*names: str):
+    """Silence these loggers below ERROR for the duration (restored afterwards; nothing configured globally)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _in_chunks(encode_chunk, texts: list[str], advance, dim: int):
@@ -64,9 +81,11 @@ class SentenceTransformerEmbedder(_LazyModel):
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
 
-                # transformers prints a "Loading weights" bar of its own; ours is enough.
+                # transformers prints a "Loading weights" bar of its own; ours is enough. A missing
+                # model also makes the libraries log warnings before they raise: our error says it.
                 hf_logging.disable_progress_bar()
-                self._model = SentenceTransformer(self.path, device="cpu")
+                with _quiet_loggers("sentence_transformers", "huggingface_hub", "transformers"):
+                    self._model = SentenceTransformer(self.path, device="cpu")
             except Exception as exc:  # the library raises OSError, ValueError, HFValidationError ...
                 first = str(exc).splitlines()[0] if str(exc) else ""
                 raise UsageError(f"cannot load sentence-transformers model '{self.path}': "
@@ -138,9 +157,28 @@ def get_embedder(model: str | None = None):
     return _LOADED[key]
 
 
+_VECTORS: dict[int, dict[str, object]] = {}
+MAX_CACHED_VECTORS = 200_000  # about 300 MB of 384-d float32 vectors
+
+
 def encode_unique(embedder, texts: list[str], advance=None):
-    """Vectors for `texts`, encoding each distinct text once; returns (matrix, row-of-text list)."""
+    """Vectors for `texts`, encoding each distinct text once; returns (matrix, row-of-text list).
+
+    Vectors are remembered per embedder for the process, so the texts that
+    alignment encoded are not encoded again by the similarity scorer.
+    """
+    import numpy as np
+
+    known = _VECTORS.setdefault(id(embedder), {})
+    if len(known) > MAX_CACHED_VECTORS:  # a long-lived Python process must not grow without bound
+        known.clear()
     unique = list(dict.fromkeys(texts))
-    vectors = embedder.encode(unique, advance)
+    missing = [t for t in unique if t not in known]
+    if advance and len(missing) < len(unique):
+        advance(len(unique) - len(missing))
+    if missing:
+        for text, vector in zip(missing, embedder.encode(missing, advance)):
+            known[text] = vector
     where = {text: k for k, text in enumerate(unique)}
-    return vectors, [where[t] for t in texts]
+    matrix = np.vstack([known[t] for t in unique]) if unique else np.zeros((0, 1), dtype="float32")
+    return matrix, [where[t] for t in texts]

@@ -154,3 +154,21 @@ def test_console_summary_shows_systems_and_signatures(tmp_path):
     assert result.exit_code == 0, result.output
     assert "chrF2++ [a] =" in result.output and "chrF2++ [b] =" in result.output
     assert "nrefs:1|" in result.output.replace("\n", "")
+
+
+def test_report_is_never_written_among_the_inputs(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "page.txt").write_text(SAMPLE_DOC.read_text(encoding="utf-8"), encoding="utf-8")
+    for args in (["check", str(corpus), "-o", str(corpus)],
+                 ["check", str(corpus / "page.txt"), "-o", str(corpus), "--force"]):
+        result = invoke(*args, "-q")
+        assert result.exit_code == 2 and "where the input files are" in result.output
+    assert sorted(p.name for p in corpus.iterdir()) == ["page.txt"]
+
+
+def test_repeated_header_name_is_an_input_error(tmp_path):
+    table = tmp_path / "t.tsv"
+    table.write_text("mt\tmt\nOne.\tTwo.\n", encoding="utf-8")
+    result = invoke("check", table, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 2 and "t.tsv:1: the header names 'mt' more than once" in result.output

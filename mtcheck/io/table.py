@@ -84,6 +84,13 @@ def read_table(path: str | Path, fmt: str, columns: str | None = None):
     else:
         sep = "\t" if fmt == "tsv" else ","
         quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
+        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep,
+                                 quoting=quoting), [])
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:
+            # pandas would silently rename the second one to "mt.1" and check the wrong column.
+            raise InputError(f"the header names {', '.join(map(repr, repeated))} more than once", path=path,
+                             line=1, hint="give every column its own name")
         frame = _read_delimited(path, text, sep, quoting)
         frame[S.LINE] = range(2, len(frame) + 2)  # header is line 1; multi-line CSV cells are rare
     mapping = parse_column_map(columns)

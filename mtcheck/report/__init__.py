@@ -36,11 +36,28 @@ def _has_editor_work(csv_path: Path) -> bool:
     return bool(len(old.columns)) and bool((old.apply(lambda col: col.str.strip() != "")).any().any())
 
 
-def prepare_outdir(outdir: str | Path, force: bool = False, create: bool = True) -> Path:
+def protect_inputs(folder: Path, inputs) -> None:
+    """Never write the report among the inputs: not over an input file, not into a corpus folder.
+
+    `--force` does not lift this: overwriting the text being checked is never what a user means.
+    """
+    target = folder.resolve()
+    for raw in inputs:
+        if not raw or str(raw).startswith("<"):
+            continue
+        path = Path(raw).resolve()
+        home = path if path.is_dir() else path.parent
+        if home == target:
+            raise OutputError("is where the input files are; the report would mix with them", path=str(folder),
+                              hint="choose an output folder of its own, e.g. reports/NAME")
+
+
+def prepare_outdir(outdir: str | Path, force: bool = False, create: bool = True, inputs=()) -> Path:
     """Check that writing the report into `outdir` loses nothing; create it when `create`."""
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
         raise OutputError("exists and is not a folder", path=str(folder), hint="choose another -o")
+    protect_inputs(folder, inputs)
     if folder.exists() and not force:
         clashing = [name for name in OUTPUT_FILES if (folder / name).exists()]
         if clashing and not _is_mtcheck_report(folder):
@@ -74,7 +91,7 @@ def write_report(result, outdir: str | Path, force: bool = False, excel: bool = 
     from mtcheck.report.csvfiles import findings_table, segments_table, write_csv
     from mtcheck.report.html import render_html
 
-    folder = prepare_outdir(outdir, force)
+    folder = prepare_outdir(outdir, force, inputs=[i.get("path") for i in result.summary.get("inputs", [])])
     paths = {name: folder / name for name in OUTPUT_FILES if xlsx or name != "segments.xlsx"}
     segments = segments_table(result.segments)
     findings = findings_table(result.segments, result.findings)
