@@ -204,22 +204,12 @@ def merge_beads(n_mt: int, beads_by_role: dict[str, list]) -> list[dict]:
     return ordered
 
 
-def _embedder_for(role: str, target_lang: str, model: str | None):
-    from mtcheck.embedders import get_embedder
-
-    if role == "src":
-        return get_embedder("use")   # cross-lingual: source <-> MT
-    if model:
-        return get_embedder(model)
-    # all-MiniLM-L6-v2 is English-only; other targets use the multilingual USE.
-    return get_embedder(None if (target_lang or "en").lower().startswith("en") else "use")
-
-
 def rows_by_alignment(sides: dict, target_lang: str = "en", model: str | None = None, progress=None):
     """One row per bead: MT aligned to the reference (and the source) by content."""
     import pandas as pd
 
     from mtcheck.aligner import align_sentences
+    from mtcheck.embedders import embedder_for
 
     others = [(role, sides[role][0]) for role in ("ref", "src") if sides.get(role)]
     extra_refs = sides.get("ref", [])[1:]
@@ -232,7 +222,7 @@ def rows_by_alignment(sides: dict, target_lang: str = "en", model: str | None = 
         mt_texts = mt.texts()
         beads_by_role = {}
         for role, side in others:
-            embedder = _embedder_for(role, target_lang, model)
+            embedder = embedder_for(role, target_lang, model)
             total = len(set(side.texts() + mt_texts))
             advance = progress(f"aligning {role}<->mt", total) if progress else None
             beads_by_role[role] = align_sentences(side.texts(), mt_texts, embedder, advance=advance)

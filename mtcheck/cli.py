@@ -78,11 +78,18 @@ def check(
     source_lang: Optional[str] = typer.Option(None, "--source-lang", help="Language of the source "
                                               "[default: inferred from the source text]."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or local path for "
-                                        "MT-reference similarity [default: packaged all-MiniLM-L6-v2]."),
+                                        "MT-reference similarity [default: packaged all-MiniLM-L6-v2 for "
+                                        "English, packaged USE otherwise]."),
+    xmodel: Optional[str] = typer.Option(None, "--xmodel", help="Cross-lingual sentence-transformers name or "
+                                         "path for source-MT similarity, e.g. LaBSE [default: packaged USE]."),
     checks: Optional[str] = typer.Option(None, "--checks", help="Comma-separated check ids to run "
                                          "[default: all; see 'mtcheck list-checks']."),
-    no_embedding: bool = typer.Option(False, "--no-embedding", help="Skip the embedding similarity scorer."),
-    no_fluency: bool = typer.Option(False, "--no-fluency", help="Skip the fluency language model (SmolLM2)."),
+    no_embedding: bool = typer.Option(False, "--no-embedding", help="Skip both embedding similarity scorers "
+                                      "(MT-reference and source-MT)."),
+    fluency: str = typer.Option("auto", "--fluency", help="Fluency language model (SmolLM2): auto runs it on "
+                                "rows without a reference, on runs it everywhere, off never."),
+    no_fluency: bool = typer.Option(False, "--no-fluency", help="Same as --fluency off."),
+    ter: bool = typer.Option(False, "--ter", help="Also compute TER (slow: about 37 sentences/s)."),
     force: bool = typer.Option(False, "--force", help="Overwrite a report folder even if editors filled in "
                                "status/editor_note."),
     excel: bool = typer.Option(False, "--excel", help="Write the CSV files with a UTF-8 BOM for Excel."),
@@ -100,7 +107,9 @@ def check(
     options = CheckOptions(target_lang=target_lang, source_lang=source_lang, model=model,
                            checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None,
                            scorers=tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
-                                                                ("fluency", no_fluency)) if not off))
+                                                                ("crosslingual", no_embedding),
+                                                                ("fluency", no_fluency)) if not off),
+                           xmodel=xmodel, fluency="off" if no_fluency else fluency, ter=ter)
     _guard(_run_check, spec, options, output, force, excel, xlsx, quiet)
 
 

@@ -157,6 +157,20 @@ def get_embedder(model: str | None = None):
     return _LOADED[key]
 
 
+def embedder_for(role: str, target_lang: str = "en", model: str | None = None, xmodel: str | None = None):
+    """The embedder for comparing MT with `role` ("ref" or "src").
+
+    src: `xmodel` (any sentence-transformers name or path, e.g. LaBSE) or the
+    packaged cross-lingual USE. ref: `model`, else all-MiniLM-L6-v2 for
+    English targets; it is English-only, so other targets use USE.
+    """
+    if role == "src":
+        return get_embedder(xmodel or "use")
+    if model:
+        return get_embedder(model)
+    return get_embedder(None if (target_lang or "en").lower().startswith("en") else "use")
+
+
 _VECTORS: dict[int, dict[str, object]] = {}
 MAX_CACHED_VECTORS = 200_000  # about 300 MB of 384-d float32 vectors
 

@@ -23,6 +23,9 @@ class CheckOptions:
     model: str | None = None             # sentence-transformers name/path for MT<->ref similarity
     checks: list[str] | None = None      # None = every registered check
     scorers: tuple[str, ...] | None = None  # None = mtcheck.scorers.DEFAULT_SCORERS
+    xmodel: str | None = None            # cross-lingual model for src<->MT [default: packaged USE]
+    fluency: str = "auto"                # auto (rows without a reference), on, off
+    ter: bool = False                    # sentence and corpus TER (slow; not used by the fusion)
 
 
 @dataclass
@@ -59,23 +62,32 @@ def _from_dataframe(frame) -> Loaded:
                            "sha256": None, "segments": len(table)}])
 
 
-def run(spec: InputSpec | None = None, options: CheckOptions | None = None, progress=None,
-        frame=None) -> CheckResult:
-    """Run every stage on the inputs named by `spec` (or on a ready DataFrame)."""
-    from mtcheck import align as align_mod
-    from mtcheck import io as io_mod
-    from mtcheck import scorers
-    from mtcheck.checks import findings_for, run_checks
-    from mtcheck.fuse import FUSION_VERSION, fuse
+@dataclass
+class Signals:
+    """Everything the stages before fusion produced."""
 
-    options = options or CheckOptions()
-    timer = _Timer()
-    with timer.stage("load"):
-        loaded = _from_dataframe(frame) if frame is not None else io_mod.load(spec)
+    rows: object                          # aligned DataFrame with every scorer's columns
+    found: list                           # [(row index, Finding)] from the rule checks
+    corpus_scores: list
+    signals: list
+    models: list
+    enabled: list
+    source_lang: str | None
+
+
+def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer: _Timer | None = None) -> Signals:
+    """Align, score and run the rule checks: the inputs of the fusion (scripts/fit_fusion.py fits on these)."""
+    from mtcheck import align as align_mod
+    from mtcheck import scorers
+    from mtcheck.checks import CheckContext, default_checks, run_checks
+
+    timer = timer or _Timer()
+    if options.fluency not in ("auto", "on", "off"):
+        raise UsageError(f"fluency must be auto, on or off, not '{options.fluency}'")
     with timer.stage("align"):
         rows = align_mod.align(loaded, options.target_lang, options.model, progress)
-
-    ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, progress=progress)
+    ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
+                               fluency=options.fluency, ter=options.ter, progress=progress)
     corpus_scores, signals = [], []
     for name in options.scorers or scorers.DEFAULT_SCORERS:
         with timer.stage(f"score:{name}"):
@@ -86,7 +98,6 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
         signals.extend(result.signals)
 
     with timer.stage("checks"):
-        from mtcheck.checks import CheckContext, default_checks
         enabled = options.checks if options.checks is not None else default_checks()
         advance = progress("rule checks", len(enabled) * len(rows)) if progress else None
         source_lang = options.source_lang
@@ -95,14 +106,31 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
             source_lang = infer_source_language(rows[S.SRC].tolist())
         found = run_checks(rows, enabled, advance,
                            CheckContext(target_lang=options.target_lang, source_lang=source_lang))
+    return Signals(rows, found, corpus_scores, signals, ctx.models_used, enabled, source_lang)
+
+
+def run(spec: InputSpec | None = None, options: CheckOptions | None = None, progress=None,
+        frame=None) -> CheckResult:
+    """Run every stage on the inputs named by `spec` (or on a ready DataFrame)."""
+    from mtcheck import io as io_mod
+    from mtcheck.checks import findings_for
+    from mtcheck.fuse import fuse, fusion_version
+
+    options = options or CheckOptions()
+    timer = _Timer()
+    with timer.stage("load"):
+        loaded = _from_dataframe(frame) if frame is not None else io_mod.load(spec)
+    sig = collect_signals(loaded, options, progress, timer)
+    rows, found = sig.rows, sig.found
     with timer.stage("fuse"):
-        fuse(rows, findings_for(found))
+        found = sorted(found + fuse(rows, findings_for(found), options.target_lang),
+                       key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     rows[S.STATUS] = ""
     rows[S.EDITOR_NOTE] = ""
     rows = rows[S.ordered_columns(rows.columns)]
 
-    summary = build_summary(loaded, rows, found, corpus_scores, signals + ["checks"], ctx.models_used,
-                            options, enabled, FUSION_VERSION, timer.timings, source_lang)
+    summary = build_summary(loaded, rows, found, sig.corpus_scores, sig.signals + ["checks"], sig.models,
+                            options, sig.enabled, fusion_version(), timer.timings, sig.source_lang)
     return CheckResult(segments=rows, findings=found, summary=summary)
 
 
@@ -128,10 +156,13 @@ def build_summary(loaded, rows, found, corpus_scores, signals, models, options, 
         "check_segments": dict(seg_per_check.most_common()),
         "corpus_scores": corpus_scores,
         "signals": list(dict.fromkeys(signals)),
+        # Which signals each row's quality rests on (a row without a reference uses fewer).
+        "signals_per_row": dict(Counter(rows[S.SIGNALS]).most_common()),
         "fusion": fusion,
         "models": models,
         "options": {"target_lang": options.target_lang, "source_lang": source_lang, "checks": enabled,
-                    "model": options.model},
+                    "model": options.model, "xmodel": options.xmodel, "fluency": options.fluency,
+                    "ter": options.ter},
         "timings_s": timings,
     }
 
@@ -142,7 +173,8 @@ def check(data=None, *, mt=None, src=None, refs=None, fmt="auto", columns=None, 
     `data` is a path (table, document or corpus folder) or a pandas DataFrame
     with an `mt` column; or give `mt=` (a path or a list of paths), `src=`
     and `refs=` for line-aligned files. Keyword `options` are CheckOptions
-    fields: target_lang, model, checks, scorers.
+    fields: target_lang, source_lang, model, xmodel, checks, scorers,
+    fluency ("auto", "on", "off") and ter.
     """
     unknown = sorted(set(options) - set(CheckOptions.__dataclass_fields__))
     if unknown:

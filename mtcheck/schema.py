@@ -23,12 +23,18 @@ ALIGN, ALIGN_CONF = "align", "align_conf"
 # Metrics (present only when their inputs are).
 CHRF, BLEU, TER = "chrf", "bleu", "ter"
 EMB_SIM_REF = "emb_sim_ref"
+# Source <-> MT cross-lingual cosine, raw and as a margin over shuffled pairs
+# (scorers/crosslingual.py).
+XSIM, XSIM_MARGIN = "xsim", "xsim_margin"
 # Reference-free fluency (scorers/fluency.py): percentile among fluent human
 # English, mean token log-probability, and "start:end" of the least likely span.
 FLUENCY, FLUENCY_LP, FLUENCY_SPAN = "fluency", "fluency_lp", "fluency_span"
 
 # Fused verdict.
 QUALITY, SEVERITY, FLAGGED = "quality", "severity", "flagged"
+# The fusion's estimates behind `quality` (fuse.py): expected MQM points and
+# the probability of at least one major error.
+EXPECTED_MQM, P_MAJOR = "expected_mqm", "p_major"
 CHECKS, EXPLANATION, SIGNALS = "checks", "explanation", "signals"
 
 # Left empty for the editor's review.
@@ -39,7 +45,7 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 LEAD_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, SRC, MT, REF]
 VERDICT_COLUMNS = [QUALITY, SEVERITY, FLAGGED, CHECKS, EXPLANATION]
-METRIC_COLUMNS = [CHRF, BLEU, TER, EMB_SIM_REF, FLUENCY, FLUENCY_LP, FLUENCY_SPAN]
+METRIC_COLUMNS = [EXPECTED_MQM, P_MAJOR, CHRF, BLEU, TER, EMB_SIM_REF, XSIM, XSIM_MARGIN, FLUENCY, FLUENCY_LP, FLUENCY_SPAN]
 TRAIL_COLUMNS = [SIGNALS, KIND, PARA, ALIGN, ALIGN_CONF, FILE, LINE]
 REVIEW_COLUMNS = [STATUS, EDITOR_NOTE]
 

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -50,12 +51,21 @@ def test_check_document_file_and_default_output_folder(tmp_path, monkeypatch):
 def test_check_line_aligned_files_with_source_and_reference(tmp_path):
     out = tmp_path / "r"
     result = invoke("check", "-t", TED_LINES / "mt.txt", "-s", TED_LINES / "src.txt",
-                    "-r", TED_LINES / "ref.txt", "-o", out, "--quiet")
+                    "-r", TED_LINES / "ref.txt", "-o", out, "--quiet", "--ter")
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert {e["column"] for e in summary["corpus_scores"]} == {"chrf", "bleu", "ter"}
-    assert summary["models"] and summary["models"][0]["role"] == "mt-ref similarity"
+    roles = [m["role"] for m in summary["models"]]
+    assert roles[:2] == ["mt-ref similarity", "src-mt similarity"] and summary["options"]["fluency"] == "auto"
+    # Every row has a reference, so fluency (auto) did not run and quality rests on ref and src.
+    assert "fluency" not in pd.read_csv(out / "segments.csv").columns
+    assert list(summary["signals_per_row"]) == ["chrf;bleu;emb_sim_ref;xsim;xsim_margin;checks"]
     assert [i["role"] for i in summary["inputs"]] == ["mt", "src", "ref"]
+
+
+def test_fluency_option_is_validated(tmp_path):
+    result = invoke("check", "-t", TED_LINES / "mt.txt", "-o", tmp_path / "r", "--fluency", "sometimes")
+    assert result.exit_code == 2 and "fluency must be auto, on or off" in result.output
 
 
 def test_check_table_carries_extra_columns(tmp_path):

@@ -47,12 +47,15 @@ def test_segments_csv_columns_and_values(which, request):
     assert seg.columns[-2:].tolist() == ["status", "editor_note"]
 
 
-def test_reference_run_has_metric_columns_and_quality_follows_chrf(ted_out):
+def test_reference_run_has_metric_columns_and_quality_follows_expected_mqm(ted_out):
     seg = read_segments(ted_out)
-    for col in ("chrf", "bleu", "ter", "emb_sim_ref"):
+    for col in ("chrf", "bleu", "emb_sim_ref", "xsim", "xsim_margin", "expected_mqm", "p_major"):
         assert col in seg.columns and (seg[col] != "").all(), col
+    assert "ter" not in seg.columns  # opt-in (--ter)
     ok = seg[seg["severity"] == "ok"]
-    assert (ok["quality"].astype(float).round(2) == ok["chrf"].astype(float).round(2)).all()
+    assert len(ok) > 0
+    expected = 100 - 4 * ok["expected_mqm"].astype(float)
+    assert (ok["quality"].astype(float) - expected).abs().max() < 0.02
     assert ted_out.joinpath("segments.csv").read_text(encoding="utf-8").count("\n") == 121
 
 

@@ -22,7 +22,7 @@ def ted():
 def test_sentence_metrics_equal_sacrebleu_itself(ted):
     rows = ted.head(12).copy()
     rows.loc[rows.index[3], "ref"] = ""  # a row without reference gets no metric
-    out = get("sacrebleu")(rows, ScoreContext()).columns
+    out = get("sacrebleu")(rows, ScoreContext(ter=True)).columns
     chrf, bleu, ter = CHRF(word_order=2), BLEU(effective_order=True), TER()
     for i in rows.index:
         if i == rows.index[3]:
@@ -32,6 +32,11 @@ def test_sentence_metrics_equal_sacrebleu_itself(ted):
         assert out.at[i, "chrf"] == pytest.approx(chrf.sentence_score(mt, [ref]).score)
         assert out.at[i, "bleu"] == pytest.approx(bleu.sentence_score(mt, [ref]).score)
         assert out.at[i, "ter"] == pytest.approx(ter.sentence_score(mt, [ref]).score)
+
+
+def test_ter_is_opt_in(ted):
+    result = get("sacrebleu")(ted.head(4), ScoreContext())
+    assert "ter" not in result.columns.columns and {e["column"] for e in result.corpus} == {"chrf", "bleu"}
 
 
 def test_corpus_scores_carry_signatures_and_intervals(ted):
@@ -92,3 +97,31 @@ def test_unknown_model_is_a_usage_error(tmp_path):
 
     with pytest.raises(UsageError, match="cannot load sentence-transformers model"):
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model")).encode(["x"])
+
+
+def test_crosslingual_margin_separates_translations_from_shuffled_pairs(ted):
+    """Real (zh source, en MT) pairs score a positive margin; the same texts mispaired score about zero."""
+    rows = ted.copy()
+    real = get("crosslingual")(rows, ScoreContext()).columns
+    shuffled = rows.copy()
+    shuffled["mt"] = np.roll(rows["mt"].to_numpy(), 7)  # 7 rows on: another source segment's MT
+    wrong = get("crosslingual")(shuffled, ScoreContext()).columns
+    assert real["xsim_margin"].median() > 0.3
+    assert abs(wrong["xsim_margin"].median()) < 0.1
+    assert (real["xsim_margin"] > wrong["xsim_margin"]).mean() > 0.95
+    # Raw cosine of unrelated pairs sits well above zero: the bias the margin removes.
+    assert wrong["xsim"].median() > wrong["xsim_margin"].median() + 0.05
+
+
+def test_crosslingual_margin_on_a_tiny_run_uses_the_measured_bias(ted):
+    from mtcheck.scorers.crosslingual import UNRELATED_COS
+
+    out = get("crosslingual")(ted.head(3), ScoreContext()).columns
+    assert np.allclose(out["xsim"] - out["xsim_margin"], UNRELATED_COS)
+
+
+def test_crosslingual_scorer_skips_rows_without_source(ted):
+    rows = ted.head(20).copy()
+    rows.loc[rows.index[2], "src"] = ""
+    out = get("crosslingual")(rows, ScoreContext()).columns
+    assert np.isnan(out.at[rows.index[2], "xsim"]) and out["xsim"].notna().sum() == 19

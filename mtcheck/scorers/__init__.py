@@ -20,6 +20,9 @@ class ScoreContext:
 
     target_lang: str = "en"
     model: str | None = None          # sentence-transformers name or path for MT<->ref similarity
+    xmodel: str | None = None         # cross-lingual model for src<->MT similarity (default: packaged USE)
+    fluency: str = "auto"             # auto: rows without a reference; on: every row; off
+    ter: bool = False                 # sentence and corpus TER are opt-in: sacrebleu's TER is slow
     progress: object | None = None    # callable(stage, total) -> advance(n); see mtcheck.progress
     models_used: list[dict] = field(default_factory=list)
 
@@ -35,9 +38,10 @@ class ScoreResult:
 REGISTRY = {
     "sacrebleu": "mtcheck.scorers.sacrebleu_metrics:score",
     "embedding": "mtcheck.scorers.embedding:score",
+    "crosslingual": "mtcheck.scorers.crosslingual:score",
     "fluency": "mtcheck.scorers.fluency:score",
 }
-DEFAULT_SCORERS = ("sacrebleu", "embedding", "fluency")
+DEFAULT_SCORERS = ("sacrebleu", "embedding", "crosslingual", "fluency")
 
 
 def get(name: str):

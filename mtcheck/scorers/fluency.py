@@ -14,6 +14,9 @@ Per segment:
 * `fluency_span`: "start:end" of the least likely three-token window, the
   place an editor should look first.
 
+It runs on rows without a reference by default (`fluency="auto"`), on
+every row with "on", and never with "off".
+
 Speed (benchmarks/bench_fluency.py): fp32, batches of 16 segments sorted by
 token length so that padding stays small, each distinct text scored once:
 about 13 sentences of the sample news page per second on 2 cores.
@@ -119,6 +122,8 @@ class FluencyModel:
         """
         import torch
 
+        if not texts:
+            return []
         self.load()
         encoded = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True,
                                  truncation=True, max_length=MAX_TOKENS - 1)
@@ -185,12 +190,25 @@ def percentile(value: float, reference: list[float]) -> float:
     return round(100.0 * bisect.bisect_left(reference, value) / len(reference), 1)
 
 
+# Text -> (mean log-prob, span) for this process: a second run over the same text
+# (a benchmark, a notebook re-running check()) does not pay for the model again.
+_SCORED: dict[str, tuple[float, int, int]] = {}
+MAX_REMEMBERED = 200_000
+
+
 def score(frame, ctx: ScoreContext) -> ScoreResult:
     import numpy as np
     import pandas as pd
 
     out = pd.DataFrame(index=frame.index)
     mask = has_text(frame, S.MT)
+    if ctx.fluency == "auto":
+        # With a reference the cheap reference metrics carry the score, and the language
+        # model would cost ~5x the rest of the run (README, "Speed"); without one it is
+        # the strongest signal there is.
+        mask &= ~has_text(frame, S.REF)
+    elif ctx.fluency == "off":
+        return ScoreResult(columns=out)
     lang = (ctx.target_lang or "en").lower().split("-")[0]
     if not mask.any() or lang != "en":  # SmolLM2 is an English model
         return ScoreResult(columns=out)
@@ -202,7 +220,14 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     texts = frame.loc[mask, S.MT].astype(str).tolist()
     unique = list(dict.fromkeys(texts))
     advance = ctx.progress("fluency (SmolLM2)", len(unique)) if ctx.progress else None
-    scored = dict(zip(unique, model.score(unique, advance)))
+    if len(_SCORED) > MAX_REMEMBERED:  # a long-lived process must not grow without bound
+        _SCORED.clear()
+    missing = [t for t in unique if t not in _SCORED]
+    if advance and len(missing) < len(unique):
+        advance(len(unique) - len(missing))
+    if missing:
+        _SCORED.update(zip(missing, model.score(missing, advance)))
+    scored = {t: _SCORED[t] for t in unique}
     reference = calibration()["en"]["sorted_mean_logprobs"]
     positions = frame.index.get_indexer(frame.index[mask])
     lp_col = np.full(len(frame), np.nan)

@@ -1,0 +1,203 @@
+"""Fit the fusion heads (mtcheck/data/fusion.json) on the MQM judgments.
+
+    .venv/bin/python scripts/fit_fusion.py [--mqm ../shared/data/mqm] [--out mtcheck/data/fusion.json]
+
+For each MQM file, the script runs mtcheck's own scorers and rule checks on
+every row (fluency on every row, so that heads with fluency can be fitted),
+exactly as `mtcheck check` computes them, then fits on the *training* side
+of the fixed split only (mtcheck.evaluate: 60% of source segments; the held
+back 40% is for benchmarks/bench_quality.py). English targets are fitted on
+ted-zh-en, other targets on ted-en-de.
+
+Per head (one per combination of ref / src / fluency signals):
+
+1. standardise the head's features (mean and scale on the training rows);
+2. weights: logistic regression on feature differences of every pair of
+   translations of the same source whose MQM differs, labelled by which one
+   the raters preferred (a linear RankNet). Both orders of each pair are
+   used, so no intercept is needed;
+3. calibration: isotonic regressions of MQM points and of "has a major error"
+   on the head's score over the training rows; the maps are stored as the
+   block centres, interpolated linearly at run time.
+
+Signals are cached under $XDG_CACHE_HOME/mtcheck/fit/ keyed by the data's
+SHA-256 and the mtcheck version, because the fluency model takes ~10 minutes
+on ted-zh-en. Takes about 15 minutes from a clean cache on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import pickle
+import sys
+import time
+from itertools import combinations
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FAMILIES = {"en": ("ted-zh-en.tsv", "en"), "other": ("ted-en-de.tsv", "de")}
+C_REGULARISATION = 1.0
+MAX_CALIBRATION_POINTS = 60
+
+
+def cache_path(data: Path) -> Path:
+    from mtcheck import __version__
+
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()[:16]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mtcheck" / "fit" / f"{data.stem}-{digest}-{__version__}.pkl"
+
+
+def signals_for(frame, target_lang: str, fluency: str = "on", quiet: bool = False):
+    """mtcheck's features for every row of an MQM frame (same code path as `mtcheck check`)."""
+    from mtcheck.checks import findings_for
+    from mtcheck.fuse import features
+    from mtcheck.pipeline import CheckOptions, _from_dataframe, collect_signals
+
+    progress = None
+    if not quiet:
+        def progress(stage, total):
+            print(f"  {stage} ({total})", flush=True)
+            return lambda n: None
+    table = frame[["doc_id", "seg_id", "system", "src", "mt", "ref"]].copy()
+    sig = collect_signals(_from_dataframe(table), CheckOptions(target_lang=target_lang, fluency=fluency), progress)
+    feats, groups = features(sig.rows, findings_for(sig.found))
+    return feats.reset_index(drop=True), groups.reset_index(drop=True)
+
+
+def cached_signals(path: Path, frame, target_lang: str):
+    cache = cache_path(path)
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    t0 = time.perf_counter()
+    result = signals_for(frame, target_lang)
+    print(f"  signals for {len(frame)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(result))
+    return result
+
+
+def pair_differences(z, mqm, keys):
+    """Feature differences of same-source pairs with different MQM; label 1 when the first is better."""
+    import numpy as np
+
+    diffs, labels = [], []
+    by_key: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        by_key.setdefault(k, []).append(i)
+    for rows in by_key.values():
+        for a, b in combinations(rows, 2):
+            if mqm[a] != mqm[b]:
+                diffs.append(z[a] - z[b])
+                labels.append(1 if mqm[a] < mqm[b] else 0)
+    diffs = np.asarray(diffs)
+    labels = np.asarray(labels)
+    return np.vstack([diffs, -diffs]), np.r_[labels, 1 - labels]
+
+
+def monotone_map(score, target, increasing: bool):
+    """Isotonic fit of target on score, as (x, y) block centres for np.interp (strictly monotone x)."""
+    import numpy as np
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(increasing=increasing, out_of_bounds="clip").fit(score, target)
+    fitted = iso.predict(score)
+    xs, ys = [], []
+    order = np.argsort(score, kind="stable")
+    s_sorted, f_sorted = score[order], fitted[order]
+    start = 0
+    for i in range(1, len(order) + 1):
+        if i == len(order) or f_sorted[i] != f_sorted[start]:
+            xs.append(float(s_sorted[start:i].mean()))
+            ys.append(float(f_sorted[start]))
+            start = i
+    if len(xs) > MAX_CALIBRATION_POINTS:  # keep the file small: thin evenly, keep both ends
+        keep = np.unique(np.linspace(0, len(xs) - 1, MAX_CALIBRATION_POINTS).round().astype(int))
+        xs, ys = [xs[k] for k in keep], [ys[k] for k in keep]
+    if len(xs) == 1:
+        xs, ys = [xs[0] - 1.0, xs[0] + 1.0], [ys[0], ys[0]]
+    return [round(x, 6) for x in xs], [round(y, 6) for y in ys]
+
+
+def fit_head(key: str, feats, frame, train):
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from mtcheck.fuse import group_features
+
+    names = group_features(key)
+    x = feats.loc[train, names].to_numpy(dtype=float)
+    mean = np.nanmean(x, axis=0)
+    scale = np.nanstd(x, axis=0)
+    scale[scale < 1e-9] = 1.0  # a feature that never varies in training (a check that never fired)
+    z = np.nan_to_num((x - mean) / scale)
+    mqm = frame.loc[train, "mqm"].to_numpy()
+    diffs, labels = pair_differences(z, mqm, frame.loc[train, "key"].tolist())
+    model = LogisticRegression(C=C_REGULARISATION, fit_intercept=False, max_iter=2000).fit(diffs, labels)
+    weights = model.coef_[0]
+    score = z @ weights
+    mqm_x, mqm_y = monotone_map(score, np.minimum(mqm, 25.0), increasing=False)
+    major_x, major_y = monotone_map(score, frame.loc[train, "has_major"].to_numpy(dtype=float), increasing=False)
+    return {
+        "features": names,
+        "mean": [round(float(v), 6) for v in mean],
+        "scale": [round(float(v), 6) for v in scale],
+        "weights": [round(float(v), 6) for v in weights],
+        "mqm_x": mqm_x, "mqm_y": mqm_y, "major_x": major_x, "major_y": major_y,
+        "train_rows": int(train.sum()), "train_pairs": int(len(labels) // 2),
+    }
+
+
+HEAD_KEYS = ["ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mqm", type=Path, default=ROOT.parent / "shared" / "data" / "mqm")
+    parser.add_argument("--out", type=Path, default=ROOT / "mtcheck" / "data" / "fusion.json")
+    args = parser.parse_args()
+
+    import numpy as np
+
+    from mtcheck.evaluate import load_mqm
+
+    heads: dict[str, dict] = {}
+    unrelated = []
+    for family, (name, target_lang) in FAMILIES.items():
+        path = args.mqm / name
+        frame = load_mqm(path)
+        print(f"{name}: {len(frame)} rows, {frame['key'].nunique()} source segments", flush=True)
+        feats, _ = cached_signals(path, frame, target_lang)
+        unrelated.append(float(np.nanmean(feats["xsim"] - feats["xsim_margin"])))
+        train = ~frame["held_out"].to_numpy()
+        heads[family] = {}
+        for key in HEAD_KEYS:
+            if "fluency" in key.split("+") and feats["fluency_lp"].isna().all():
+                continue  # no fluency model for this target language
+            heads[family][key] = fit_head(key, feats, frame, train)
+            w = dict(zip(heads[family][key]["features"], heads[family][key]["weights"]))
+            print(f"  {family} {key}: " + ", ".join(f"{k} {v:+.3f}" for k, v in w.items()), flush=True)
+        for key in HEAD_KEYS:  # no fluency for this target: those heads fall back to their base
+            if key not in heads[family]:
+                base = "+".join(p for p in key.split("+") if p != "fluency") or "mt"
+                heads[family][key] = heads[family][base]
+    params = {
+        "version": "mqm-ranknet-1",
+        "fitted_on": {f: FAMILIES[f][0] for f in FAMILIES},
+        "split": "sha1(doc_id|seg_id) % 5 >= 2 trains; < 2 is held out",
+        "quality": "100 - 4 * expected MQM points, clipped to 0..100",
+        "mean_bias_of_unrelated_pairs": round(float(np.mean(unrelated)), 4),
+        "heads": heads,
+    }
+    args.out.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The calibrated fusion (mtcheck/fuse.py) with the shipped parameters, on real TED rows."""
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import TED_TSV
+from mtcheck.evaluate import grouped_tau, held_out, load_mqm, roc_auc
+from mtcheck.fuse import group_features, load_params, quality_from_points
+from mtcheck.pipeline import check
+
+HEADS = ["ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
+
+
+@pytest.fixture(scope="module")
+def ted():
+    return pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+
+
+def test_shipped_parameters_have_every_head_for_both_target_families():
+    params = load_params()
+    assert params["version"].startswith("mqm-")
+    for family in ("en", "other"):
+        heads = params["heads"][family]
+        assert sorted(heads) == sorted(HEADS)
+        for key, head in heads.items():
+            # No fluency model for non-English targets: those heads are the ones without it.
+            fitted = key if family == "en" else "+".join(p for p in key.split("+") if p != "fluency") or "mt"
+            assert head["features"] == group_features(fitted)
+            n = len(head["features"])
+            assert len(head["mean"]) == len(head["scale"]) == len(head["weights"]) == n
+            assert np.isfinite(head["weights"]).all() and min(head["scale"]) > 0
+            # The calibration maps are monotone: a higher score never means more expected errors.
+            assert np.all(np.diff(head["mqm_x"]) > 0) and np.all(np.diff(head["mqm_y"]) <= 0)
+            assert np.all(np.diff(head["major_y"]) <= 0) and 0 <= min(head["major_y"]) <= max(head["major_y"]) <= 1
+
+
+def test_quality_scale_follows_mqm_weights():
+    assert quality_from_points([0, 1, 5, 25, 40]).tolist() == [100, 96, 80, 0, 0]
+
+
+def test_reference_rows_use_reference_signals_and_others_do_not(ted):
+    rows = ted.head(9)[["doc_id", "seg_id", "system", "src", "mt", "ref"]].copy()
+    rows.loc[rows.index[:3], "ref"] = ""
+    rows.loc[rows.index[3:6], ["ref", "src"]] = ""
+    seg = check(rows, fluency="off")
+    assert seg["signals"].iloc[0] == "xsim;xsim_margin;checks"
+    assert seg["signals"].iloc[3] == "checks"
+    assert seg["signals"].iloc[6] == "chrf;bleu;emb_sim_ref;xsim;xsim_margin;checks"
+    assert seg["quality"].between(0, 100).all() and seg["expected_mqm"].ge(0).all()
+
+
+def test_the_mt_as_its_own_reference_scores_higher_than_a_wrong_reference(ted):
+    rows = ted[["doc_id", "seg_id", "system", "src", "mt", "ref"]].head(30).copy()
+    own = rows.assign(ref=rows["mt"])
+    wrong = rows.assign(ref=np.roll(rows["ref"].to_numpy(), 5))
+    q_own = check(own, fluency="off")["quality"].to_numpy()
+    q_wrong = check(wrong, fluency="off")["quality"].to_numpy()
+    assert (q_own > q_wrong).mean() >= 0.9
+
+
+def test_source_only_quality_drops_when_the_mt_belongs_to_another_source(ted):
+    rows = ted[["doc_id", "seg_id", "system", "src", "mt"]].copy()
+    right = check(rows, fluency="off")
+    wrong = check(rows.assign(mt=np.roll(rows["mt"].to_numpy(), 7)), fluency="off")
+    assert right["quality"].mean() > wrong["quality"].mean() + 5
+    assert (right["quality"].to_numpy() > wrong["quality"].to_numpy()).mean() >= 0.8
+
+
+def test_a_rule_finding_caps_quality_at_its_mqm_weight(ted_result):
+    seg = ted_result.segments
+    assert (seg.loc[seg["severity"] == "major", "quality"] <= 80).all()
+    assert (seg.loc[seg["severity"] == "minor", "quality"] <= 96).all()
+
+
+def test_copied_source_is_critical_with_quality_zero(ted):
+    rows = ted[["doc_id", "seg_id", "system", "src", "mt"]].head(12).copy()
+    rows.loc[rows.index[4], "mt"] = rows.at[rows.index[4], "src"]
+    seg = check(rows, fluency="off")
+    assert seg.at[4, "severity"] == "critical" and seg.at[4, "quality"] == 0
+    assert (seg.drop(index=4)["quality"] > 0).all()
+
+
+def test_summary_counts_rows_per_signal_set(ted_result):
+    per_row = ted_result.summary["signals_per_row"]
+    assert sum(per_row.values()) == len(ted_result.segments)
+    assert ted_result.summary["fusion"] == load_params()["version"]
+
+
+def test_split_is_by_segment_and_stable():
+    keys = [f"talk.{d}|{s}" for d in range(3) for s in range(100)]
+    share = np.mean([held_out(k) for k in keys])
+    assert 0.3 < share < 0.5
+    assert held_out("talk.2|84") == held_out("talk.2|84")
+
+
+def test_meta_evaluation_on_the_fixture(ted):
+    frame = ted.assign(mqm=ted["mqm"].astype(float), key=ted["doc_id"] + "|" + ted["seg_id"])
+    # -MQM itself ranks perfectly; MQM ranks perfectly backwards.
+    assert grouped_tau(-frame["mqm"], frame["mqm"], frame["key"]) == pytest.approx(1.0)
+    assert grouped_tau(frame["mqm"], frame["mqm"], frame["key"]) == pytest.approx(-1.0)
+    major = frame["errors"].str.contains("Major")
+    assert roc_auc(frame["mqm"].rsub(0), major, frame["mqm"] == 0) == pytest.approx(1.0)
+
+
+def test_load_mqm_strips_rater_markup_and_drops_human_systems(tmp_path):
+    path = tmp_path / "m.tsv"
+    path.write_text("system\tdoc_id\tseg_id\tsrc\tmt\tref\tmqm\tn_raters\terrors\n"
+                    "A\td\t1\t我<v>也</v>去\tI go too\tI also go\t5.0\t1\tMajor|Accuracy/Omission|too\n"
+                    "refB\td\t1\t我也去\tMe too\tI also go\t0\t1\t\n", encoding="utf-8")
+    frame = load_mqm(path)
+    assert frame["src"].tolist() == ["我也去"] and frame["has_major"].tolist() == [True]
