@@ -1,7 +1,8 @@
 """Command line: thin typer commands over the library.
 
 Each command is one library call plus turning typed errors into exit codes:
-0 finished, 2 bad input or usage (one line, no traceback), 3 internal error.
+0 finished (and the quality gate passed), 1 the quality gate failed, 2 bad
+input or usage (one line, no traceback), 3 internal error.
 Nothing heavy is imported at module level, so `mtcheck --help` is instant.
 """
 
@@ -19,6 +20,7 @@ from mtcheck import __version__
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="mtcheck: find the machine-translated segments an editor must fix.")
 
+EXIT_GATE = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
@@ -74,7 +76,8 @@ def check(
                                "embeddings) instead of by line; implied by running text."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Map table headers to roles, e.g. "
                                           "src=source,mt=hypothesis,ref=reference."),
-    target_lang: str = typer.Option("en", "--target-lang", help="Language of the MT (picks the BLEU tokenizer)."),
+    target_lang: Optional[str] = typer.Option(None, "--target-lang", help="Language of the MT (picks the BLEU "
+                                              "tokenizer and the models) [default: en]."),
     source_lang: Optional[str] = typer.Option(None, "--source-lang", help="Language of the source "
                                               "[default: inferred from the source text]."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or local path for "
@@ -86,10 +89,26 @@ def check(
                                          "[default: all; see 'mtcheck list-checks']."),
     no_embedding: bool = typer.Option(False, "--no-embedding", help="Skip both embedding similarity scorers "
                                       "(MT-reference and source-MT)."),
-    fluency: str = typer.Option("auto", "--fluency", help="Fluency language model (SmolLM2): auto runs it on "
-                                "rows without a reference, on runs it everywhere, off never."),
+    fluency: Optional[str] = typer.Option(None, "--fluency", help="Fluency language model (SmolLM2): auto runs "
+                                          "it on rows without a reference, on runs it everywhere, off never "
+                                          "[default: auto]."),
     no_fluency: bool = typer.Option(False, "--no-fluency", help="Same as --fluency off."),
-    ter: bool = typer.Option(False, "--ter", help="Also compute TER (slow: about 37 sentences/s)."),
+    ter: Optional[bool] = typer.Option(None, "--ter/--no-ter", help="Also compute TER (slow: about 37 "
+                                       "sentences/s) [default: no]."),
+    verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="A reviewed segments.csv: suppress findings "
+                                            "editors marked false-alarm on the same text, and report each "
+                                            "check's precision."),
+    post_edits: Optional[Path] = typer.Option(None, "--post-edits", help="The editors' final text, one line per "
+                                              "segment: adds HTER and chrF against it and how well flags "
+                                              "predicted the edits."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Configuration file [default: mtcheck.toml or "
+                                          "[tool.mtcheck] in pyproject.toml, from here upward]."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Quality gate: exit 1 if any segment is at "
+                                          "least this severe (minor, major, critical)."),
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", help="Quality gate: exit 1 if the corpus "
+                                               "quality is below this score."),
+    max_flagged: Optional[float] = typer.Option(None, "--max-flagged", help="Quality gate: exit 1 if more than "
+                                                "this share (0-1) of segments is flagged."),
     force: bool = typer.Option(False, "--force", help="Overwrite a report folder even if editors filled in "
                                "status/editor_note."),
     excel: bool = typer.Option(False, "--excel", help="Write the CSV files with a UTF-8 BOM for Excel."),
@@ -98,34 +117,53 @@ def check(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or summary table."),
 ) -> None:
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
-    from mtcheck.io import InputSpec
+    flags = {"target_lang": target_lang, "source_lang": source_lang, "model": model, "xmodel": xmodel,
+             "checks": [c.strip() for c in checks.split(",") if c.strip()] if checks else None,
+             "fluency": "off" if no_fluency else fluency, "ter": ter,
+             "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None}
+    gate_flags = {"fail_on": fail_on, "fail_under": fail_under, "max_flagged": max_flagged}
+    scorers = tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
+                                           ("crosslingual", no_embedding), ("fluency", no_fluency)) if not off)
+    passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
+                    scorers, config, output, force, excel, xlsx, quiet)
+    if passed is False:
+        raise typer.Exit(EXIT_GATE)
+
+
+def _options(flags: dict, gate_flags: dict, scorers: tuple, config_path):
+    """CheckOptions from the command line over the configuration over the defaults."""
+    from mtcheck.config import load_config
     from mtcheck.pipeline import CheckOptions
+    from mtcheck.workflow import Gate
 
-    spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
-                     src=str(source) if source else None, refs=[str(p) for p in references],
-                     fmt=fmt, columns=columns, target_lang=target_lang, align=align)
-    options = CheckOptions(target_lang=target_lang, source_lang=source_lang, model=model,
-                           checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None,
-                           scorers=tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
-                                                                ("crosslingual", no_embedding),
-                                                                ("fluency", no_fluency)) if not off),
-                           xmodel=xmodel, fluency="off" if no_fluency else fluency, ter=ter)
-    _guard(_run_check, spec, options, output, force, excel, xlsx, quiet)
+    cfg = load_config(config_path)
+    values = {**cfg.values, **{k: v for k, v in flags.items() if v is not None}}
+    gate = Gate(**{**cfg.gate, **{k: v for k, v in gate_flags.items() if v is not None}})
+    return CheckOptions(**values, scorers=scorers or None, check_settings=cfg.check_settings,
+                        routing=cfg.routing, gate=gate), cfg
 
 
-def _run_check(spec, options, output, force, excel, xlsx, quiet) -> None:
+def _run_check(data, translations, source, references, fmt, columns, align, flags, gate_flags, scorers,
+               config_path, output, force, excel, xlsx, quiet) -> bool:
     from rich.console import Console
 
     from mtcheck import pipeline
+    from mtcheck.io import InputSpec
     from mtcheck.progress import RichProgress
     from mtcheck.report import prepare_outdir, write_report
 
+    options, cfg = _options(flags, gate_flags, scorers, config_path)
+    spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
+                     src=str(source) if source else None, refs=[str(p) for p in references],
+                     fmt=fmt, columns=columns, target_lang=options.target_lang, align=align)
     console = Console(stderr=True, quiet=quiet)
+    if cfg.path is not None and not quiet:
+        console.print(f"configuration: {cfg.path}", highlight=False)
     if output is None and not spec.data and not spec.mt:
         from mtcheck.errors import UsageError
         raise UsageError("nothing to check", hint="give a file or folder, or -t MT.txt; see 'mtcheck check --help'")
     if output is not None:
-        named = [spec.data, spec.src, *spec.mt, *spec.refs]
+        named = [spec.data, spec.src, *spec.mt, *spec.refs, options.verdicts, options.post_edits]
         prepare_outdir(output, force, create=False, inputs=named)  # fail before the slow part, not after
     progress = RichProgress(console)
     with progress.running():
@@ -137,6 +175,20 @@ def _run_check(spec, options, output, force, excel, xlsx, quiet) -> None:
             done(1)
     if not quiet:
         _print_summary(console, result.summary, paths)
+    return _report_gate(result.summary.get("gate"))
+
+
+def _report_gate(gate: dict | None) -> bool:
+    """Print the gate's verdict (even with --quiet: a failing CI job must say why); True when it passed."""
+    if not gate:
+        return True
+    if gate["passed"]:
+        rules = ", ".join(f"{k}={v}" for k, v in gate["rules"].items())
+        typer.echo(f"mtcheck: quality gate passed ({rules})", err=True)
+        return True
+    for reason in gate["reasons"]:
+        typer.echo(f"mtcheck: quality gate failed: {reason}", err=True)
+    return False
 
 
 def _print_summary(console, summary: dict, paths: dict) -> None:
@@ -161,8 +213,104 @@ def _print_summary(console, summary: dict, paths: dict) -> None:
         console.print("(more corpus scores in summary.json and the report)")
     report = paths["report.html"]
     console.print(f"Report: [bold]{escape(str(report))}[/bold]  (worklist: {escape(str(paths['segments.csv']))})")
+    routes = ", ".join(f"{k} {v}" for k, v in summary.get("routes", {}).items())
+    if routes:
+        console.print(f"Routes: {escape(routes)}")
     if summary["flagged"]:
         console.print(f"Next: open the report and review the {summary['flagged']} flagged segments, worst first.")
+
+
+@app.command("compare")
+def compare_command(
+    translations: List[Path] = typer.Option(..., "-t", "--translations", help="MT file of one system, one segment "
+                                            "per line; repeat (two or more). The first is the baseline."),
+    source: Optional[Path] = typer.Option(None, "-s", "--source", help="Source file, line-aligned."),
+    references: List[Path] = typer.Option([], "-r", "--references", help="Reference file, line-aligned."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Report folder [default: "
+                                          "reports/compare-NAME]."),
+    target_lang: Optional[str] = typer.Option(None, "--target-lang", help="Language of the MT [default: en]."),
+    fluency: Optional[str] = typer.Option(None, "--fluency", help="auto, on or off [default: auto]."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Configuration file."),
+    force: bool = typer.Option(False, "--force", help="Overwrite a report folder even if editors filled it in."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
+) -> None:
+    """Compare systems: paired bootstrap on quality, chrF++ and BLEU; win/tie/loss; per-segment differences."""
+    _guard(_run_compare, translations, source, references, output, target_lang, fluency, config, force, quiet)
+
+
+def _run_compare(translations, source, references, output, target_lang, fluency, config, force, quiet) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from mtcheck import pipeline
+    from mtcheck.compare import compare_systems
+    from mtcheck.errors import UsageError
+    from mtcheck.io import InputSpec
+    from mtcheck.progress import RichProgress
+    from mtcheck.report import prepare_outdir, write_report
+    from mtcheck.report.csvfiles import _safe, write_csv
+
+    if len(translations) < 2:
+        raise UsageError("compare needs at least two systems", hint="give -t once per system: -t A.txt -t B.txt")
+    options, _ = _options({"target_lang": target_lang, "fluency": fluency}, {}, None, config)
+    spec = InputSpec(mt=[str(p) for p in translations], src=str(source) if source else None,
+                     refs=[str(p) for p in references], target_lang=options.target_lang)
+    if output is not None:
+        prepare_outdir(output, force, create=False, inputs=[spec.src, *spec.mt, *spec.refs])
+    console = Console(stderr=True, quiet=quiet)
+    progress = RichProgress(console)
+    with progress.running():
+        result = pipeline.run(spec, options, progress=None if quiet else progress)
+        comparison, table = compare_systems(result.segments, options.target_lang)
+        result.summary["comparison"] = comparison
+        outdir = output or Path("reports") / f"compare-{result.summary['name']}"
+        paths = write_report(result, outdir, force=force)
+        write_csv(_safe(table), Path(outdir) / "compare.csv")
+    typer.echo(f"baseline: {comparison['baseline']} ({comparison['segments']} segments, "
+               f"{comparison['n_bootstrap']} paired bootstrap resamples)")
+    for r in comparison["results"]:
+        if r["delta"] is None:
+            typer.echo(f"  {r['metric']:8} {r['system']}: {r['score']:.2f}")
+        else:
+            wtl = f"  win/tie/loss {r['wtl']}" if r["wtl"] else ""
+            typer.echo(f"  {r['metric']:8} {r['system']}: {r['score']:.2f} ({r['delta']:+.2f}, p = {r['p_value']:.3f})"
+                       f"{wtl}")
+    console.print(f"Report: {escape(str(paths['report.html']))}  (per segment: {escape(str(Path(outdir) / 'compare.csv'))})")
+
+
+@app.command("diff")
+def diff_command(
+    old: Path = typer.Argument(..., help="The earlier report folder."),
+    new: Path = typer.Argument(..., help="The later report folder."),
+    key: str = typer.Option("ids", "--key", help="Match segments by 'ids' (system, doc_id, seg_id) or 'text' "
+                            "(hash of normalised src and mt)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="CSV to write [default: NEW/diff.csv]."),
+) -> None:
+    """Compare two report folders: new, resolved and persisting findings, and quality changes."""
+    _guard(_run_diff, old, new, key, output)
+
+
+def _run_diff(old, new, key, output) -> None:
+    from mtcheck.diff import diff_reports
+    from mtcheck.errors import OutputError
+    from mtcheck.report.csvfiles import _safe, write_csv
+
+    result = diff_reports(old, new, key)
+    target = output or Path(new) / "diff.csv"
+    if Path(target).name in ("segments.csv", "findings.csv", "summary.json", "report.html", "segments.xlsx"):
+        raise OutputError("refusing to write the diff over a report file", path=str(target),
+                          hint="give -o a new file name")
+    write_csv(_safe(result.table), target)
+    c = result.counts
+    typer.echo(f"{c['matched']} segments matched ({c['added']} only in NEW, {c['removed']} only in OLD); "
+               f"findings: {c['new_findings']} new, {c['resolved_findings']} resolved, "
+               f"{c['persisting_findings']} persisting; {c['better']} better, {c['worse']} worse; "
+               f"mean quality change {c['mean_quality_change']:+.2f}")
+    worst = result.table[result.table["status"] == "worse"].sort_values("quality_change").head(5)
+    for row in worst.itertuples():
+        typer.echo(f"  worse: {row.doc_id} #{row.seg_id} quality {row.old_quality:.0f} -> {row.new_quality:.0f}"
+                   f"{'  new: ' + row.new_checks if row.new_checks else ''}")
+    typer.echo(f"Written: {target}")
 
 
 @app.command("align")

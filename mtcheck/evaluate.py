@@ -8,7 +8,8 @@ Used by scripts/fit_fusion.py (fitting) and benchmarks/bench_quality.py
   on both sides, and the split never changes between runs or machines.
 * **Item-grouped Kendall tau** (WMT23): for each source segment, tau-b
   between the metric and -MQM across the systems that translated it; then the
-  mean over segments. Segments where either side is constant are skipped.
+  mean over segments. Segments where all translations have the same MQM are
+  skipped; a metric that ties all translations of a segment counts as 0.
 * **ROC AUC**: segments with at least one Major error against error-free
   segments (MQM 0), scored by how *low* the metric is.
 * **System-level Pearson**: mean metric against mean -MQM per system.
@@ -66,8 +67,9 @@ def grouped_tau(metric, mqm, keys) -> float:
     for a, b in zip(bounds[:-1], bounds[1:]):
         idx = order[a:b]
         m, q = metric[idx], mqm[idx]
-        if len(set(m.tolist())) > 1 and len(set(q.tolist())) > 1:
-            tau = kendalltau(m, -q).statistic
+        if len(set(q.tolist())) > 1:
+            # A metric that ties every translation of the segment ranks nothing: tau 0.
+            tau = kendalltau(m, -q).statistic if len(set(m.tolist())) > 1 else 0.0
             if tau == tau:
                 taus.append(tau)
     return float(np.mean(taus)) if taus else float("nan")

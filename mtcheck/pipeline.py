@@ -26,12 +26,18 @@ class CheckOptions:
     xmodel: str | None = None            # cross-lingual model for src<->MT [default: packaged USE]
     fluency: str = "auto"                # auto (rows without a reference), on, off
     ter: bool = False                    # sentence and corpus TER (slow; not used by the fusion)
+    check_settings: dict | None = None   # check id -> {"enabled": bool, "severity": str} (configuration)
+    routing: list | None = None          # routing bands (mtcheck.workflow); None = the defaults
+    gate: object | None = None           # mtcheck.workflow.Gate; None = no gate
+    verdicts: str | None = None          # a reviewed segments.csv (mtcheck.verdicts)
+    post_edits: str | None = None        # the editors' final text, one line per segment (mtcheck.postedit)
 
 
 @dataclass
 class CheckResult:
     segments: object                      # pandas.DataFrame in contract column order
     findings: list = field(default_factory=list)  # [(row index, Finding)]
+    suppressed: list = field(default_factory=list)  # [(row index, Finding)] hidden by editors' verdicts
     summary: dict = field(default_factory=dict)
 
 
@@ -75,11 +81,33 @@ class Signals:
     source_lang: str | None
 
 
+def enabled_checks(options: CheckOptions) -> list[str]:
+    """--checks (or the configuration's list), else the defaults; then per-check `enabled` settings."""
+    from mtcheck.checks import default_checks
+
+    names = list(options.checks) if options.checks is not None else default_checks()
+    for check_id, setting in (options.check_settings or {}).items():
+        if setting.get("enabled") is False and check_id in names:
+            names.remove(check_id)
+        elif setting.get("enabled") is True and check_id not in names:
+            names.append(check_id)
+    return names
+
+
+def _override_severities(found, settings: dict):
+    from dataclasses import replace
+
+    if not any("severity" in s for s in settings.values()):
+        return found
+    return [(i, replace(f, severity=settings[f.check]["severity"]) if "severity" in settings.get(f.check, {})
+             else f) for i, f in found]
+
+
 def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer: _Timer | None = None) -> Signals:
     """Align, score and run the rule checks: the inputs of the fusion (scripts/fit_fusion.py fits on these)."""
     from mtcheck import align as align_mod
     from mtcheck import scorers
-    from mtcheck.checks import CheckContext, default_checks, run_checks
+    from mtcheck.checks import CheckContext, run_checks
 
     timer = timer or _Timer()
     if options.fluency not in ("auto", "on", "off"):
@@ -98,7 +126,7 @@ def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer:
         signals.extend(result.signals)
 
     with timer.stage("checks"):
-        enabled = options.checks if options.checks is not None else default_checks()
+        enabled = enabled_checks(options)
         advance = progress("rule checks", len(enabled) * len(rows)) if progress else None
         source_lang = options.source_lang
         if source_lang is None and S.SRC in rows.columns:
@@ -106,6 +134,7 @@ def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer:
             source_lang = infer_source_language(rows[S.SRC].tolist())
         found = run_checks(rows, enabled, advance,
                            CheckContext(target_lang=options.target_lang, source_lang=source_lang))
+        found = _override_severities(found, options.check_settings or {})
     return Signals(rows, found, corpus_scores, signals, ctx.models_used, enabled, source_lang)
 
 
@@ -113,25 +142,47 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
         frame=None) -> CheckResult:
     """Run every stage on the inputs named by `spec` (or on a ready DataFrame)."""
     from mtcheck import io as io_mod
+    from mtcheck import workflow
     from mtcheck.checks import findings_for
     from mtcheck.fuse import fuse, fusion_version
+    from mtcheck.postedit import read_post_edits, score_post_edits
+    from mtcheck.verdicts import load_verdicts, note_suppressed, suppress
 
     options = options or CheckOptions()
     timer = _Timer()
+    # Files that only matter at the end are read first, so a mistake in them fails fast.
+    verdicts = load_verdicts(options.verdicts) if options.verdicts else None
+    post_edits = read_post_edits(options.post_edits) if options.post_edits else None
     with timer.stage("load"):
         loaded = _from_dataframe(frame) if frame is not None else io_mod.load(spec)
     sig = collect_signals(loaded, options, progress, timer)
     rows, found = sig.rows, sig.found
+    suppressed = []
+    if verdicts is not None:
+        found, suppressed = suppress(rows, found, verdicts)
     with timer.stage("fuse"):
         found = sorted(found + fuse(rows, findings_for(found), options.target_lang),
                        key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
+    if suppressed:
+        note_suppressed(rows, suppressed)
+    if post_edits is not None:
+        with timer.stage("post-edits"):
+            pe_summary = score_post_edits(rows, post_edits, options.post_edits)
+    rows[S.ROUTE] = workflow.route_segments(rows, options.routing)
     rows[S.STATUS] = ""
     rows[S.EDITOR_NOTE] = ""
     rows = rows[S.ordered_columns(rows.columns)]
 
     summary = build_summary(loaded, rows, found, sig.corpus_scores, sig.signals + ["checks"], sig.models,
                             options, sig.enabled, fusion_version(), timer.timings, sig.source_lang)
-    return CheckResult(segments=rows, findings=found, summary=summary)
+    summary["routes"] = workflow.route_counts(rows[S.ROUTE], options.routing)
+    if verdicts is not None:
+        summary["verdicts"] = verdicts.summary(len(suppressed))
+    if post_edits is not None:
+        summary["post_edits"] = pe_summary
+    if options.gate is not None and options.gate.active:
+        summary["gate"] = workflow.evaluate_gate(rows, options.gate).as_dict()
+    return CheckResult(segments=rows, findings=found, summary=summary, suppressed=suppressed)
 
 
 def build_summary(loaded, rows, found, corpus_scores, signals, models, options, enabled, fusion, timings,

@@ -30,12 +30,18 @@ XSIM, XSIM_MARGIN = "xsim", "xsim_margin"
 # English, mean token log-probability, and "start:end" of the least likely span.
 FLUENCY, FLUENCY_LP, FLUENCY_SPAN = "fluency", "fluency_lp", "fluency_span"
 
+# Post-edit comparison, with --post-edits (postedit.py): HTER, chrF++ of MT
+# against the post-edit, and whether the editor changed the segment.
+PE_HTER, PE_CHRF, PE_CHANGED = "pe_hter", "pe_chrf", "pe_changed"
+
 # Fused verdict.
 QUALITY, SEVERITY, FLAGGED = "quality", "severity", "flagged"
 # The fusion's estimates behind `quality` (fuse.py): expected MQM points and
 # the probability of at least one major error.
 EXPECTED_MQM, P_MAJOR = "expected_mqm", "p_major"
 CHECKS, EXPLANATION, SIGNALS = "checks", "explanation", "signals"
+# What to do with the segment, from the routing bands (workflow.py).
+ROUTE = "route"
 
 # Left empty for the editor's review.
 STATUS, EDITOR_NOTE = "status", "editor_note"
@@ -44,14 +50,14 @@ SEVERITIES = ("ok", "minor", "major", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 LEAD_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, SRC, MT, REF]
-VERDICT_COLUMNS = [QUALITY, SEVERITY, FLAGGED, CHECKS, EXPLANATION]
-METRIC_COLUMNS = [EXPECTED_MQM, P_MAJOR, CHRF, BLEU, TER, EMB_SIM_REF, XSIM, XSIM_MARGIN, FLUENCY, FLUENCY_LP, FLUENCY_SPAN]
+VERDICT_COLUMNS = [QUALITY, SEVERITY, FLAGGED, ROUTE, CHECKS, EXPLANATION]
+METRIC_COLUMNS = [EXPECTED_MQM, P_MAJOR, PE_HTER, PE_CHRF, PE_CHANGED, CHRF, BLEU, TER, EMB_SIM_REF, XSIM, XSIM_MARGIN, FLUENCY, FLUENCY_LP, FLUENCY_SPAN]
 TRAIL_COLUMNS = [SIGNALS, KIND, PARA, ALIGN, ALIGN_CONF, FILE, LINE]
 REVIEW_COLUMNS = [STATUS, EDITOR_NOTE]
 
 # Text columns that hold user or MT text; these are the ones escaped against
 # spreadsheet formula injection when written.
-FINDINGS_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, "check", "severity", "start", "end", "span", "message"]
+FINDINGS_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, "check", "severity", "start", "end", "span", "message", "suppressed"]
 
 
 def ordered_columns(columns) -> list[str]:

@@ -12,11 +12,14 @@ ted-zh-en, other targets on ted-en-de.
 Per head (one per combination of ref / src / fluency signals):
 
 1. standardise the head's features (mean and scale on the training rows);
-2. weights: logistic regression on feature differences of every pair of
+2. features: greedy forward selection by 5-fold cross-validated grouped
+   Kendall tau (folds by source segment, training side only); a feature
+   enters only if it adds at least MIN_GAIN;
+3. weights: logistic regression on feature differences of every pair of
    translations of the same source whose MQM differs, labelled by which one
    the raters preferred (a linear RankNet). Both orders of each pair are
    used, so no intercept is needed;
-3. calibration: isotonic regressions of MQM points and of "has a major error"
+4. calibration: isotonic regressions of MQM points and of "has a major error"
    on the head's score over the training rows; the maps are stored as the
    block centres, interpolated linearly at run time.
 
@@ -43,6 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 FAMILIES = {"en": ("ted-zh-en.tsv", "en"), "other": ("ted-en-de.tsv", "de")}
 C_REGULARISATION = 1.0
+N_FOLDS = 5
+MIN_GAIN = 0.002  # grouped tau a feature must add in cross-validation to enter a head
 MAX_CALIBRATION_POINTS = 60
 
 
@@ -125,9 +130,51 @@ def monotone_map(score, target, increasing: bool):
     return [round(x, 6) for x in xs], [round(y, 6) for y in ys]
 
 
+def _weights(z, mqm, keys):
+    from sklearn.linear_model import LogisticRegression
+
+    diffs, labels = pair_differences(z, mqm, keys)
+    model = LogisticRegression(C=C_REGULARISATION, fit_intercept=False, max_iter=2000).fit(diffs, labels)
+    return model.coef_[0], len(labels) // 2
+
+
+def cv_grouped_tau(z, mqm, keys, folds) -> float:
+    """Mean item-grouped tau over folds of source segments (training rows only)."""
+    import numpy as np
+
+    from mtcheck.evaluate import grouped_tau
+
+    taus = []
+    for k in range(N_FOLDS):
+        fit, held = folds != k, folds == k
+        w, _ = _weights(z[fit], mqm[fit], [keys[i] for i in np.flatnonzero(fit)])
+        taus.append(grouped_tau(z[held] @ w, mqm[held], [keys[i] for i in np.flatnonzero(held)]))
+    return float(np.mean(taus))
+
+
+def select_features(names, z_all, mqm, keys, folds):
+    """Greedy forward selection by cross-validated grouped tau; stop when a feature adds < MIN_GAIN.
+
+    The MQM TED data are small (about 300 training segments per pair) and the
+    signals weak, so a head with every feature ranks worse on unseen segments
+    than its best single feature. Selection keeps only what helps on held-out
+    folds; a head where nothing does keeps no feature and gives every row the
+    same estimate (the training mean), which is the honest answer.
+    """
+    chosen, best = [], 0.0  # the first feature must beat no ranking at all
+    while len(chosen) < len(names):
+        trials = {n: cv_grouped_tau(z_all[:, [names.index(c) for c in chosen + [n]]], mqm, keys, folds)
+                  for n in names if n not in chosen}
+        name, score = max(trials.items(), key=lambda item: item[1])
+        if score < best + MIN_GAIN:
+            break
+        chosen.append(name)
+        best = score
+    return chosen, best
+
+
 def fit_head(key: str, feats, frame, train):
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     from mtcheck.fuse import group_features
 
@@ -135,22 +182,28 @@ def fit_head(key: str, feats, frame, train):
     x = feats.loc[train, names].to_numpy(dtype=float)
     mean = np.nanmean(x, axis=0)
     scale = np.nanstd(x, axis=0)
-    scale[scale < 1e-9] = 1.0  # a feature that never varies in training (a check that never fired)
+    scale[scale < 1e-9] = 1.0  # a feature that never varies in training
     z = np.nan_to_num((x - mean) / scale)
     mqm = frame.loc[train, "mqm"].to_numpy()
-    diffs, labels = pair_differences(z, mqm, frame.loc[train, "key"].tolist())
-    model = LogisticRegression(C=C_REGULARISATION, fit_intercept=False, max_iter=2000).fit(diffs, labels)
-    weights = model.coef_[0]
-    score = z @ weights
+    keys = frame.loc[train, "key"].tolist()
+    # Folds by source segment, in a fixed shuffled order.
+    order = {k: i % N_FOLDS for i, k in enumerate(np.random.default_rng(0).permutation(sorted(set(keys))))}
+    folds = np.array([order[k] for k in keys])
+    chosen, cv_tau = select_features(names, z, mqm, keys, folds)
+    cols = [names.index(c) for c in chosen]
+    weights, n_pairs = _weights(z[:, cols], mqm, keys) if cols else (np.zeros(0), 0)
+    score = z[:, cols] @ weights if cols else np.zeros(len(z))
     mqm_x, mqm_y = monotone_map(score, np.minimum(mqm, 25.0), increasing=False)
     major_x, major_y = monotone_map(score, frame.loc[train, "has_major"].to_numpy(dtype=float), increasing=False)
     return {
-        "features": names,
-        "mean": [round(float(v), 6) for v in mean],
-        "scale": [round(float(v), 6) for v in scale],
+        "features": chosen,
+        "candidates": names,
+        "mean": [round(float(mean[c]), 6) for c in cols],
+        "scale": [round(float(scale[c]), 6) for c in cols],
         "weights": [round(float(v), 6) for v in weights],
+        "cv_grouped_tau": round(cv_tau, 4),
         "mqm_x": mqm_x, "mqm_y": mqm_y, "major_x": major_x, "major_y": major_y,
-        "train_rows": int(train.sum()), "train_pairs": int(len(labels) // 2),
+        "train_rows": int(train.sum()), "train_pairs": int(n_pairs),
     }
 
 
@@ -182,13 +235,14 @@ def main() -> None:
                 continue  # no fluency model for this target language
             heads[family][key] = fit_head(key, feats, frame, train)
             w = dict(zip(heads[family][key]["features"], heads[family][key]["weights"]))
-            print(f"  {family} {key}: " + ", ".join(f"{k} {v:+.3f}" for k, v in w.items()), flush=True)
+            print(f"  {family} {key}: cv tau {heads[family][key]['cv_grouped_tau']:+.4f}; "
+                  + ", ".join(f"{k} {v:+.3f}" for k, v in w.items()), flush=True)
         for key in HEAD_KEYS:  # no fluency for this target: those heads fall back to their base
             if key not in heads[family]:
                 base = "+".join(p for p in key.split("+") if p != "fluency") or "mt"
                 heads[family][key] = heads[family][base]
     params = {
-        "version": "mqm-ranknet-1",
+        "version": "mqm-ranknet-2",
         "fitted_on": {f: FAMILIES[f][0] for f in FAMILIES},
         "split": "sha1(doc_id|seg_id) % 5 >= 2 trains; < 2 is held out",
         "quality": "100 - 4 * expected MQM points, clipped to 0..100",

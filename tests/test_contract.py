@@ -69,7 +69,8 @@ def test_sample_run_has_no_reference_metrics(sample_out):
 def test_findings_csv_spans_point_into_mt(sample_out):
     seg = read_segments(sample_out).set_index("seg_id")
     findings = pd.read_csv(sample_out / "findings.csv", dtype=str, keep_default_na=False)
-    assert findings.columns.tolist() == ["doc_id", "seg_id", "check", "severity", "start", "end", "span", "message"]
+    assert findings.columns.tolist() == ["doc_id", "seg_id", "check", "severity", "start", "end", "span", "message",
+                                      "suppressed"]
     assert len(findings) > 0
     for f in findings.itertuples():
         assert seg.at[f.seg_id, "mt"][int(f.start):int(f.end)] == f.span

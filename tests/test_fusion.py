@@ -28,13 +28,21 @@ def test_shipped_parameters_have_every_head_for_both_target_families():
         for key, head in heads.items():
             # No fluency model for non-English targets: those heads are the ones without it.
             fitted = key if family == "en" else "+".join(p for p in key.split("+") if p != "fluency") or "mt"
-            assert head["features"] == group_features(fitted)
+            assert head["candidates"] == group_features(fitted)
+            assert set(head["features"]) <= set(head["candidates"])  # chosen by cross-validation
             n = len(head["features"])
             assert len(head["mean"]) == len(head["scale"]) == len(head["weights"]) == n
-            assert np.isfinite(head["weights"]).all() and min(head["scale"]) > 0
+            assert np.isfinite(head["weights"]).all() and min(head["scale"], default=1) > 0
             # The calibration maps are monotone: a higher score never means more expected errors.
             assert np.all(np.diff(head["mqm_x"]) > 0) and np.all(np.diff(head["mqm_y"]) <= 0)
             assert np.all(np.diff(head["major_y"]) <= 0) and 0 <= min(head["major_y"]) <= max(head["major_y"]) <= 1
+
+
+def test_english_heads_with_a_reference_rank_by_it_and_source_heads_by_the_source():
+    heads = load_params()["heads"]["en"]
+    assert {"chrf", "bleu", "emb_sim_ref"} & set(heads["ref+src"]["features"])
+    assert {"xsim", "xsim_margin"} & set(heads["src"]["features"])
+    assert "fluency_lp" in heads["src+fluency"]["features"]
 
 
 def test_quality_scale_follows_mqm_weights():

@@ -91,10 +91,13 @@ def write_report(result, outdir: str | Path, force: bool = False, excel: bool = 
     from mtcheck.report.csvfiles import findings_table, segments_table, write_csv
     from mtcheck.report.html import render_html
 
-    folder = prepare_outdir(outdir, force, inputs=[i.get("path") for i in result.summary.get("inputs", [])])
+    summary = result.summary
+    # Editors' files read by this run (verdicts, post-edits) are inputs too: never written over.
+    side_inputs = [summary.get("verdicts", {}).get("file"), summary.get("post_edits", {}).get("file")]
+    folder = prepare_outdir(outdir, force, inputs=[i.get("path") for i in summary.get("inputs", [])] + side_inputs)
     paths = {name: folder / name for name in OUTPUT_FILES if xlsx or name != "segments.xlsx"}
     segments = segments_table(result.segments)
-    findings = findings_table(result.segments, result.findings)
+    findings = findings_table(result.segments, result.findings, result.suppressed)
     _atomic_write(paths["segments.csv"], lambda p: write_csv(segments, p, excel))
     _atomic_write(paths["findings.csv"], lambda p: write_csv(findings, p, excel))
     if xlsx:

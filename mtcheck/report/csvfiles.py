@@ -18,6 +18,36 @@ def neutralise(value):
     return value
 
 
+def restore(value):
+    """The inverse of `neutralise`, for reading our own CSV back (diff, verdicts)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_LEADS):
+        return value[1:]
+    return value
+
+
+def read_report_csv(path, what: str = "segments.csv"):
+    """Read a segments.csv or findings.csv that mtcheck wrote (and an editor may have edited).
+
+    Text is read as text (no NaN), the BOM of --excel is accepted, and the
+    formula-neutralising apostrophes are removed again.
+    """
+    import pandas as pd
+
+    from mtcheck.errors import InputError
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"no {what} here", path=str(path), hint="give a folder that mtcheck check wrote") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        first = str(exc).splitlines()[0]
+        raise InputError(f"cannot read {what}: {first}", path=str(path),
+                         hint="save it as UTF-8 CSV, as mtcheck wrote it") from None
+    for col in frame.columns:
+        frame[col] = frame[col].map(restore)
+    return frame
+
+
 def _safe(frame):
     out = frame.copy()
     for col in out.columns:
@@ -32,10 +62,13 @@ def segments_table(segments):
     return _safe(table)
 
 
-def findings_table(segments, findings):
+def findings_table(segments, findings, suppressed=()):
+    """One row per finding; findings an editor's verdict suppressed are listed with suppressed=true."""
     import pandas as pd
 
     records = []
+    hidden = {id(f) for _, f in suppressed}
+    findings = list(findings) + list(suppressed)
     has_system = S.SYSTEM in segments.columns
     mts, docs, segs = segments[S.MT].to_dict(), segments[S.DOC_ID].to_dict(), segments[S.SEG_ID].to_dict()
     systems = segments[S.SYSTEM].to_dict() if has_system else {}
@@ -45,7 +78,8 @@ def findings_table(segments, findings):
         if has_system:
             record[S.SYSTEM] = systems[index]
         record.update({"check": f.check, "severity": f.severity, "start": f.start, "end": f.end,
-                       "span": mt[f.start:f.end], "message": f.message})
+                       "span": mt[f.start:f.end], "message": f.message,
+                       "suppressed": "true" if id(f) in hidden else "false"})
         records.append(record)
     columns = [c for c in S.FINDINGS_COLUMNS if c != S.SYSTEM or S.SYSTEM in segments.columns]
     return _safe(pd.DataFrame.from_records(records, columns=columns))

@@ -1,0 +1,83 @@
+"""Post-edits (`--post-edits FILE`): what the editors changed, and whether mtcheck saw it coming.
+
+The file holds the editors' final text, one line per checked segment, in
+the order of segments.csv (UTF-8). Per segment:
+
+* `pe_hter`: HTER (Snover et al. 2006), sacrebleu's TER of the MT against
+  its post-edit, in % of the post-edit's words;
+* `pe_chrf`: chrF++ of the MT against its post-edit (100 = untouched);
+* `pe_changed`: whether the editor changed the text at all (whitespace aside).
+
+summary.json (`post_edits`) then says how well the flags predicted the
+edits: precision (flagged segments that were changed), recall (changed
+segments that were flagged), ROC AUC of low `quality` for changed against
+untouched segments, and Kendall tau of `quality` against -HTER.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mtcheck import schema as S
+from mtcheck.errors import InputError
+
+PE_HTER, PE_CHRF, PE_CHANGED = S.PE_HTER, S.PE_CHRF, S.PE_CHANGED
+
+
+def read_post_edits(path: str | Path) -> list[str]:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read post-edits: {exc.strerror}", path=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError("post-edits are not UTF-8", path=str(path), line=line,
+                         hint="save the file as UTF-8") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
+def score_post_edits(frame, post_edits: list[str], path) -> dict:
+    """Add pe_hter, pe_chrf and pe_changed to `frame` (in place); return the summary entry."""
+    import numpy as np
+    from sacrebleu.metrics import CHRF, TER
+
+    from mtcheck.evaluate import roc_auc
+
+    if len(post_edits) != len(frame):
+        raise InputError(f"{len(post_edits)} post-edited lines for {len(frame)} segments", path=str(path),
+                         line=min(len(post_edits), len(frame)) + 1,
+                         hint="give one line per segment, in the order of segments.csv")
+    ter, chrf = TER(), CHRF(word_order=2)
+    mts = frame[S.MT].astype(str).tolist()
+    hter = [ter.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)]
+    chrf_pe = [chrf.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)]
+    changed = [" ".join(mt.split()) != " ".join(pe.split()) for mt, pe in zip(mts, post_edits)]
+    frame[PE_HTER] = np.round(hter, 2)
+    frame[PE_CHRF] = np.round(chrf_pe, 2)
+    frame[PE_CHANGED] = changed
+    flagged = frame[S.FLAGGED].to_numpy(dtype=bool)
+    edited = np.asarray(changed)
+    quality = frame[S.QUALITY].to_numpy(dtype=float)
+    tau = float("nan")
+    if len(set(hter)) > 1 and len(set(quality.tolist())) > 1:
+        from scipy.stats import kendalltau
+        tau = float(kendalltau(quality, -np.asarray(hter)).statistic)
+
+    def share(a, b):
+        return round(float(a) / float(b), 3) if b else None
+
+    return {
+        "file": str(path), "segments": int(len(frame)), "changed": int(edited.sum()),
+        "mean_hter": round(float(np.mean(hter)), 2) if hter else 0.0,
+        "flag_precision": share((flagged & edited).sum(), flagged.sum()),
+        "flag_recall": share((flagged & edited).sum(), edited.sum()),
+        "quality_auc_changed": round(roc_auc(quality, edited, ~edited), 3) if edited.any() and (~edited).any()
+        else None,
+        "kendall_tau_quality_vs_hter": round(tau, 3) if tau == tau else None,
+    }
