@@ -173,8 +173,13 @@ def explain(findings: list[Finding], quality: float, key: str, row_feats) -> str
     return text
 
 
-def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", params: dict | None = None):
-    """Add the verdict columns to `frame` (in place); return the fusion's own findings as (index, Finding)."""
+def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", params: dict | None = None,
+         veto=None, vetoed: list | None = None):
+    """Add the verdict columns to `frame` (in place); return the fusion's own findings as (index, Finding).
+
+    `veto(index, finding) -> bool` drops a `low-quality` finding an editor already called a false
+    alarm (mtcheck.verdicts); dropped findings are appended to `vetoed`.
+    """
     import numpy as np
 
     params = params or load_params()
@@ -194,6 +199,10 @@ def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", param
             finding = Finding(LOW_QUALITY, "major",
                               f"Likely mistranslated: a {p_major[pos]:.0%} chance of a major error "
                               f"({_because(feats.iloc[pos], keys[pos])}).", 0, len(str(frame.at[index, S.MT])))
+            if veto is not None and veto(index, finding):
+                if vetoed is not None:
+                    vetoed.append((index, finding))
+                continue
             by_row.setdefault(index, []).append(finding)
             by_row[index].sort(key=lambda f: (-S.SEVERITY_RANK[f.severity], f.start))
             added.append((index, finding))

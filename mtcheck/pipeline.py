@@ -146,7 +146,7 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     from mtcheck.checks import findings_for
     from mtcheck.fuse import fuse, fusion_version
     from mtcheck.postedit import read_post_edits, score_post_edits
-    from mtcheck.verdicts import load_verdicts, note_suppressed, suppress
+    from mtcheck.verdicts import false_alarm_test, load_verdicts, note_suppressed, suppress
 
     options = options or CheckOptions()
     timer = _Timer()
@@ -161,7 +161,9 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     if verdicts is not None:
         found, suppressed = suppress(rows, found, verdicts)
     with timer.stage("fuse"):
-        found = sorted(found + fuse(rows, findings_for(found), options.target_lang),
+        veto = false_alarm_test(rows, verdicts) if verdicts is not None and verdicts.false_alarms else None
+        added = fuse(rows, findings_for(found), options.target_lang, veto=veto, vetoed=suppressed)
+        found = sorted(found + added,
                        key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     if suppressed:
         note_suppressed(rows, suppressed)

@@ -68,17 +68,23 @@ def load_verdicts(path: str | Path) -> Verdicts:
     return verdicts
 
 
-def suppress(frame, found, verdicts: Verdicts):
-    """Split findings into (kept, suppressed) by the editors' false-alarm verdicts."""
+def false_alarm_test(frame, verdicts: Verdicts):
+    """A function (row index, Finding) -> True when editors called this check on this text a false alarm."""
     from mtcheck.diff import text_key
 
-    if not verdicts.false_alarms:
-        return found, []
     src = frame[S.SRC].to_dict() if S.SRC in frame.columns else {}
     keys = {i: text_key(src.get(i, ""), mt) for i, mt in frame[S.MT].items()}
+    return lambda index, finding: (finding.check, keys[index]) in verdicts.false_alarms
+
+
+def suppress(frame, found, verdicts: Verdicts):
+    """Split findings into (kept, suppressed) by the editors' false-alarm verdicts."""
+    if not verdicts.false_alarms:
+        return found, []
+    is_false_alarm = false_alarm_test(frame, verdicts)
     kept, dropped = [], []
     for index, finding in found:
-        (dropped if (finding.check, keys[index]) in verdicts.false_alarms else kept).append((index, finding))
+        (dropped if is_false_alarm(index, finding) else kept).append((index, finding))
     return kept, dropped
 
 

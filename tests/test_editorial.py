@@ -204,3 +204,22 @@ def test_compare_three_real_systems(tmp_path):
 def test_compare_needs_two_systems(tmp_path):
     result = invoke("compare", "-t", TED_LINES / "mt.txt", "-o", tmp_path / "c")
     assert result.exit_code == 2 and "at least two systems" in result.output
+
+
+def test_false_alarm_on_the_fusions_own_finding_is_suppressed_too(tmp_path):
+    """The model's `low-quality` flag obeys verdicts like a rule finding does."""
+    from mtcheck.pipeline import check
+
+    ted = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    rows = ted[["system", "doc_id", "seg_id", "src", "mt", "ref"]]
+    first = check(rows, fluency="off")
+    low = first.index[first["checks"].str.contains("low-quality")]
+    assert len(low) >= 1, "the TED fixture has segments the model thinks likely to hold a major error"
+    reviewed = first.copy()
+    reviewed.loc[low[0], "status"] = "false-alarm"
+    path = tmp_path / "reviewed.csv"
+    reviewed.to_csv(path, index=False)
+    second = check(rows, fluency="off", verdicts=str(path))
+    assert "low-quality" not in second.at[low[0], "checks"]
+    assert "Suppressed: low-quality" in second.at[low[0], "explanation"]
+    assert (second.drop(index=low[0])["checks"] == first.drop(index=low[0])["checks"]).all()
