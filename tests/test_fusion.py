@@ -75,6 +75,9 @@ def test_source_only_quality_drops_when_the_mt_belongs_to_another_source(ted):
     wrong = check(rows.assign(mt=np.roll(rows["mt"].to_numpy(), 7)), fluency="off")
     assert right["quality"].mean() > wrong["quality"].mean() + 5
     assert (right["quality"].to_numpy() > wrong["quality"].to_numpy()).mean() >= 0.8
+    # The model flags most mismatched translations as likely wrong, and few of the real ones.
+    assert wrong["checks"].str.contains("low-quality").mean() > 0.5
+    assert right["checks"].str.contains("low-quality").mean() < 0.05
 
 
 def test_a_rule_finding_caps_quality_at_its_mqm_weight(ted_result):
