@@ -309,3 +309,29 @@ def test_grammar_is_opt_in_and_finds_a_wrong_article():
     assert found and "'a'" in found[0].message and found[0].severity == "minor"
     assert fired(grammar, "The Internet is the most dynamic area of our times.") == []
     assert fired(grammar, "Das ist ein Apfel.", CheckContext("de")) == []
+
+
+def test_spelling_finds_garbled_non_words_from_real_mt():
+    from mtcheck.checks.spelling import spelling
+
+    # SMU's MT in the TED MQM data; the raters marked "holmons" a major mistranslation.
+    text = ("volunteers were invited to a psychological trial center and then tested their stress holmons and "
+            "their responses to stress tasks.")
+    found = list(spelling({"mt": text}, CheckContext()))
+    assert [text[f.start:f.end] for f in found] == ["holmons"] and found[0].severity == "minor"
+    assert "Did you mean" in found[0].message
+
+
+@pytest.mark.parametrize("text", [
+    "The LISA will be able to see supermassive black holes - those that are millions of times more massive.",
+    "Xinhua News Agency, Beijing, June 14th: they travelled and traveled to Guangdong.",
+    "I was driving at 60 kilometers per hour towards my favourite harbour.",
+])
+def test_spelling_leaves_compounds_names_and_both_spellings_alone(text):
+    from mtcheck.checks.spelling import spelling
+
+    assert list(spelling({"mt": text}, CheckContext())) == []
+
+
+def test_spelling_is_opt_in():
+    assert not available()["spelling"].default

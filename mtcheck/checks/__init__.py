@@ -74,7 +74,7 @@ def default_checks() -> list[str]:
 def _load_builtin_checks() -> None:
     # Importing the modules registers their checks.
     from mtcheck.checks import (alignment, fluency, furniture, grammar, language,  # noqa: F401
-                                numbers, repetition, runon, source, truncation, untranslated)
+                                numbers, repetition, runon, source, spelling, truncation, untranslated)
 
 
 def available() -> dict[str, CheckInfo]:
