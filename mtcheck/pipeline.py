@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from mtcheck import __version__
 from mtcheck import schema as S
@@ -223,11 +224,12 @@ def build_summary(loaded, rows, found, corpus_scores, signals, models, options, 
 def check(data=None, *, mt=None, src=None, refs=None, fmt="auto", columns=None, **options):
     """Python API: check MT and return the segments DataFrame (the segments.csv columns).
 
-    `data` is a path (table, document or corpus folder) or a pandas DataFrame
-    with an `mt` column; or give `mt=` (a path or a list of paths), `src=`
-    and `refs=` for line-aligned files. Keyword `options` are CheckOptions
-    fields: target_lang, source_lang, model, xmodel, checks, scorers,
-    fluency ("auto", "on", "off") and ter.
+    `data` is a path (table, document or corpus folder), a list of paths
+    (line-aligned MT files, one system each, like repeated -t), or a pandas
+    DataFrame with an `mt` column; or give `mt=` (a path or a list of paths),
+    `src=` and `refs=` for line-aligned files. Keyword `options` are
+    CheckOptions fields: target_lang, source_lang, model, xmodel, checks,
+    scorers, fluency ("auto", "on", "off"), ter, verdicts and post_edits.
     """
     unknown = sorted(set(options) - set(CheckOptions.__dataclass_fields__))
     if unknown:
@@ -236,7 +238,12 @@ def check(data=None, *, mt=None, src=None, refs=None, fmt="auto", columns=None, 
     opts = CheckOptions(**options)
     if data is not None and not isinstance(data, (str, bytes)) and hasattr(data, "columns"):
         return run(options=opts, frame=data).segments
-    mts = [mt] if isinstance(mt, str) else list(mt or [])
-    spec = InputSpec(data=str(data) if data is not None else None, mt=mts, src=src,
-                     refs=[refs] if isinstance(refs, str) else list(refs or []), fmt=fmt, columns=columns)
+    mts = [str(mt)] if isinstance(mt, (str, Path)) else [str(m) for m in mt or []]
+    if isinstance(data, (list, tuple)):
+        if mts:
+            raise UsageError("give the MT files either as data or as mt=, not both")
+        mts, data = [str(d) for d in data], None
+    spec = InputSpec(data=str(data) if data is not None else None, mt=mts, src=str(src) if src else None,
+                     refs=[str(refs)] if isinstance(refs, (str, Path)) else [str(r) for r in refs or []],
+                     fmt=fmt, columns=columns)
     return run(spec, opts).segments

@@ -136,6 +136,18 @@ def test_python_api_returns_the_csv_columns():
     assert len(direct) == 5 and "chrf" in direct.columns
 
 
+def test_python_api_takes_a_list_of_mt_files_as_systems(tmp_path):
+    import mtcheck
+    from conftest import TED_LINES
+
+    other = tmp_path / "other.txt"
+    other.write_text((TED_LINES / "ref.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    frame = mtcheck.check([TED_LINES / "mt.txt", other], refs=TED_LINES / "ref.txt", fluency="off")
+    assert frame["system"].tolist() == ["mt"] * 40 + ["other"] * 40
+    # The second "system" is the reference itself: chrF++ 100 on every row.
+    assert (frame.loc[frame["system"] == "other", "chrf"] == 100).all()
+
+
 def test_xlsx_has_same_columns_frozen_header_filters_and_no_formulas(tmp_path):
     from openpyxl import load_workbook
 
