@@ -9,7 +9,9 @@ checked three ways with `mtcheck.check`:
 * src+ref: source and reference, default signals;
 * src only: the reference column removed (the fluency model runs, as it does
   by default on rows without a reference);
-* MT only: source and reference removed.
+* MT only: source and reference removed;
+* src+ref with --lm-ref (English targets): the reference-conditioned
+  language-model score added.
 
 Each is reported beside sentence chrF++ *with* the reference on the same rows:
 item-grouped Kendall tau (WMT23), global tau, ROC AUC of Major-error segments
@@ -84,22 +86,31 @@ def agreement(mqm_dir: Path) -> None:
         table = held[["doc_id", "seg_id", "system", "src", "mt", "ref"]]
         lines = []
         runs = {}
-        for label, drop in (("src only", ["ref"]), ("MT only", ["src", "ref"]), ("src+ref", [])):
+        conditions = [("src only", ["ref"], False), ("MT only", ["src", "ref"], False), ("src+ref", [], False)]
+        if target == "en":  # the language model is English: --lm-ref does nothing for other targets
+            conditions.append(("src+ref, --lm-ref", [], True))
+        for label, drop, lm_ref in conditions:
             t0 = time.perf_counter()
-            runs[label] = run(options=CheckOptions(target_lang=target), frame=table.drop(columns=drop))
+            runs[label] = run(options=CheckOptions(target_lang=target, lm_ref=lm_ref), frame=table.drop(columns=drop))
             print(f"  {label}: checked in {time.perf_counter() - t0:.0f} s", flush=True)
         scored = held.copy()
         scored["chrf"] = runs["src+ref"].segments["chrf"].to_numpy()
         lines.append(("sentence chrF++ (with ref)", meta_scores(scored, "chrf")))
-        for label in ("src+ref", "src only", "MT only"):
+        if "src+ref, --lm-ref" in runs:
+            scored["lm_ref_lp"] = runs["src+ref, --lm-ref"].segments["lm_ref_lp"].to_numpy()
+            lines.append(("lm_ref_lp alone (with ref)", meta_scores(scored, "lm_ref_lp")))
+        for label in [c[0] for c in conditions]:
             scored[label] = runs[label].segments["quality"].to_numpy()
             lines.append((f"mtcheck quality, {label}", meta_scores(scored, label)))
-        print(f"  {'metric':34} {'grouped tau':>11} {'global tau':>10} {'AUC major':>9} {'sys r':>6}")
+        print(f"  {'metric':40} {'grouped tau':>11} {'global tau':>10} {'AUC major':>9} {'sys r':>6}")
         for label, m in lines:
-            print(f"  {label:34} {m['grouped_tau']:>+11.4f} {m['global_tau']:>+10.4f} {m['auc_major']:>9.3f} "
+            print(f"  {label:40} {m['grouped_tau']:>+11.4f} {m['global_tau']:>+10.4f} {m['auc_major']:>9.3f} "
                   f"{m['system_pearson']:>+6.3f}")
         chrf_tau = lines[0][1]["grouped_tau"]
         by_label = dict(lines)
+        if "mtcheck quality, src+ref, --lm-ref" in by_label:
+            print(f"  target with --lm-ref: "
+                  f"{by_label['mtcheck quality, src+ref, --lm-ref']['grouped_tau'] - chrf_tau:+.4f} over chrF++")
         print(f"  targets: src+ref {by_label['mtcheck quality, src+ref']['grouped_tau'] - chrf_tau:+.4f} over chrF++ "
               f"(want >= +0.05); src only {by_label['mtcheck quality, src only']['grouped_tau'] - chrf_tau:+.4f} "
               f"(want >= 0)")

@@ -95,6 +95,9 @@ def check(
     no_fluency: bool = typer.Option(False, "--no-fluency", help="Same as --fluency off."),
     ter: Optional[bool] = typer.Option(None, "--ter/--no-ter", help="Also compute TER (slow: about 37 "
                                        "sentences/s) [default: no]."),
+    lm_ref: Optional[bool] = typer.Option(None, "--lm-ref/--no-lm-ref", help="Also score the MT as a "
+                                          "paraphrase of the reference with the language model: the best "
+                                          "quality signal measured, about 5 segments/s [default: no]."),
     verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="A reviewed segments.csv: suppress findings "
                                             "editors marked false-alarm on the same text, and report each "
                                             "check's precision."),
@@ -119,11 +122,12 @@ def check(
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
     flags = {"target_lang": target_lang, "source_lang": source_lang, "model": model, "xmodel": xmodel,
              "checks": [c.strip() for c in checks.split(",") if c.strip()] if checks else None,
-             "fluency": "off" if no_fluency else fluency, "ter": ter,
+             "fluency": "off" if no_fluency else fluency, "ter": ter, "lm_ref": lm_ref,
              "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None}
     gate_flags = {"fail_on": fail_on, "fail_under": fail_under, "max_flagged": max_flagged}
     scorers = tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
-                                           ("crosslingual", no_embedding), ("fluency", no_fluency)) if not off)
+                                           ("crosslingual", no_embedding), ("fluency", no_fluency),
+                                           ("lmref", False)) if not off)
     passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
                     scorers, config, output, force, excel, xlsx, quiet)
     if passed is False:

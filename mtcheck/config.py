@@ -11,6 +11,7 @@ error naming the key and the file, so a typo never silently does nothing.
     xmodel = "path/to/LaBSE"      # source <-> MT similarity
     fluency = "auto"              # auto | on | off
     ter = false
+    lm_ref = false                # MT-given-reference likelihood (slow, English targets)
     checks = ["doubled-word", "run-on"]   # run only these [default: the default checks]
 
     [check.no-terminal-punct]     # per-check parameters (TOML cannot reuse the key `checks`)
@@ -35,7 +36,7 @@ from pathlib import Path
 
 from mtcheck.errors import UsageError
 
-TOP_KEYS = {"target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "checks", "check", "gate", "routing"}
+TOP_KEYS = {"target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "lm_ref", "checks", "check", "gate", "routing"}
 CHECK_KEYS = {"enabled", "severity"}
 GATE_KEYS = {"fail_on", "fail_under", "max_flagged"}
 
@@ -122,12 +123,15 @@ def _validate(data: dict, path: Path, prefix: str) -> Config:
     for key in data:
         if key not in TOP_KEYS:
             raise _unknown(key, path, TOP_KEYS, prefix)
-    values = {k: data[k] for k in ("target_lang", "source_lang", "model", "xmodel", "fluency", "ter") if k in data}
+    values = {k: data[k] for k in ("target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "lm_ref")
+              if k in data}
     for key in ("target_lang", "source_lang", "model", "xmodel", "fluency"):
         if key in values and not isinstance(values[key], str):
             raise UsageError(f"configuration key '{prefix}{key}' must be a string", path=str(path))
-    if "ter" in values and not isinstance(values["ter"], bool):
-        raise UsageError(f"configuration key '{prefix}ter' must be true or false", path=str(path))
+    for key in ("ter", "lm_ref"):
+        if key in values and not isinstance(values[key], bool):
+            raise UsageError(f"configuration key '{prefix}{key}' must be true or false", path=str(path),
+                             line=_line_of(path, key))
     settings: dict = {}
     checks = data.get("checks")
     known_checks = available()

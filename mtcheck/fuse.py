@@ -16,6 +16,8 @@ groups the row has (`signals` column):
 * ref: chrF++, BLEU, MT<->reference embedding cosine;
 * src: cross-lingual cosine and its shuffled-pair margin, log length ratio;
 * fluency: the language model's mean token log-probability;
+* lmref (opt-in, --lm-ref): the language model's log-probability of the MT as
+  a paraphrase of the reference (scorers/lmref.py);
 * always: log MT length (fitted within source segment, so it can only
   compare translations of the same source; see below).
 
@@ -51,7 +53,7 @@ from mtcheck.checks import Finding
 MQM_POINTS = {"minor": 1.0, "major": 5.0, "critical": 25.0}
 MQM_CAP = 25.0
 POINTS_TO_QUALITY = 100.0 / MQM_CAP
-GROUPS = ("ref", "src", "fluency")
+GROUPS = ("ref", "src", "fluency", "lmref")
 LOW_QUALITY = "low-quality"
 
 
@@ -77,12 +79,14 @@ def features(frame, by_row: dict[int, list[Finding]]):
     src_len = _log_len(frame[S.SRC]) if S.SRC in frame.columns else np.full(len(frame), np.nan)
     feats["len_ratio"] = np.where(feats["xsim"].notna(), mt_len - src_len, np.nan)
     feats["fluency_lp"] = col(S.FLUENCY_LP)
+    feats["lm_ref_lp"] = col(S.LM_REF_LP)
     feats["mt_len"] = mt_len
     for severity in ("minor", "major", "critical"):
         feats[f"n_{severity}"] = [sum(1 for f in by_row.get(i, []) if f.severity == severity and f.check != LOW_QUALITY)
                                   for i in frame.index]
     groups = pd.DataFrame({"ref": feats["chrf"].notna(), "src": feats["xsim"].notna(),
-                           "fluency": feats["fluency_lp"].notna()}, index=frame.index)
+                           "fluency": feats["fluency_lp"].notna(), "lmref": feats["lm_ref_lp"].notna()},
+                          index=frame.index)
     return feats, groups
 
 
@@ -100,10 +104,20 @@ def group_features(key: str) -> list[str]:
         names += ["xsim", "xsim_margin", "len_ratio"]
     if "fluency" in key.split("+"):
         names += ["fluency_lp"]
+    if "lmref" in key.split("+"):
+        names += ["lm_ref_lp"]
     # The rule findings are not head features: on the multi-system MQM tables they fire
     # mostly where several systems agree (duplicate-segment), i.e. on *easy* segments,
     # and a fitted weight rewarded findings. They act through severity and the caps.
     return names + ["mt_len"]
+
+
+def head_for(heads: dict, key: str) -> dict:
+    """The head fitted for this signal set, or for the largest subset of it that has one."""
+    parts = key.split("+")
+    while "+".join(parts) not in heads and parts:
+        parts = parts[:-1]  # drop the costliest optional group first (lmref, then fluency, ...)
+    return heads["+".join(parts) or "mt"]
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +159,8 @@ def _signal_names(key: str) -> list[str]:
         out += [S.XSIM, S.XSIM_MARGIN]
     if "fluency" in parts:
         out += [S.FLUENCY_LP]
+    if "lmref" in parts:
+        out += [S.LM_REF_LP]
     return out + ["checks"]
 
 
@@ -157,6 +173,8 @@ def _because(row_feats, key: str) -> str:
         bits.append(f"source similarity margin {row_feats['xsim_margin']:+.2f}")
     if "fluency" in key.split("+"):
         bits.append(f"fluency log-prob {row_feats['fluency_lp']:.2f}")
+    if "lmref" in key.split("+"):
+        bits.append(f"paraphrase log-prob {row_feats['lm_ref_lp']:.2f}")
     return "; ".join(bits) if bits else "rule checks only"
 
 
@@ -190,7 +208,7 @@ def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", param
     p_major = np.zeros(len(frame))
     positions = {k: [i for i, key in enumerate(keys) if key == k] for k in dict.fromkeys(keys)}
     for key, rows in positions.items():
-        _, expected[rows], p_major[rows] = apply_head(heads[key], feats.iloc[rows])
+        _, expected[rows], p_major[rows] = apply_head(head_for(heads, key), feats.iloc[rows])
     quality = quality_from_points(expected)
 
     added: list[tuple[int, Finding]] = []

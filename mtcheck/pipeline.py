@@ -27,6 +27,7 @@ class CheckOptions:
     xmodel: str | None = None            # cross-lingual model for src<->MT [default: packaged USE]
     fluency: str = "auto"                # auto (rows without a reference), on, off
     ter: bool = False                    # sentence and corpus TER (slow; not used by the fusion)
+    lm_ref: bool = False                 # MT-given-reference likelihood under SmolLM2 (slow; English)
     check_settings: dict | None = None   # check id -> {"enabled": bool, "severity": str} (configuration)
     routing: list | None = None          # routing bands (mtcheck.workflow); None = the defaults
     gate: object | None = None           # mtcheck.workflow.Gate; None = no gate
@@ -116,7 +117,8 @@ def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer:
     with timer.stage("align"):
         rows = align_mod.align(loaded, options.target_lang, options.model, progress)
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
-                               fluency=options.fluency, ter=options.ter, progress=progress)
+                               fluency=options.fluency, ter=options.ter, lm_ref=options.lm_ref,
+                               progress=progress)
     corpus_scores, signals = [], []
     for name in options.scorers or scorers.DEFAULT_SCORERS:
         with timer.stage(f"score:{name}"):
@@ -216,7 +218,7 @@ def build_summary(loaded, rows, found, corpus_scores, signals, models, options, 
         "models": models,
         "options": {"target_lang": options.target_lang, "source_lang": source_lang, "checks": enabled,
                     "model": options.model, "xmodel": options.xmodel, "fluency": options.fluency,
-                    "ter": options.ter},
+                    "ter": options.ter, "lm_ref": options.lm_ref},
         "timings_s": timings,
     }
 

@@ -71,7 +71,8 @@ def signals_for(frame, target_lang: str, fluency: str = "on", quiet: bool = Fals
             print(f"  {stage} ({total})", flush=True)
             return lambda n: None
     table = frame[["doc_id", "seg_id", "system", "src", "mt", "ref"]].copy()
-    sig = collect_signals(_from_dataframe(table), CheckOptions(target_lang=target_lang, fluency=fluency), progress)
+    sig = collect_signals(_from_dataframe(table), CheckOptions(target_lang=target_lang, fluency=fluency, lm_ref=True),
+                          progress)
     feats, groups = features(sig.rows, findings_for(sig.found))
     return feats.reset_index(drop=True), groups.reset_index(drop=True)
 
@@ -79,13 +80,30 @@ def signals_for(frame, target_lang: str, fluency: str = "on", quiet: bool = Fals
 def cached_signals(path: Path, frame, target_lang: str):
     cache = cache_path(path)
     if cache.exists():
-        return pickle.loads(cache.read_bytes())
+        feats, groups = pickle.loads(cache.read_bytes())
+        if "lm_ref_lp" not in feats.columns:  # a cache from before the lmref scorer: add just that column
+            feats["lm_ref_lp"] = lm_ref_column(frame, target_lang)
+            cache.write_bytes(pickle.dumps((feats, groups)))
+        return feats, groups
     t0 = time.perf_counter()
     result = signals_for(frame, target_lang)
     print(f"  signals for {len(frame)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps(result))
     return result
+
+
+def lm_ref_column(frame, target_lang: str):
+    import numpy as np
+
+    from mtcheck import schema as S
+    from mtcheck.scorers import ScoreContext, get
+
+    t0 = time.perf_counter()
+    table = frame[["src", "mt", "ref"]].reset_index(drop=True)
+    out = get("lmref")(table, ScoreContext(target_lang=target_lang, lm_ref=True)).columns
+    print(f"  lm_ref for {len(frame)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
+    return out[S.LM_REF_LP].to_numpy() if S.LM_REF_LP in out.columns else np.full(len(frame), np.nan)
 
 
 def pair_differences(z, mqm, keys):
@@ -207,7 +225,8 @@ def fit_head(key: str, feats, frame, train):
     }
 
 
-HEAD_KEYS = ["ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
+HEAD_KEYS = ["ref+src+fluency+lmref", "ref+src+lmref", "ref+fluency+lmref", "ref+lmref",
+             "ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
 
 
 def main() -> None:
@@ -231,18 +250,19 @@ def main() -> None:
         train = ~frame["held_out"].to_numpy()
         heads[family] = {}
         for key in HEAD_KEYS:
-            if "fluency" in key.split("+") and feats["fluency_lp"].isna().all():
-                continue  # no fluency model for this target language
+            if (("fluency" in key.split("+") and feats["fluency_lp"].isna().all())
+                    or ("lmref" in key.split("+") and feats["lm_ref_lp"].isna().all())):
+                continue  # no language model for this target language
             heads[family][key] = fit_head(key, feats, frame, train)
             w = dict(zip(heads[family][key]["features"], heads[family][key]["weights"]))
             print(f"  {family} {key}: cv tau {heads[family][key]['cv_grouped_tau']:+.4f}; "
                   + ", ".join(f"{k} {v:+.3f}" for k, v in w.items()), flush=True)
-        for key in HEAD_KEYS:  # no fluency for this target: those heads fall back to their base
+        for key in HEAD_KEYS:  # no language model for this target: those heads fall back to their base
             if key not in heads[family]:
-                base = "+".join(p for p in key.split("+") if p != "fluency") or "mt"
+                base = "+".join(p for p in key.split("+") if p not in ("fluency", "lmref")) or "mt"
                 heads[family][key] = heads[family][base]
     params = {
-        "version": "mqm-ranknet-2",
+        "version": "mqm-ranknet-3",
         "fitted_on": {f: FAMILIES[f][0] for f in FAMILIES},
         "split": "sha1(doc_id|seg_id) % 5 >= 2 trains; < 2 is held out",
         "quality": "100 - 4 * expected MQM points, clipped to 0..100",

@@ -63,3 +63,30 @@ def test_non_english_targets_are_not_scored():
 def test_low_fluency_leaves_headings_to_other_checks():
     row = {"mt": "——Prevent risks and ensure safety", "fluency": 1.1, "fluency_span": "0:4", "kind": "heading"}
     assert list(low_fluency(row, CheckContext("en"))) == []
+
+
+def test_mt_is_likelier_as_a_paraphrase_of_its_own_reference(model):
+    """scorers/lmref.py: log P(mt | its reference) beats log P(mt | another segment's reference)."""
+    import csv
+
+    import numpy as np
+
+    from conftest import TED_TSV
+    from mtcheck.scorers import ScoreContext, get
+
+    ted = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False).head(20)
+    right = get("lmref")(ted, ScoreContext(lm_ref=True)).columns["lm_ref_lp"].to_numpy()
+    wrong = get("lmref")(ted.assign(ref=np.roll(ted["ref"].to_numpy(), 5)),
+                         ScoreContext(lm_ref=True)).columns["lm_ref_lp"].to_numpy()
+    assert (right > wrong).mean() >= 0.9
+    # Opt-in, and English only.
+    assert get("lmref")(ted, ScoreContext()).columns.empty
+    assert get("lmref")(ted, ScoreContext(lm_ref=True, target_lang="de")).columns.empty
+
+
+def test_conditional_score_ignores_padding_and_batch_order(model):
+    prefixes = ["Sentence: The cat sat.\nParaphrase:", "Sentence: It rained all day long in the city.\nParaphrase:"]
+    targets = [" A cat was sitting.", " The whole day it rained in town."]
+    together = model.conditional_score(prefixes, targets)
+    alone = [model.conditional_score([p], [t])[0] for p, t in zip(prefixes, targets)]
+    assert together == pytest.approx(alone, abs=1e-4)

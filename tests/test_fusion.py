@@ -11,7 +11,8 @@ from mtcheck.evaluate import grouped_tau, held_out, load_mqm, roc_auc
 from mtcheck.fuse import group_features, load_params, quality_from_points
 from mtcheck.pipeline import check
 
-HEADS = ["ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
+HEADS = ["ref+src+fluency+lmref", "ref+src+lmref", "ref+fluency+lmref", "ref+lmref",
+         "ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,9 @@ def test_shipped_parameters_have_every_head_for_both_target_families():
         heads = params["heads"][family]
         assert sorted(heads) == sorted(HEADS)
         for key, head in heads.items():
-            # No fluency model for non-English targets: those heads are the ones without it.
-            fitted = key if family == "en" else "+".join(p for p in key.split("+") if p != "fluency") or "mt"
+            # No language model for non-English targets: those heads are the ones without it.
+            fitted = key if family == "en" else "+".join(
+                p for p in key.split("+") if p not in ("fluency", "lmref")) or "mt"
             assert head["candidates"] == group_features(fitted)
             assert set(head["features"]) <= set(head["candidates"])  # chosen by cross-validation
             n = len(head["features"])

@@ -23,6 +23,7 @@ class ScoreContext:
     xmodel: str | None = None         # cross-lingual model for src<->MT similarity (default: packaged USE)
     fluency: str = "auto"             # auto: rows without a reference; on: every row; off
     ter: bool = False                 # sentence and corpus TER are opt-in: sacrebleu's TER is slow
+    lm_ref: bool = False              # MT-given-reference likelihood (scorers/lmref.py), opt-in: slow
     progress: object | None = None    # callable(stage, total) -> advance(n); see mtcheck.progress
     models_used: list[dict] = field(default_factory=list)
 
@@ -40,8 +41,9 @@ REGISTRY = {
     "embedding": "mtcheck.scorers.embedding:score",
     "crosslingual": "mtcheck.scorers.crosslingual:score",
     "fluency": "mtcheck.scorers.fluency:score",
+    "lmref": "mtcheck.scorers.lmref:score",
 }
-DEFAULT_SCORERS = ("sacrebleu", "embedding", "crosslingual", "fluency")
+DEFAULT_SCORERS = ("sacrebleu", "embedding", "crosslingual", "fluency", "lmref")
 
 
 def get(name: str):

@@ -152,6 +152,44 @@ class FluencyModel:
                 advance(len(order[b:b + BATCH_SIZE]))
         return results
 
+    def conditional_score(self, prefixes: list[str], targets: list[str], advance=None) -> list[float]:
+        """Mean log-probability of each target's tokens after its prefix (the prefix is not scored).
+
+        Batches are sorted by total length, as in `score`; results come back in input order.
+        """
+        import torch
+
+        if not targets:
+            return []
+        self.load()
+        tok = self.tokenizer
+        pre = tok(prefixes, add_special_tokens=False, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+        tgt = tok(targets, add_special_tokens=False, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+        order = sorted(range(len(targets)), key=lambda k: len(pre[k]) + len(tgt[k]))
+        results = [float("nan")] * len(targets)
+        start = self.start_id
+        for b in range(0, len(order), BATCH_SIZE):
+            batch = [k for k in order[b:b + BATCH_SIZE] if tgt[k]]
+            if batch:
+                seqs = [[start] + pre[k] + tgt[k] for k in batch]
+                width = max(len(q) for q in seqs)
+                input_ids = torch.full((len(batch), width), start, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, seq in enumerate(seqs):
+                    input_ids[row, :len(seq)] = torch.tensor(seq)
+                    mask[row, :len(seq)] = 1
+                with torch.inference_mode():
+                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1]
+                    token_lp = (logits.gather(-1, input_ids[:, 1:, None])[..., 0]
+                                - torch.logsumexp(logits, dim=-1))
+                for row, k in enumerate(batch):
+                    first = len(pre[k])  # position of the first target token among the predictions
+                    lp = token_lp[row, first:first + len(tgt[k])].tolist()
+                    results[k] = sum(lp) / len(lp)
+            if advance:
+                advance(len(order[b:b + BATCH_SIZE]))
+        return results
+
     def describe(self) -> dict:
         from importlib.metadata import version
 

@@ -1,0 +1,50 @@
+"""Reference-conditioned likelihood: how likely the language model finds the MT as a paraphrase of the reference.
+
+    lm_ref_lp = mean log P(" " + mt | "Paraphrase the sentence.\\nSentence: {ref}\\nParaphrase:")
+
+under the packaged SmolLM2-135M (the fluency model). It rewards MT that says
+what the reference says *and* reads like English, in the spirit of Prism
+(Thompson & Post 2020) and BARTScore (Yuan et al. 2021), which score a
+hypothesis by its probability given the reference under a sequence model.
+
+On the held-back TED zh-en MQM segments it alone reaches an item-grouped
+Kendall tau of +0.087, against +0.033 for sentence chrF++ (README, "Quality
+score"). It costs a language-model pass over reference and MT together,
+about twice the fluency scorer, so it is opt-in (`--lm-ref`), and English
+targets only.
+"""
+
+from __future__ import annotations
+
+from mtcheck import schema as S
+from mtcheck.scorers import ScoreContext, ScoreResult, has_text
+
+PROMPT = "Paraphrase the sentence.\nSentence: {ref}\nParaphrase:"
+
+
+def score(frame, ctx: ScoreContext) -> ScoreResult:
+    import numpy as np
+    import pandas as pd
+
+    from mtcheck.scorers.fluency import get_model
+
+    out = pd.DataFrame(index=frame.index)
+    lang = (ctx.target_lang or "en").lower().split("-")[0]
+    mask = has_text(frame, S.MT) & has_text(frame, S.REF)
+    if not ctx.lm_ref or lang != "en" or not mask.any():
+        return ScoreResult(columns=out)
+    model = get_model()
+    if model.model is None and ctx.progress:
+        loading = ctx.progress("loading SmolLM2-135M", 1)
+        model.load()
+        loading(1)
+    pairs = list(zip(frame.loc[mask, S.REF].astype(str), frame.loc[mask, S.MT].astype(str)))
+    unique = list(dict.fromkeys(pairs))
+    advance = ctx.progress("MT given reference (SmolLM2)", len(unique)) if ctx.progress else None
+    scored = dict(zip(unique, model.conditional_score([PROMPT.format(ref=r) for r, _ in unique],
+                                                      [" " + m for _, m in unique], advance)))
+    values = np.full(len(frame), np.nan)
+    values[frame.index.get_indexer(frame.index[mask])] = [round(scored[p], 4) for p in pairs]
+    out[S.LM_REF_LP] = values
+    ctx.models_used.append({**model.describe(), "role": "mt|ref likelihood"})
+    return ScoreResult(columns=out, signals=[S.LM_REF_LP])
