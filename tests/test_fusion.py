@@ -125,3 +125,18 @@ def test_load_mqm_strips_rater_markup_and_drops_human_systems(tmp_path):
                     "refB\td\t1\t我也去\tMe too\tI also go\t0\t1\t\n", encoding="utf-8")
     frame = load_mqm(path)
     assert frame["src"].tolist() == ["我也去"] and frame["has_major"].tolist() == [True]
+
+
+def test_head_lookup_falls_back_to_the_largest_fitted_subset():
+    from mtcheck.fuse import head_for
+
+    heads = {"ref+src": {"id": 1}, "ref": {"id": 2}, "mt": {"id": 3}}
+    assert head_for(heads, "ref+src+fluency+lmref")["id"] == 1
+    assert head_for(heads, "ref")["id"] == 2
+    assert head_for(heads, "src+fluency")["id"] == 3
+
+
+def test_english_heads_with_lm_ref_use_it():
+    heads = load_params()["heads"]
+    assert "lm_ref_lp" in heads["en"]["ref+src+lmref"]["features"]
+    assert heads["other"]["ref+src+lmref"] == heads["other"]["ref+src"]  # no English LM for German
