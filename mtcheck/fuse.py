@@ -63,7 +63,7 @@ def _log_len(texts):
     return np.log1p(texts.fillna("").astype(str).str.len().to_numpy(dtype=float))
 
 
-def features(frame, by_row: dict[int, list[Finding]]):
+def features(frame):
     """The feature table (one row per segment) and each row's signal groups."""
     import numpy as np
     import pandas as pd
@@ -81,9 +81,6 @@ def features(frame, by_row: dict[int, list[Finding]]):
     feats["fluency_lp"] = col(S.FLUENCY_LP)
     feats["lm_ref_lp"] = col(S.LM_REF_LP)
     feats["mt_len"] = mt_len
-    for severity in ("minor", "major", "critical"):
-        feats[f"n_{severity}"] = [sum(1 for f in by_row.get(i, []) if f.severity == severity and f.check != LOW_QUALITY)
-                                  for i in frame.index]
     groups = pd.DataFrame({"ref": feats["chrf"].notna(), "src": feats["xsim"].notna(),
                            "fluency": feats["fluency_lp"].notna(), "lmref": feats["lm_ref_lp"].notna()},
                           index=frame.index)
@@ -202,7 +199,7 @@ def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", param
 
     params = params or load_params()
     heads = params["heads"][target_family(target_lang)]
-    feats, groups = features(frame, by_row)
+    feats, groups = features(frame)
     keys = [head_key(g) for g in groups.to_dict("records")]
     expected = np.zeros(len(frame))
     p_major = np.zeros(len(frame))

@@ -61,7 +61,6 @@ def cache_path(data: Path) -> Path:
 
 def signals_for(frame, target_lang: str, fluency: str = "on", quiet: bool = False):
     """mtcheck's features for every row of an MQM frame (same code path as `mtcheck check`)."""
-    from mtcheck.checks import findings_for
     from mtcheck.fuse import features
     from mtcheck.pipeline import CheckOptions, _from_dataframe, collect_signals
 
@@ -71,9 +70,10 @@ def signals_for(frame, target_lang: str, fluency: str = "on", quiet: bool = Fals
             print(f"  {stage} ({total})", flush=True)
             return lambda n: None
     table = frame[["doc_id", "seg_id", "system", "src", "mt", "ref"]].copy()
-    sig = collect_signals(_from_dataframe(table), CheckOptions(target_lang=target_lang, fluency=fluency, lm_ref=True),
-                          progress)
-    feats, groups = features(sig.rows, findings_for(sig.found))
+    # No rule checks: findings are not head features (fuse.py), they act through caps and severity.
+    options = CheckOptions(target_lang=target_lang, fluency=fluency, lm_ref=True, checks=[])
+    sig = collect_signals(_from_dataframe(table), options, progress)
+    feats, groups = features(sig.rows)
     return feats.reset_index(drop=True), groups.reset_index(drop=True)
 
 

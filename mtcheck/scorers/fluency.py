@@ -98,9 +98,10 @@ class FluencyModel:
                 self.tokenizer.save_pretrained(cached)
             except OSError:
                 pass
-        # fp32 on purpose: dynamic int8 ran 1.5x faster here but shifted mean log-probabilities by
-        # -1.2 nats and correlated only 0.94 with fp32; bf16 has no hardware support on these CPUs
-        # (4 segments/s). See benchmarks/bench_fluency.py.
+        # fp32 on purpose: dynamic int8 on every linear layer ran 1.8x faster here but dropped the
+        # item-grouped tau on held-out TED zh-en from +0.064 to +0.023; int8 on the MLP layers only
+        # (1.4x) correlated 0.88 with fp32; bf16 has no hardware support on these CPUs (4 segments/s).
+        # See README, "Fluency".
         self.model = model.eval()
         return self
 
@@ -134,13 +135,7 @@ class FluencyModel:
         for b in range(0, len(order), BATCH_SIZE):
             batch = [k for k in order[b:b + BATCH_SIZE] if ids[k]]
             if batch:
-                width = max(len(ids[k]) for k in batch) + 1
-                input_ids = torch.full((len(batch), width), start, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, k in enumerate(batch):
-                    seq = [start] + ids[k]
-                    input_ids[row, :len(seq)] = torch.tensor(seq)
-                    mask[row, :len(seq)] = 1
+                input_ids, mask = _padded([[start] + ids[k] for k in batch], start)
                 with torch.inference_mode():
                     logits = self.model(input_ids=input_ids, attention_mask=mask).logits
                 logprobs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
@@ -171,13 +166,7 @@ class FluencyModel:
         for b in range(0, len(order), BATCH_SIZE):
             batch = [k for k in order[b:b + BATCH_SIZE] if tgt[k]]
             if batch:
-                seqs = [[start] + pre[k] + tgt[k] for k in batch]
-                width = max(len(q) for q in seqs)
-                input_ids = torch.full((len(batch), width), start, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, seq in enumerate(seqs):
-                    input_ids[row, :len(seq)] = torch.tensor(seq)
-                    mask[row, :len(seq)] = 1
+                input_ids, mask = _padded([[start] + pre[k] + tgt[k] for k in batch], start)
                 with torch.inference_mode():
                     logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1]
                     token_lp = (logits.gather(-1, input_ids[:, 1:, None])[..., 0]
@@ -197,6 +186,19 @@ class FluencyModel:
                 "library": f"transformers {version('transformers')} (fp32)"}
 
 
+def _padded(seqs: list[list[int]], pad: int):
+    """Right-padded token ids and attention mask for one batch."""
+    import torch
+
+    width = max(len(seq) for seq in seqs)
+    input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for row, seq in enumerate(seqs):
+        input_ids[row, :len(seq)] = torch.tensor(seq)
+        mask[row, :len(seq)] = 1
+    return input_ids, mask
+
+
 def _worst_window(lp: list[float], offsets) -> tuple[int, int]:
     """Character span of the WINDOW consecutive tokens with the lowest mean log-probability."""
     if not lp:
@@ -213,6 +215,16 @@ def _worst_window(lp: list[float], offsets) -> tuple[int, int]:
 @lru_cache(maxsize=1)
 def get_model() -> FluencyModel:
     return FluencyModel()
+
+
+def loaded_model(ctx: ScoreContext) -> FluencyModel:
+    """The process's SmolLM2, loaded; the load (seconds) shows as its own progress step."""
+    model = get_model()
+    if model.model is None and ctx.progress:
+        loading = ctx.progress("loading SmolLM2-135M", 1)
+        model.load()
+        loading(1)
+    return model
 
 
 @lru_cache(maxsize=1)
@@ -242,7 +254,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     mask = has_text(frame, S.MT)
     if ctx.fluency == "auto":
         # With a reference the cheap reference metrics carry the score, and the language
-        # model would cost ~5x the rest of the run (README, "Speed"); without one it is
+        # model would cost ~4x the rest of the run (README, "Speed"); without one it is
         # the strongest signal there is.
         mask &= ~has_text(frame, S.REF)
     elif ctx.fluency == "off":
@@ -250,11 +262,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     lang = (ctx.target_lang or "en").lower().split("-")[0]
     if not mask.any() or lang != "en":  # SmolLM2 is an English model
         return ScoreResult(columns=out)
-    model = get_model()
-    if model.model is None and ctx.progress:
-        loading = ctx.progress("loading SmolLM2-135M", 1)
-        model.load()
-        loading(1)
+    model = loaded_model(ctx)
     texts = frame.loc[mask, S.MT].astype(str).tolist()
     unique = list(dict.fromkeys(texts))
     advance = ctx.progress("fluency (SmolLM2)", len(unique)) if ctx.progress else None

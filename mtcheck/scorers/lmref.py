@@ -26,18 +26,14 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     import numpy as np
     import pandas as pd
 
-    from mtcheck.scorers.fluency import get_model
+    from mtcheck.scorers.fluency import loaded_model
 
     out = pd.DataFrame(index=frame.index)
     lang = (ctx.target_lang or "en").lower().split("-")[0]
     mask = has_text(frame, S.MT) & has_text(frame, S.REF)
     if not ctx.lm_ref or lang != "en" or not mask.any():
         return ScoreResult(columns=out)
-    model = get_model()
-    if model.model is None and ctx.progress:
-        loading = ctx.progress("loading SmolLM2-135M", 1)
-        model.load()
-        loading(1)
+    model = loaded_model(ctx)
     pairs = list(zip(frame.loc[mask, S.REF].astype(str), frame.loc[mask, S.MT].astype(str)))
     unique = list(dict.fromkeys(pairs))
     advance = ctx.progress("MT given reference (SmolLM2)", len(unique)) if ctx.progress else None
