@@ -15,7 +15,8 @@ groups the row has (`signals` column):
 
 * ref: chrF++, BLEU, MT<->reference embedding cosine;
 * src: cross-lingual cosine and its shuffled-pair margin, log length ratio;
-* fluency: the language model's mean token log-probability;
+* fluency: the language model's mean token log-probability, less that of
+  fluent English of the same length (`fluency_adj`, scorers/fluency.py);
 * lmref (opt-in, --lm-ref): the language model's log-probability of the MT as
   a paraphrase of the reference (scorers/lmref.py);
 * always: log MT length (fitted within source segment, so it can only
@@ -78,11 +79,12 @@ def features(frame):
     mt_len = _log_len(frame[S.MT])
     src_len = _log_len(frame[S.SRC]) if S.SRC in frame.columns else np.full(len(frame), np.nan)
     feats["len_ratio"] = np.where(feats["xsim"].notna(), mt_len - src_len, np.nan)
-    feats["fluency_lp"] = col(S.FLUENCY_LP)
+    feats["fluency_adj"] = col(S.FLUENCY_ADJ)
+    feats["fluency"] = col(S.FLUENCY)  # the percentile, for the explanation only
     feats["lm_ref_lp"] = col(S.LM_REF_LP)
     feats["mt_len"] = mt_len
     groups = pd.DataFrame({"ref": feats["chrf"].notna(), "src": feats["xsim"].notna(),
-                           "fluency": feats["fluency_lp"].notna(), "lmref": feats["lm_ref_lp"].notna()},
+                           "fluency": feats["fluency_adj"].notna(), "lmref": feats["lm_ref_lp"].notna()},
                           index=frame.index)
     return feats, groups
 
@@ -100,7 +102,7 @@ def group_features(key: str) -> list[str]:
     if "src" in key.split("+"):
         names += ["xsim", "xsim_margin", "len_ratio"]
     if "fluency" in key.split("+"):
-        names += ["fluency_lp"]
+        names += ["fluency_adj"]
     if "lmref" in key.split("+"):
         names += ["lm_ref_lp"]
     # The rule findings are not head features: on the multi-system MQM tables they fire
@@ -155,7 +157,7 @@ def _signal_names(key: str) -> list[str]:
     if "src" in parts:
         out += [S.XSIM, S.XSIM_MARGIN]
     if "fluency" in parts:
-        out += [S.FLUENCY_LP]
+        out += [S.FLUENCY_ADJ]
     if "lmref" in parts:
         out += [S.LM_REF_LP]
     return out + ["checks"]
@@ -169,7 +171,7 @@ def _because(row_feats, key: str) -> str:
     if "src" in key.split("+"):
         bits.append(f"source similarity margin {row_feats['xsim_margin']:+.2f}")
     if "fluency" in key.split("+"):
-        bits.append(f"fluency log-prob {row_feats['fluency_lp']:.2f}")
+        bits.append(f"fluency percentile {row_feats['fluency']:.0f} among fluent English")
     if "lmref" in key.split("+"):
         bits.append(f"paraphrase log-prob {row_feats['lm_ref_lp']:.2f}")
     return "; ".join(bits) if bits else "rule checks only"

