@@ -140,3 +140,15 @@ def test_english_heads_with_lm_ref_use_it():
     heads = load_params()["heads"]
     assert "lm_ref_lp" in heads["en"]["ref+src+lmref"]["features"]
     assert heads["other"]["ref+src+lmref"] == heads["other"]["ref+src"]  # no English LM for German
+
+
+def test_fluency_alone_raises_no_major_low_quality_finding():
+    """The MT-only score ranks, but it is no evidence for a major verdict (fuse.py)."""
+    from mtcheck.fuse import fuse
+
+    text = "——Boosting momentum and promoting development"  # a subtitle of corpora/sample-news
+    frame = pd.DataFrame({"mt": [text], "fluency_adj": [-3.5], "fluency": [0.0]})
+    assert fuse(frame, {}, "en") == []
+    assert frame["p_major"].iloc[0] >= 0.5 and frame["quality"].iloc[0] < 80  # it still ranks low
+    assert frame["severity"].iloc[0] == "ok"
+    # With a source the finding is raised: test_source_only_quality_drops_when_the_mt_belongs_to_another_source.
