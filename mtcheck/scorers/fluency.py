@@ -17,8 +17,9 @@ Per segment:
 * `fluency`: where `fluency_adj` falls among the same fluent references, as a
   percentile 0-100 (`mtcheck/data/fluency_calibration.json`, fitted by
   scripts/fit_fluency.py);
-* `fluency_span`: "start:end" of the least likely three-token window, the
-  place an editor should look first.
+* `fluency_span`: "start:end" of the three-token window furthest below what
+  fluent English scores at those positions (the calibration's
+  `position_baseline`), the place an editor should look first.
 
 It runs on rows without a reference by default (`fluency="auto"`), on
 every row with "on", and never with "off".
@@ -151,8 +152,9 @@ class FluencyModel:
 
         A start token is put before every sequence, so its first token is predicted too. The
         sequences run in batches sorted by length, so padding stays small, and the results come
-        back in the caller's order. Padding is on the right and masked, so it cannot change a
-        score, and int8 activations are scaled per token, so batch-mates cannot either.
+        back in the caller's order. Padding is on the right and masked. In fp32 a text's scores do
+        not depend on its batch-mates at all; in int8 only through fp32 rounding in attention that
+        flips an int8 code (mean 0.006 nats on the sample page; README, "Fluency").
         """
         import torch
 
