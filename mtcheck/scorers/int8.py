@@ -19,9 +19,12 @@ another) are quantised once: the module keeps the last input it saw and its
 int8 form in a `SharedInput` that the sibling projections hold too.
 
 Measured in benchmarks/bench_fluency.py against fp32 in the same process.
+This module imports torch at the top: only FluencyModel.load imports it.
 """
 
 from __future__ import annotations
+
+import torch
 
 # Projections that read the same input tensor within one decoder layer.
 SHARED_INPUTS = ({"q_proj", "k_proj", "v_proj"}, {"gate_proj", "up_proj"})
@@ -37,8 +40,6 @@ class SharedInput:
         self.x = self.codes = self.scales = None
 
     def quantised(self, x):
-        import torch
-
         # Identity, not equality: the sibling projections get the very same tensor object, and
         # holding a reference to it means no later tensor can take its id.
         if self.x is not x:
@@ -54,30 +55,25 @@ class SharedInput:
         self.x = self.codes = self.scales = None
 
 
-def _linear_class():
-    import torch
+class Int8Linear(torch.nn.Module):
+    """A bias-free nn.Linear computed as int8 x int8 -> int32, then rescaled to fp32."""
 
-    class Int8Linear(torch.nn.Module):
-        """A bias-free nn.Linear computed as int8 x int8 -> int32, then rescaled to fp32."""
+    def __init__(self, linear: torch.nn.Linear, shared: SharedInput) -> None:
+        super().__init__()
+        weight = linear.weight.detach().float()
+        scale = weight.abs().amax(dim=1).clamp(min=1e-8) / 127.0
+        # (in, out) layout, contiguous: what torch._int_mm wants as its right operand.
+        self.register_buffer("codes", torch.round(weight / scale[:, None]).to(torch.int8).t().contiguous())
+        self.register_buffer("scale", scale)
+        self.shared = shared
+        self.out_features = weight.shape[0]
 
-        def __init__(self, linear: torch.nn.Linear, shared: SharedInput) -> None:
-            super().__init__()
-            weight = linear.weight.detach().float()
-            scale = weight.abs().amax(dim=1).clamp(min=1e-8) / 127.0
-            # (in, out) layout, contiguous: what torch._int_mm wants as its right operand.
-            self.register_buffer("codes", torch.round(weight / scale[:, None]).to(torch.int8).t().contiguous())
-            self.register_buffer("scale", scale)
-            self.shared = shared
-            self.out_features = weight.shape[0]
-
-        def forward(self, x):
-            codes, scales = self.shared.quantised(x)
-            # Convert, then scale in place: a mixed int32 x fp32 multiply casts through a copy
-            # and took 1.7x as long.
-            out = torch._int_mm(codes, self.codes).float().mul_(self.scale).mul_(scales)
-            return out.reshape(*x.shape[:-1], self.out_features)
-
-    return Int8Linear
+    def forward(self, x):
+        codes, scales = self.shared.quantised(x)
+        # Convert, then scale in place: a mixed int32 x fp32 multiply casts through a copy
+        # and took 1.7x as long.
+        out = torch._int_mm(codes, self.codes).float().mul_(self.scale).mul_(scales)
+        return out.reshape(*x.shape[:-1], self.out_features)
 
 
 def quantise(model) -> int:
@@ -85,9 +81,6 @@ def quantise(model) -> int:
 
     Embeddings, norms and attention stay fp32. Layers with a bias are left alone
     (SmolLM2 has none)."""
-    import torch
-
-    int8_linear = _linear_class()
     replaced = 0
     for module in list(model.modules()):
         groups = {name: SharedInput() for name in PROJECTIONS}
@@ -97,7 +90,7 @@ def quantise(model) -> int:
                 groups[name] = shared
         for name, child in list(module.named_children()):
             if name in PROJECTIONS and isinstance(child, torch.nn.Linear) and child.bias is None:
-                setattr(module, name, int8_linear(child, groups[name]))
+                setattr(module, name, Int8Linear(child, groups[name]))
                 replaced += 1
     return replaced
 
