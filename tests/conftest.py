@@ -3,6 +3,9 @@ import os
 # Tests never reach a model hub: the default models ship inside PyPI packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The persistent score cache of the test run is its own, so a developer's cache never decides a result. The
+# converted models stay in the user's cache folder ($XDG_CACHE_HOME/mtcheck): converting them takes a minute.
+os.environ["MTCHECK_CACHE_DIR"] = __import__("tempfile").mkdtemp(prefix="mtcheck-test-cache-")
 
 from pathlib import Path  # noqa: E402
 
@@ -20,6 +23,16 @@ SAMPLE = ROOT / "corpora" / "sample-news"
 SAMPLE_DOC = SAMPLE / "news-page.txt"
 TED_TSV = DATA / "ted-zh-en-40.tsv"
 TED_LINES = DATA / "ted-lines"
+
+
+@pytest.fixture
+def no_score_cache(monkeypatch):
+    """Neither the persistent cache nor this process's vector memory: every text goes to the model."""
+    from mtcheck import cache, embedders
+
+    monkeypatch.setattr(cache, "_ACTIVE", cache.NoCache())
+    monkeypatch.setattr(embedders, "_VECTORS", {})
+    yield
 
 
 @pytest.fixture(scope="session")

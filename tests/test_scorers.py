@@ -72,11 +72,8 @@ def test_minilm_similarity_ranks_paraphrase_above_unrelated(ted):
     assert embedder.describe()["path"].endswith("model")
 
 
-def test_embedding_scorer_encodes_each_distinct_text_once(ted, monkeypatch):
-    from mtcheck.embedders import _VECTORS
-
+def test_embedding_scorer_encodes_each_distinct_text_once(ted, monkeypatch, no_score_cache):
     embedder = get_embedder(None)
-    _VECTORS.pop(id(embedder), None)  # start cold: other tests encoded these texts already
     seen = []
     real = embedder.encode
 

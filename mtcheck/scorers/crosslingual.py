@@ -28,7 +28,7 @@ from __future__ import annotations
 from mtcheck import schema as S
 from mtcheck.embedders import embedder_for, encode_unique
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
-from mtcheck.scorers.embedding import load_with_progress
+from mtcheck.scorers.embedding import loader_with_progress
 
 K = 32
 MIN_POOL = 8
@@ -86,9 +86,8 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     embedder = embedder_for("src", ctx.target_lang, ctx.model, ctx.xmodel)
     srcs = frame.loc[mask, S.SRC].astype(str).tolist()
     mts = frame.loc[mask, S.MT].astype(str).tolist()
-    load_with_progress(embedder, ctx)
     advance = ctx.progress("cross-lingual src<->mt", len(set(srcs) | set(mts))) if ctx.progress else None
-    vectors, where = encode_unique(embedder, srcs + mts, advance)
+    vectors, where = encode_unique(embedder, srcs + mts, advance, loader_with_progress(embedder, ctx))
     src_vecs, mt_vecs = vectors[where[:len(srcs)]], vectors[where[len(srcs):]]
     raw, margin = shuffled_margin(src_vecs, mt_vecs, srcs)
     positions = frame.index.get_indexer(frame.index[mask])

@@ -14,21 +14,23 @@ from mtcheck.embedders import embedder_for, encode_unique
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 
-def cosine_pairs(embedder, left: list[str], right: list[str], advance=None):
+def cosine_pairs(embedder, left: list[str], right: list[str], advance=None, on_load=None):
     """Cosine of each (left[i], right[i]), encoding each distinct text once."""
     import numpy as np
 
-    vectors, rows = encode_unique(embedder, left + right, advance)
+    vectors, rows = encode_unique(embedder, left + right, advance, on_load)
     a, b = vectors[rows[:len(left)]], vectors[rows[len(left):]]
     return np.clip(np.sum(a * b, axis=1), -1.0, 1.0)
 
 
-def load_with_progress(embedder, ctx: ScoreContext) -> None:
-    if not embedder.loaded and ctx.progress:
-        # Importing torch and loading the model takes seconds; say so instead of a frozen bar.
+def loader_with_progress(embedder, ctx: ScoreContext):
+    """A callable that loads the model and shows it as a step: importing torch and loading the model takes
+    seconds, so say so instead of a frozen bar. encode_unique calls it only when a text is not cached."""
+    def load() -> None:
         loading = ctx.progress(f"loading {embedder.name.rstrip('/').rsplit('/', 1)[-1][:20]}", 1)
         embedder.load()
         loading(1)
+    return load if ctx.progress else None
 
 
 def score(frame, ctx: ScoreContext) -> ScoreResult:
@@ -42,10 +44,9 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     embedder = embedder_for("ref", ctx.target_lang, ctx.model)
     mts = frame.loc[mask, S.MT].astype(str).tolist()
     refs = frame.loc[mask, S.REF].astype(str).tolist()
-    load_with_progress(embedder, ctx)
     short = embedder.name.rstrip("/").rsplit("/", 1)[-1]
     advance = ctx.progress(f"embeddings: {short[:16]}", len(set(mts) | set(refs))) if ctx.progress else None
-    sims = cosine_pairs(embedder, mts, refs, advance)
+    sims = cosine_pairs(embedder, mts, refs, advance, loader_with_progress(embedder, ctx))
     values = np.full(len(frame), np.nan)
     values[frame.index.get_indexer(frame.index[mask])] = sims
     out[S.EMB_SIM_REF] = values

@@ -26,21 +26,26 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     import numpy as np
     import pandas as pd
 
-    from mtcheck.scorers.fluency import loaded_model
+    from mtcheck.runtime.smollm import get_model
+    from mtcheck.cache import cached
+    from mtcheck.scorers.fluency import loader
 
     out = pd.DataFrame(index=frame.index)
     lang = (ctx.target_lang or "en").lower().split("-")[0]
     mask = has_text(frame, S.MT) & has_text(frame, S.REF)
     if not ctx.lm_ref or lang != "en" or not mask.any():
         return ScoreResult(columns=out)
-    model = loaded_model(ctx)
+    model = get_model(ctx.precision)
     pairs = list(zip(frame.loc[mask, S.REF].astype(str), frame.loc[mask, S.MT].astype(str)))
-    unique = list(dict.fromkeys(pairs))
-    advance = ctx.progress("MT given reference (SmolLM2)", len(unique)) if ctx.progress else None
-    scored = dict(zip(unique, model.conditional_score([PROMPT.format(ref=r) for r, _ in unique],
-                                                      [" " + m for _, m in unique], advance)))
+    advance = ctx.progress("MT given reference (SmolLM2)", len(set(pairs))) if ctx.progress else None
+
+    def compute(missing):
+        return [[v] for v in model.conditional([PROMPT.format(ref=r) for r, _ in missing],
+                                               [" " + m for _, m in missing], advance)]
+
+    scored = cached(f"lmref/{model.cache_id}/{PROMPT}", pairs, compute, loader(model, ctx), advance)
     values = np.full(len(frame), np.nan)
-    values[frame.index.get_indexer(frame.index[mask])] = [round(scored[p], 4) for p in pairs]
+    values[frame.index.get_indexer(frame.index[mask])] = [round(float(scored[p][0]), 4) for p in pairs]
     out[S.LM_REF_LP] = values
-    ctx.models_used.append({**model.describe(), "role": "mt|ref likelihood"})
+    ctx.models_used.append({"role": "mt|ref likelihood", **model.describe()})
     return ScoreResult(columns=out, signals=[S.LM_REF_LP])

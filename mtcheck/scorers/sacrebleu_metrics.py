@@ -65,18 +65,47 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     metrics = _metrics(ctx.target_lang, ctx.ter)
     advance = ctx.progress(", ".join(m.__class__.__name__.replace("CHRF", "chrF++") for m in metrics.values()),
                            len(hyps) * len(metrics)) if ctx.progress else None
+    positions = frame.index.get_indexer(rows)
     for col, metric in metrics.items():
         values = np.full(len(frame), np.nan)
-        positions = frame.index.get_indexer(rows)
-        for k, (hyp, ref) in enumerate(zip(hyps, refs)):
-            values[positions[k]] = metric.sentence_score(hyp, ref).score
-            if advance and k % 200 == 199:
-                advance(200)
-        if advance:
-            advance(len(hyps) % 200)
+        values[positions] = _sentence_scores(metric, hyps, refs, advance)
         out[col] = values
     corpus = corpus_scores(frame.loc[rows], hyps, refs, metrics)
     return ScoreResult(columns=out, corpus=corpus, signals=list(metrics))
+
+
+def _sentence_scores(metric, hyps: list[str], refs: list[list[str]], advance=None) -> list[float]:
+    """Sentence scores of each (hyp, refs), each distinct pair computed once and kept in the persistent
+    cache under the metric's name, version and options."""
+    from mtcheck.cache import cached
+
+    pairs = [(hyp, *ref) for hyp, ref in zip(hyps, refs)]
+    unique = len(set(pairs))
+    if advance:
+        advance(len(pairs) - unique)
+
+    def compute(missing):
+        scored = []
+        for k, (hyp, *ref) in enumerate(missing):
+            scored.append([metric.sentence_score(hyp, ref).score])
+            if advance and k % 200 == 199:
+                advance(200)
+        if advance:
+            advance(len(missing) % 200)
+        return scored
+
+    found = cached(_namespace(metric), pairs, compute, advance=advance)
+    return [float(found[p][0]) for p in pairs]
+
+
+def _namespace(metric) -> str:
+    """The metric, sacrebleu's version and every scalar option: what a sentence score depends on. (sacrebleu's
+    own signature would do, but it exists only after a corpus has been scored.)"""
+    from sacrebleu import __version__
+
+    options = sorted((k, v) for k, v in vars(metric).items()
+                     if not k.startswith("_") and isinstance(v, (int, float, str, bool, type(None))))
+    return f"sacrebleu/{__version__}/{type(metric).__name__}/{options}"
 
 
 def corpus_scores(frame, hyps, refs, metrics) -> list[dict]:
