@@ -41,7 +41,7 @@ log = logging.getLogger("mtcheck.cache")
 FILE_NAME = "scores.sqlite3"
 DEFAULT_MAX_MB = 2048
 CHUNK = 500          # keys per SQL statement (SQLite allows 32,766 parameters)
-STAMP_EVERY = 3600   # seconds: how stale a use stamp may get before a read renews it
+STAMP_EVERY = 3600 * 10**6  # microseconds: how stale a use stamp may get before a read renews it
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     key BLOB PRIMARY KEY,
@@ -64,6 +64,11 @@ def max_bytes() -> int:
         return int(float(os.environ.get("MTCHECK_CACHE_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024)
     except ValueError:
         return DEFAULT_MAX_MB * 1024 * 1024
+
+
+def _now() -> int:
+    """Microseconds since the epoch: the `used` stamp."""
+    return time.time_ns() // 1000
 
 
 def _key(namespace: str, text: str) -> bytes:
@@ -124,7 +129,7 @@ class ScoreCache:
         keys = {_key(namespace, t): t for t in texts}
         found: dict[str, bytes] = {}
         stale: list[bytes] = []
-        now = int(time.time())
+        now = _now()
         try:
             key_list = list(keys)
             for lo in range(0, len(key_list), CHUNK):
@@ -153,8 +158,9 @@ class ScoreCache:
         conn = self._connect()
         if conn is None or not items:
             return
-        now = int(time.time())
-        rows = [(_key(namespace, t), namespace, v, zlib.crc32(v), now) for t, v in items.items()]
+        now = _now()
+        # One microsecond apart in write order, so that eviction among entries of one write is oldest first.
+        rows = [(_key(namespace, t), namespace, v, zlib.crc32(v), now + k) for k, (t, v) in enumerate(items.items())]
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO entries (key, namespace, value, crc, used) "

