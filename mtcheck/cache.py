@@ -258,14 +258,20 @@ def active() -> ScoreCache | NoCache:
 
 
 def configure(enabled: bool = True, path: Path | None = None) -> ScoreCache | NoCache:
-    """Turn the cache on or off for this process (the pipeline calls it per run: --no-cache)."""
+    """Turn the cache on or off for this process; the pipeline calls it per run (--no-cache).
+
+    A store opened with an explicit `path` stays in use until another `path` or `enabled=False`;
+    otherwise the default store is (re)opened when the environment names another place, or when it
+    failed before (each run tries again, and warns again)."""
     global _ACTIVE
     if not enabled:
         _ACTIVE = NoCache()
     elif path is not None:
         _ACTIVE = ScoreCache(path)
-    elif not isinstance(_ACTIVE, ScoreCache) or _ACTIVE.failed or _ACTIVE.path != default_path():
-        _ACTIVE = None  # the default store (again): the environment may have changed, or it failed
+        _ACTIVE.explicit = True
+    elif not isinstance(_ACTIVE, ScoreCache) or _ACTIVE.failed or \
+            (not getattr(_ACTIVE, "explicit", False) and _ACTIVE.path != default_path()):
+        _ACTIVE = None
     return active()
 
 

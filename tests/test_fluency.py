@@ -182,3 +182,23 @@ def test_conditional_score_ignores_padding_and_batch_order(model):
     together = model.conditional(prefixes, targets)
     alone = [model.conditional([p], [t])[0] for p, t in zip(prefixes, targets)]
     assert together == pytest.approx(alone, abs=1e-4)
+
+
+def test_engine_choice_is_measured_once_per_cpu_and_cached(tmp_path, monkeypatch):
+    import json
+
+    from mtcheck.runtime import cpu, smollm
+
+    record = tmp_path / "engine.json"
+    monkeypatch.setattr(smollm, "_engine_record", lambda: record)
+    engine, runner = smollm.choose_engine()
+    assert engine in ("onnx", "fp32") and runner is not None  # measured now: the winner comes back loaded
+    saved = json.loads(record.read_text())
+    entry = saved[smollm._signature()]
+    assert entry["engine"] == engine and set(entry["segments_per_s"]) == {"onnx", "fp32"}
+    assert entry["segments_per_s"][engine] == max(entry["segments_per_s"].values())
+    assert smollm.choose_engine() == (engine, None)  # the second time nothing is measured
+    # A cap on the instruction set is another CPU as far as kernels go: it gets its own measurement.
+    before = cpu.signature("x")
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    assert cpu.signature("x") != before

@@ -103,13 +103,23 @@ def _namespace(metric) -> str:
     own signature would do, but it exists only after a corpus has been scored.)"""
     from sacrebleu import __version__
 
-    options = sorted((k, v) for k, v in vars(metric).items()
-                     if not k.startswith("_") and isinstance(v, (int, float, str, bool, type(None))))
-    return f"sacrebleu/{__version__}/{type(metric).__name__}/{options}"
+    options = sorted(f"{k}={v}" for k, v in vars(metric).items()
+                     if not k.startswith("_") and k not in ("n_bootstrap", "seed", "num_refs")
+                     and isinstance(v, (int, float, str, bool, type(None))))
+    return f"sacrebleu/{__version__}/{type(metric).__name__}/{','.join(options)}"
 
 
 def corpus_scores(frame, hyps, refs, metrics) -> list[dict]:
-    """Corpus BLEU, chrF++ and TER, per system when there are several."""
+    """Corpus BLEU, chrF++ and TER, per system when there are several.
+
+    The bootstrap makes these the slowest part of a run whose sentence scores are cached, so each
+    (metric, system's texts) result is cached too, keyed by a hash of every hypothesis and reference
+    in order (sacrebleu's resampling has a fixed seed: the same texts give the same interval)."""
+    import hashlib
+    import json
+
+    from mtcheck import cache
+
     max_refs = max(len(r) for r in refs)
     # sacrebleu wants one stream per reference; pad missing extra references with "".
     streams = [[r[k] if k < len(r) else "" for r in refs] for k in range(max_refs)]
@@ -119,14 +129,24 @@ def corpus_scores(frame, hyps, refs, metrics) -> list[dict]:
         keep = [i for i, s in enumerate(systems) if s == system]
         sys_hyps = [hyps[i] for i in keep]
         sys_refs = [[stream[i] for i in keep] for stream in streams]
+        digest = hashlib.sha256("\x1e".join(["\x1f".join(sys_hyps)] + ["\x1f".join(r) for r in sys_refs])
+                                .encode("utf-8", "surrogatepass")).hexdigest()
         for col, metric in metrics.items():
-            res = metric.corpus_score(sys_hyps, sys_refs, n_bootstrap=N_BOOTSTRAP)
-            entry = {
-                "metric": res.name, "column": col, "score": round(res.score, 4),
-                "ci95": round(float(getattr(res, "_ci", 0.0) or 0.0), 4),
-                "bootstrap_mean": round(float(getattr(res, "_mean", res.score)), 4),
-                "signature": str(metric.get_signature()), "segments": len(sys_hyps),
-            }
+            namespace = f"{_namespace(metric)}/corpus/bootstrap={N_BOOTSTRAP}"
+            stored = cache.active().get(namespace, [digest]).get(digest)
+            try:
+                entry = json.loads(stored) if stored else None
+            except ValueError:
+                entry = None
+            if not isinstance(entry, dict) or entry.get("column") != col:
+                res = metric.corpus_score(sys_hyps, sys_refs, n_bootstrap=N_BOOTSTRAP)
+                entry = {
+                    "metric": res.name, "column": col, "score": round(res.score, 4),
+                    "ci95": round(float(getattr(res, "_ci", 0.0) or 0.0), 4),
+                    "bootstrap_mean": round(float(getattr(res, "_mean", res.score)), 4),
+                    "signature": str(metric.get_signature()), "segments": len(sys_hyps),
+                }
+                cache.active().put(namespace, {digest: json.dumps(entry).encode()})
             if system is not None:
                 entry["system"] = system
             results.append(entry)
