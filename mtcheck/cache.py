@@ -108,12 +108,7 @@ class ScoreCache:
         self.failed = f"{type(exc).__name__}: {exc}"
         log.warning("mtcheck: warning: the score cache %s cannot be used (%s); this run goes on without it. "
                     "Run 'mtcheck cache clear' to start a new one, or pass --no-cache.", self.path, exc)
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except sqlite3.Error:
-                pass
-        self._conn = None
+        self.close()
 
     @property
     def enabled(self) -> bool:
