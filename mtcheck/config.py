@@ -131,6 +131,12 @@ def _validate(data: dict, path: Path, prefix: str) -> Config:
     for key in ("target_lang", "source_lang", "model", "xmodel", "fluency", "precision"):
         if key in values and not isinstance(values[key], str):
             raise UsageError(f"configuration key '{prefix}{key}' must be a string", path=str(path))
+    if "precision" in values:
+        from mtcheck.runtime.smollm import PRECISIONS
+
+        if values["precision"].strip().lower() not in PRECISIONS:
+            raise UsageError(f"configuration key '{prefix}precision' is '{values['precision']}'", path=str(path),
+                             line=_line_of(path, "precision"), hint=f"use one of {', '.join(PRECISIONS)}")
     for key in ("ter", "lm_ref", "cache"):
         if key in values and not isinstance(values[key], bool):
             raise UsageError(f"configuration key '{prefix}{key}' must be true or false", path=str(path),

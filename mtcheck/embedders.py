@@ -170,7 +170,7 @@ class UseEmbedder(_LazyModel):
 
     name = USE
 
-    @property
+    @cached_property
     def cache_id(self) -> str:
         from importlib.metadata import version
 

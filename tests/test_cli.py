@@ -199,3 +199,11 @@ def test_repeated_header_name_is_an_input_error(tmp_path):
     table.write_text("mt\tmt\nOne.\tTwo.\n", encoding="utf-8")
     result = invoke("check", table, "-o", tmp_path / "out", "-q")
     assert result.exit_code == 2 and "t.tsv:1: the header names 'mt' more than once" in result.output
+
+
+def test_precision_in_the_configuration_is_checked_with_its_line(tmp_path):
+    config = tmp_path / "mtcheck.toml"
+    config.write_text('target_lang = "en"\nprecision = "fp16"\n', encoding="utf-8")
+    result = invoke("check", "-t", TED_LINES / "mt.txt", "-o", tmp_path / "r", "--config", config)
+    assert result.exit_code == 2
+    assert f"{config}:2: configuration key 'precision' is 'fp16'" in result.output and "auto, fp32" in result.output

@@ -196,7 +196,8 @@ def test_engine_choice_is_measured_once_per_cpu_and_cached(tmp_path, monkeypatch
     saved = json.loads(record.read_text())
     entry = saved[smollm._signature()]
     assert entry["engine"] == engine and set(entry["segments_per_s"]) == {"onnx", "fp32"}
-    assert entry["segments_per_s"][engine] == max(entry["segments_per_s"].values())
+    rates = entry["segments_per_s"]
+    assert (engine == "fp32") == (rates["fp32"] >= smollm.TORCH_MARGIN * rates["onnx"])
     assert smollm.choose_engine() == (engine, None)  # the second time nothing is measured
     # A cap on the instruction set is another CPU as far as kernels go: it gets its own measurement.
     before = cpu.signature("x")
