@@ -1,6 +1,6 @@
 """Meta-evaluation against human judgments: the MQM data, its fixed split, and correlations.
 
-Used by scripts/fit_fusion.py (fitting) and benchmarks/bench_quality.py
+Used by benchmarks/bench_quality.py
 (reporting). The conventions:
 
 * **Split by source segment.** A segment key is doc_id|seg_id; its SHA-1

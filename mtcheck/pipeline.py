@@ -110,7 +110,7 @@ def _override_severities(found, settings: dict):
 
 
 def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer: _Timer | None = None) -> Signals:
-    """Align, score and run the rule checks: the inputs of the fusion (scripts/fit_fusion.py fits on these)."""
+    """Align, score and run the rule checks: the inputs of the fusion (scripts/train_quality.py trains on these)."""
     from mtcheck import align as align_mod
     from mtcheck import cache, scorers
     from mtcheck.checks import CheckContext, run_checks
