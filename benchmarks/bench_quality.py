@@ -3,11 +3,11 @@
     .venv/bin/python benchmarks/bench_quality.py [--mqm ../shared/data/mqm] [--speed-rows 10000]
 
 Agreement. For ted-zh-en and ted-en-de, the held-back 40% of source segments
-(mtcheck.evaluate: split by segment) are checked three ways with `mtcheck.check`.
-Since fusion judgments-ranknet-5 the heads are trained on shared/data/judgments,
-which holds the same TED annotations, so these TED figures are in-sample; the
-held-out evaluation is the table scripts/train_quality.py prints (README
-"Quality score"). The runs:
+(mtcheck.evaluate: split by segment, never seen by the fit of the shipped
+heads) are checked three ways with `mtcheck.check`. Heads trained by
+scripts/train_quality.py include the TED rows of shared/data/judgments, so for
+those this TED split is in-sample; that script prints its own held-out table.
+The runs:
 
 * src+ref: source and reference, default signals;
 * src only: the reference column removed (the fluency model runs, as it does

@@ -122,7 +122,7 @@ def group_features(key: str) -> list[str]:
     # Length enters only relative to the source or the reference (omissions, additions). The
     # absolute MT length ranked translations of one source as well as these do (they differ by a
     # per-source constant), but across segments it taught the head "longer is better": held-out
-    # WMT23 MT-only AUC 0.38 (judgments-ranknet-5, README "Quality score").
+    # WMT23 MT-only AUC 0.38 (variant A of scripts/train_quality.py, README "Quality score").
     return names
 
 
