@@ -41,7 +41,7 @@ def main() -> None:
     result = run(options=CheckOptions(scorers=()), frame=frame)
     print(f"{len(frame)} segments, {result.summary['flagged']} flagged, {args.repeats} repeats")
 
-    base, writes, loads = [], [], []
+    base, writes, loads, marks, downloads = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeats):
             t0 = time.perf_counter()
@@ -56,6 +56,20 @@ def main() -> None:
                 t0 = time.perf_counter()
                 with open_page(paths["report.html"]) as (page, events):
                     loads.append(time.perf_counter() - t0)
+                    # Review (issue 16): a status change by key, timed in the page until the
+                    # progress count has changed, and the verdicts download of every row.
+                    marks.append(page.evaluate("""() => {
+                        const t0 = performance.now();
+                        document.dispatchEvent(new KeyboardEvent("keydown", {key: "j"}));
+                        document.dispatchEvent(new KeyboardEvent("keydown", {key: "2"}));
+                        const done = document.getElementById("reviewed").textContent.startsWith("1 of");
+                        return done ? (performance.now() - t0) / 1000 : NaN; }"""))
+                    t0 = time.perf_counter()
+                    with page.expect_download() as download:
+                        page.click("#download")
+                    download.value.path()
+                    downloads.append(time.perf_counter() - t0)
+                    page.evaluate("() => localStorage.clear()")
                     page.fill("#q", "sky")
                     shown = page.locator("#shown").inner_text()
             print(f"search 'sky' -> {shown}; console errors: {len(events['console_errors'])}")
@@ -66,6 +80,8 @@ def main() -> None:
     print(f"report.html size: {size / 1e6:.1f} MB")
     if loads:
         print(f"{'chromium: open until rows shown':34s} {statistics.median(loads):8.2f} s (browser start included)")
+        print(f"{'review: key press to status shown':34s} {statistics.median(marks):8.3f} s")
+        print(f"{'review: download verdicts (all rows)':34s} {statistics.median(downloads):8.2f} s")
 
 
 if __name__ == "__main__":

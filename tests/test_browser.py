@@ -107,3 +107,83 @@ def test_twenty_thousand_segments_are_paged(tmp_path):
         page.select_option("#f-doc", "doc3")
         assert page.locator("#shown").inner_text() == "100 of 20000 segments"
     assert events["console_errors"] == [] and events["page_errors"] == []
+
+
+def test_review_with_keyboard_and_mouse_persists_and_feeds_verdicts_back(tmp_path):
+    """Issue 16: mark three findings in the report, reload, download, and the next run suppresses them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from conftest import SAMPLE
+    from mtcheck.cli import app
+    from mtcheck.report.csvfiles import read_report_csv
+
+    def invoke(*args):
+        return CliRunner().invoke(app, [str(a) for a in args])
+
+    first = tmp_path / "first"
+    assert invoke("check", SAMPLE, "-o", first, "-q", "--no-fluency").exit_code == 0
+    seg = read_report_csv(first / "segments.csv")
+    flagged = int((seg["severity"] != "ok").sum())
+    path = first / "report.html"
+    with open_page(path) as (page, events):
+        assert page.locator("#reviewed").inner_text() == f"0 of {flagged} flagged reviewed"
+        page.keyboard.press("j")  # the first flagged segment, worst first
+        first_id = page.locator("#segments tbody tr.cur").get_attribute("data-id")
+        page.keyboard.press("3")  # false alarm
+        page.keyboard.press("j")
+        page.keyboard.press("2")  # fixed
+        page.keyboard.press("n")
+        page.keyboard.type("=HYPERLINK(\"x\") <b>kept as text</b>")  # a note that must stay inert text
+        page.keyboard.press("Escape")
+        third = page.locator('#segments tbody tr:not([data-sev="ok"])').nth(2)
+        third_id = third.get_attribute("data-id")
+        third.locator('button[data-status="false-alarm"]').click()  # the mouse
+        assert page.locator("#reviewed").inner_text() == f"3 of {flagged} flagged reviewed"
+        page.reload()
+        page.wait_for_selector("#segments tbody tr")
+        assert page.locator("#reviewed").inner_text() == f"3 of {flagged} flagged reviewed"
+        # Sorting and filtering do not lose a decision.
+        page.locator("#segments th[data-key=q]").click()
+        page.select_option("#f-sev", "major")
+        row = page.locator(f'#segments tbody tr[data-id="{first_id}"]')
+        if row.count():
+            assert row.locator('button[data-status="false-alarm"]').get_attribute("aria-pressed") == "true"
+        page.select_option("#f-sev", "")
+        again = page.locator(f'#segments tbody tr[data-id="{third_id}"]')
+        assert again.locator('button[data-status="false-alarm"]').get_attribute("aria-pressed") == "true"
+        assert page.locator("#segments b").count() == 0  # the note was never parsed as markup
+        with page.expect_download() as download:
+            page.click("#download")
+        verdicts_csv = tmp_path / "verdicts.csv"
+        download.value.save_as(verdicts_csv)
+    assert events["console_errors"] == [] and events["page_errors"] == []
+    assert events["requests"] == [path.resolve().as_uri()] * 2  # the page and its reload, nothing else
+
+    verdicts = read_report_csv(verdicts_csv)
+    assert len(verdicts) == len(seg) and sorted(verdicts.loc[verdicts["status"] != "", "status"]) == [
+        "false-alarm", "false-alarm", "fixed"]
+    assert verdicts["mt"].tolist() == seg["mt"].tolist() and verdicts["checks"].tolist() == seg["checks"].tolist()
+    assert '=HYPERLINK("x") <b>kept as text</b>' in verdicts["editor_note"].tolist()
+    assert "'=HYPERLINK" in verdicts_csv.read_text(encoding="utf-8")  # no formula runs in a spreadsheet
+    false_alarms = seg.loc[verdicts["status"] == "false-alarm", "checks"].str.split(";").map(len).sum()
+
+    second = tmp_path / "second"
+    result = invoke("check", SAMPLE, "-o", second, "-q", "--no-fluency", "--verdicts", verdicts_csv)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((second / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verdicts"]["reviewed"] == 3
+    # At least one finding per false-alarmed check; more where the same text repeats (page headers).
+    assert summary["verdicts"]["suppressed_findings"] >= false_alarms > 0
+    after = read_report_csv(second / "segments.csv")
+    for i in seg.index[verdicts["status"] == "false-alarm"]:
+        assert "Suppressed:" in after.at[i, "explanation"]
+    # The spreadsheet route reads the same file: the browser's verdicts are interchangeable with it.
+    sheet = seg.assign(status=verdicts["status"], editor_note=verdicts["editor_note"])
+    sheet.to_csv(tmp_path / "sheet.csv", index=False)
+    third_run = tmp_path / "third"
+    assert invoke("check", SAMPLE, "-o", third_run, "-q", "--no-fluency", "--verdicts",
+                  tmp_path / "sheet.csv").exit_code == 0
+    assert json.loads((third_run / "summary.json").read_text(encoding="utf-8"))["verdicts"] == {
+        **summary["verdicts"], "file": str(tmp_path / "sheet.csv")}

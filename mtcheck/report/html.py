@@ -83,7 +83,7 @@ def segment_rows(seg, findings) -> list[dict]:
     by_row = findings_for(findings)
     metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns and c != S.FLUENCY_SPAN]
     # Plain lists, one pass: per-cell .at lookups cost minutes at 50k rows.
-    wanted = [c for c in (S.DOC_ID, S.SEG_ID, S.SYSTEM, S.LINE, S.KIND, S.SEVERITY, S.QUALITY, S.CHECKS,
+    wanted = [c for c in (S.FILE, S.DOC_ID, S.SEG_ID, S.SYSTEM, S.LINE, S.KIND, S.SEVERITY, S.QUALITY, S.CHECKS,
                           S.EXPLANATION, S.SRC, S.REF, S.MT, *metric_cols) if c in seg.columns]
     records = [dict(zip(wanted, values)) for values in zip(*(seg[c].tolist() for c in wanted))]
     positions = range(len(records))
@@ -95,6 +95,7 @@ def segment_rows(seg, findings) -> list[dict]:
         rows.append({
             "r": rank, "d": str(rec[S.DOC_ID]), "s": str(rec[S.SEG_ID]),
             "y": str(rec.get(S.SYSTEM, "")), "l": str(rec.get(S.LINE, "")), "k": str(rec.get(S.KIND, "")),
+            "f": str(rec.get(S.FILE, "")), "o": p,  # o: the row's place in segments.csv
             "v": rec[S.SEVERITY], "q": _num(rec[S.QUALITY]),
             "c": [c for c in rec[S.CHECKS].split(";") if c],
             "e": rec[S.EXPLANATION], "src": str(rec[S.SRC]), "ref": str(rec[S.REF]),
@@ -124,7 +125,21 @@ def prepare(result) -> dict:
         "all_checks": sorted(summary["check_segments"]),
         "doc_names": [d["name"] for d in docs], "system_names": [s["name"] for s in systems],
         "rows_json": script_json(rows),
+        "run_id": run_id(summary),
     }
+
+
+def run_id(summary) -> str:
+    """What the browser keys an editor's review by: this run of these inputs (name, time, input hashes).
+
+    A re-run writes a new report with a new id, so verdicts typed into an older report never
+    attach to rows they were not made on.
+    """
+    import hashlib
+
+    parts = [str(summary.get("name")), str(summary.get("created"))]
+    parts += [str(i.get("sha256") or i.get("path")) for i in summary.get("inputs", [])]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def render_html(result) -> str:
