@@ -23,7 +23,8 @@ REQUIRED_COLUMNS = ("lp", "domain", "year", "origin", "system", "doc_id", "seg_i
                     "score_kind", "score")
 SCORE_KINDS = {"mqm": "lower is better", "mqm_norm": "higher is better", "da_z": "higher is better",
                "da": "higher is better", "esa": "higher is better"}
-# MQM tables with several systems per source: (file stem, its span file stem).
+SPAN_COLUMNS = ("lp", "system", "doc_id", "seg_id", "severity")
+# MQM tables with several systems per source; each may have a "<stem>-spans.tsv.gz" beside it.
 MQM_TABLES = ("mqm-google-wmt21-news", "mqm-google-wmt21-ted", "mqm-google-wmt23", "mqm-unbabel-wmt21-enru")
 # Whole test sets never used for fitting, choosing features or sizes: WMT23 general MQM zh-en and en-de
 # (every other WMT23 zh-en/en-de table judges the same sources) and the WMT21 news en-de test set.
@@ -66,7 +67,15 @@ def major_rows(span_path: Path) -> set:
 
     if not Path(span_path).exists():
         return set()
-    spans = pd.read_csv(span_path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    try:
+        spans = pd.read_csv(span_path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read it as a gzip TSV ({type(exc).__name__})", path=str(span_path),
+                         line=1) from None
+    missing = [c for c in SPAN_COLUMNS if c not in spans.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", path=str(span_path), line=1,
+                         hint="a span file's header names " + " ".join(SPAN_COLUMNS))
     spans = spans[spans["severity"].str.lower().isin(["major", "critical"])]
     return set(zip(spans["lp"], spans["system"], spans["doc_id"], spans["seg_id"]))
 

@@ -28,6 +28,7 @@ class CheckOptions:
     fluency: str = "auto"                # auto (rows without a reference), on, off
     ter: bool = False                    # sentence and corpus TER (slow; not used by the fusion)
     lm_ref: bool = False                 # MT-given-reference likelihood under SmolLM2 (slow; English)
+    xsim_ref: bool = False               # also the cross-lingual MT<->reference cosine (scripts/train_quality.py)
     precision: str | None = None         # language-model engine: auto, fp32, onnx, int8 [default: auto]
     cache: bool = True                   # the persistent score cache (mtcheck/cache.py); False: --no-cache
     check_settings: dict | None = None   # check id -> {"enabled": bool, "severity": str} (configuration)
@@ -126,6 +127,7 @@ def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer:
         rows = align_mod.align(loaded, options.target_lang, options.model, progress)
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
                                fluency=options.fluency, ter=options.ter, lm_ref=options.lm_ref,
+                               xsim_ref=options.xsim_ref,
                                precision=precision, progress=progress)
     corpus_scores, signals = [], []
     for name in options.scorers or scorers.DEFAULT_SCORERS:

@@ -275,11 +275,10 @@ def evaluate_heads(held, heads: dict, previous: dict | None = None) -> list[dict
             table.append({"signal": f"head score ({', '.join(head['features'])})", **_meta(sub, score)})
             table.append({"signal": "**quality** (calibrated, as written)",
                           **_meta(sub, quality_from_points(expected))})
-            mt_only = sub
-            corpus = _corpus_chrf(mt_only) if key.startswith("ref") else None
+            corpus = _corpus_chrf(sub) if key.startswith("ref") else None
             results.append({"dataset": dataset, "kind": label, "rows": len(sub), "sources": sub["key"].nunique(),
                             "systems": sub["system"].nunique(), "table": table,
-                            "corpus_chrf_pearson": (_meta(mt_only, corpus)["system_pearson"]
+                            "corpus_chrf_pearson": (_meta(sub, corpus)["system_pearson"]
                                                     if corpus is not None else None)})
     return results
 

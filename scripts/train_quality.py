@@ -21,11 +21,12 @@ the shipped ones, so they are not shipped).
    persistent score cache, so a second run takes a minute.
 3. Heads: for each target family (English, other) and each signal set, a
    linear RankNet (Burges et al. 2005): logistic regression on the feature
-   differences of every pair of translations of one source whose MQM differs.
-   It learns which translation *of a source* is better, not which sources are
-   hard (issue 12: a head fitted on global scores reached grouped tau 0.08-0.10
-   on unseen news, below chrF++). Every candidate feature of the set is used,
-   L2-regularised (C chosen by leave-one-test-set-out over the training sets).
+   differences of every pair of translations of one source whose MQM differs,
+   plus as many random pairs of different sources of one test set
+   (quality_model.cross_source_pairs), so that the head ranks translations of
+   a source and also orders a document's segments. Every candidate feature of
+   the set (fuse.group_features) is used, L2-regularised, with C chosen by
+   leave-one-test-set-out over the training sets (grouped plus global tau).
 4. Calibration: isotonic maps from the head's score to MQM points and to
    P(major error), over the training rows.
 
@@ -56,15 +57,15 @@ HEAD_KEYS = ["ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", 
 
 
 def feature_cache(dataset: str, frame, fluency_keys: frozenset) -> Path:
-    from mtcheck import __version__
+    from mtcheck import __version__, cache
 
     digest = hashlib.sha256()
     for col in ("system", "key", "src", "mt", "ref"):
         digest.update("\x1f".join(frame[col]).encode("utf-8"))
     digest.update("\x1f".join(sorted(fluency_keys)).encode("utf-8"))
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     name = f"{dataset.replace('/', '_')}-{digest.hexdigest()[:16]}-{__version__}-f{FEATURES_VERSION}.pkl"
-    return Path(base) / "mtcheck" / "train" / name
+    # Beside the score cache, so $MTCHECK_CACHE_DIR (the tests' own cache) moves both.
+    return cache.default_path().parent / "train" / name
 
 
 def fluency_sample(keys, n_sources: int) -> frozenset:
@@ -87,11 +88,14 @@ def dataset_features(dataset: str, frame, n_fluency_sources: int):
     fkeys = fluency_sample(frame["key"], n_fluency_sources) if english else frozenset()
     path = feature_cache(dataset, frame, fkeys)
     if path.exists():
-        return with_lengths(pickle.loads(path.read_bytes()), frame)
+        try:
+            return with_lengths(pickle.loads(path.read_bytes()), frame)
+        except Exception as exc:  # a damaged or foreign file: recompute, never train on it
+            print(f"  {path}: unreadable feature cache ({type(exc).__name__}); recomputing", flush=True)
     t0 = time.perf_counter()
     table = frame[["doc_id", "seg_id", "system", "src", "mt", "ref"]].reset_index(drop=True)
-    options = CheckOptions(target_lang=target, fluency="off", checks=[], scorers=("sacrebleu", "embedding",
-                                                                                  "crosslingual"))
+    options = CheckOptions(target_lang=target, fluency="off", checks=[], xsim_ref=True,
+                           scorers=("sacrebleu", "embedding", "crosslingual"))
     rows = collect_signals(_from_dataframe(table), options).rows.reset_index(drop=True)
     rows[S.FLUENCY_ADJ] = np.nan
     rows[S.FLUENCY] = np.nan

@@ -110,6 +110,21 @@ def test_crosslingual_margin_separates_translations_from_shuffled_pairs(ted):
     assert wrong["xsim"].median() > wrong["xsim_margin"].median() + 0.05
 
 
+def test_crosslingual_mt_reference_cosine_needs_both_sides_and_prefers_the_right_reference(ted):
+    rows = ted.copy()
+    rows.loc[rows.index[:4], "ref"] = ""
+    assert "xsim_ref" not in get("crosslingual")(rows, ScoreContext()).columns  # only when asked for
+    ask = ScoreContext(xsim_ref=True)
+    out = get("crosslingual")(rows, ask).columns
+    assert out["xsim_ref"].iloc[:4].isna().all() and out["xsim_ref"].iloc[4:].notna().all()
+    wrong = get("crosslingual")(rows.assign(ref=np.roll(rows["ref"].to_numpy(), 7)), ask).columns
+    both = out["xsim_ref"].notna() & wrong["xsim_ref"].notna()
+    assert (out.loc[both, "xsim_ref"] > wrong.loc[both, "xsim_ref"]).mean() > 0.9
+    # Adding references never changes the source-side columns.
+    bare = get("crosslingual")(rows.assign(ref=""), ask).columns
+    assert np.allclose(bare["xsim"], out["xsim"]) and np.allclose(bare["xsim_margin"], out["xsim_margin"])
+
+
 def test_crosslingual_margin_on_a_tiny_run_uses_the_measured_bias(ted):
     from mtcheck.scorers.crosslingual import UNRELATED_COS
 

@@ -105,3 +105,12 @@ def test_training_on_real_rows_is_reproducible_and_beats_chance_on_the_held_out_
     with_ref = next(r for r in result if r["kind"].startswith("with reference"))
     head = next(r for r in with_ref["table"] if r["signal"].startswith("head score"))
     assert head["grouped_tau"] > 0.05  # 25 unseen WMT23 sources: the head ranks their translations
+
+
+def test_a_damaged_span_file_is_a_one_line_error(tmp_path):
+    for name in ("mqm-google-wmt23.tsv.gz",):
+        shutil.copy(JUDGMENTS / name, tmp_path / name)
+    spans = pd.read_csv(JUDGMENTS / "mqm-google-wmt23-spans.tsv.gz", sep="\t", quoting=csv.QUOTE_NONE, dtype=str)
+    _write(tmp_path / "mqm-google-wmt23-spans.tsv.gz", spans.drop(columns=["severity"]))
+    with pytest.raises(InputError, match="mqm-google-wmt23-spans.tsv.gz:1: missing column.s. severity"):
+        load_mqm_tables(tmp_path)

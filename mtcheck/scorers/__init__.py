@@ -24,6 +24,7 @@ class ScoreContext:
     fluency: str = "auto"             # auto: rows without a reference; on: every row; off
     ter: bool = False                 # sentence and corpus TER are opt-in: sacrebleu's TER is slow
     lm_ref: bool = False              # MT-given-reference likelihood (scorers/lmref.py), opt-in: slow
+    xsim_ref: bool = False            # MT<->reference cosine under the cross-lingual encoder (training feature)
     precision: str | None = None      # language-model engine: auto, fp32, onnx, int8 (runtime/smollm.py)
     progress: object | None = None    # callable(stage, total) -> advance(n); see mtcheck.progress
     models_used: list[dict] = field(default_factory=list)

@@ -86,10 +86,11 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     embedder = embedder_for("src", ctx.target_lang, ctx.model, ctx.xmodel)
     srcs = frame.loc[mask, S.SRC].astype(str).tolist()
     mts = frame.loc[mask, S.MT].astype(str).tolist()
-    # The reference goes through the same encoder: its MT<->reference cosine is the strongest single
-    # input of the learned quality model on held-out news (README "Quality score"), and the MT
-    # vectors are already there, so it costs one encoding per distinct reference.
-    has_ref = (has_text(frame, S.REF) & mask)[mask].to_numpy()
+    # On request (ctx.xsim_ref: scripts/train_quality.py), the reference goes through the same encoder
+    # too. It costs one encoding per distinct reference, about +50% for this scorer on rows with
+    # distinct references (benchmarks/bench_check.py), and the shipped fusion heads do not use it,
+    # so a default run leaves it out.
+    has_ref = (has_text(frame, S.REF) & mask)[mask].to_numpy() & ctx.xsim_ref
     refs = frame.loc[mask, S.REF].astype(str).to_numpy()[has_ref].tolist() if has_ref.any() else []
     texts = srcs + mts + refs
     advance = ctx.progress("cross-lingual src<->mt", len(set(texts))) if ctx.progress else None
@@ -101,7 +102,8 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     if refs:
         ref_cos[has_ref] = np.clip(np.sum(mt_vecs[has_ref] * vectors[where[2 * n:]], axis=1), -1.0, 1.0)
     positions = frame.index.get_indexer(frame.index[mask])
-    for col, values in ((S.XSIM, raw), (S.XSIM_MARGIN, margin), (S.XSIM_REF, ref_cos)):
+    wanted = ((S.XSIM, raw), (S.XSIM_MARGIN, margin)) + (((S.XSIM_REF, ref_cos),) if ctx.xsim_ref else ())
+    for col, values in wanted:
         full = np.full(len(frame), np.nan)
         full[positions] = values
         out[col] = full
