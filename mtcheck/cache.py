@@ -95,14 +95,36 @@ class ScoreCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(SCHEMA)
+            self._set_up(conn)
         except (sqlite3.Error, OSError) as exc:
             self._fail(exc)
             return None
         self._conn, self._pid = conn, os.getpid()
         return conn
+
+    @staticmethod
+    def _set_up(conn: sqlite3.Connection) -> None:
+        """WAL mode and the schema, retried while another process is doing the same.
+
+        Switching a new database to WAL needs an exclusive lock, and when two connections
+        race for it the loser gets "database is locked" at once, not after the busy timeout
+        (sqlite.org/wal.html, "Sometimes queries return SQLITE_BUSY in WAL mode", lists the
+        cases the busy handler does not cover). Two processes starting on a new cache lost
+        that race 7 times in 40 here, and it failed CI once. The mode is persistent, so the
+        loser only has to try again once the winner is done.
+        """
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _fail(self, exc: Exception) -> None:
         self.failed = f"{type(exc).__name__}: {exc}"
