@@ -49,9 +49,10 @@ def talks(pair: str, system: str | None = None):
 
 def perturb(mt: list[str], ref: list[str], rng: random.Random):
     """Return (ref sentences, mt sentences, gold beads as (ref idxs, mt idxs))."""
-    from mtcheck.aligner import perturb as make_test
+    from mtcheck.alignment_cases import Rates
+    from mtcheck.alignment_cases import perturb as make_test
 
-    return make_test(mt, ref, rng, MERGE_P, DROP_REF_P, DROP_MT_P)
+    return make_test(mt, ref, rng, Rates(MERGE_P, DROP_REF_P, DROP_MT_P))
 
 
 def prf(predicted, gold):
@@ -79,15 +80,18 @@ def main() -> None:
     print(f"{'pair':6s} {'method':20s} {'beads':>6s} {'P':>6s} {'R':>6s} {'F1':>6s}   gold mix")
     for pair in ("zh-en", "en-de"):
         # MiniLM is English-only: mtcheck uses it for English targets and USE otherwise.
-        methods = {"mtcheck (MiniLM)": embedder, "mtcheck (USE)": use} if pair.endswith("en") \
-            else {"mtcheck (USE)": use}
+        # MT against its reference runs with the same-language costs (shared words count);
+        # "old costs" is the cross-lingual set, which MT against a reference used before issue 15.
+        methods = {"mtcheck (MiniLM)": (embedder, True), "MiniLM, old costs": (embedder, False),
+                   "mtcheck (USE)": (use, True)} if pair.endswith("en") \
+            else {"mtcheck (USE)": (use, True), "USE, old costs": (use, False)}
         totals = {name: [] for name in methods} | {"gale-church": []}
         all_gold = []
         for _doc, mt, ref in talks(pair):
             r, m, gold = perturb(mt, ref, rng)
             all_gold += gold
-            for name, model in methods.items():
-                totals[name].append((align_sentences(r, m, model), gold))
+            for name, (model, same_language) in methods.items():
+                totals[name].append((align_sentences(r, m, model, same_language=same_language), gold))
             totals["gale-church"].append((align_lengths(r, m), gold))
         mix = {}
         for o, t in all_gold:
@@ -124,17 +128,22 @@ def main() -> None:
     where = {t: k for k, t in enumerate(dict.fromkeys(r + m))}
     vo, vm = vectors_r[[where[t] for t in r]], vectors_r[[where[t] for t in m]]
     t0 = time.perf_counter()
-    beads = align_sentences(r, m, vectors=(vo, vm))
+    beads = align_sentences(r, m, vectors=(vo, vm), same_language=True)
     t_dp = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    old = align_sentences(r, m, vectors=(vo, vm))
+    t_old = time.perf_counter() - t0
     t0 = time.perf_counter()
     gc = align_lengths(r, m)
     t_gc = time.perf_counter() - t0
     n = len(r) + len(m)
     print(f"\nthroughput on {len(r)} + {len(m)} sentences ({len(where)} distinct texts):")
     print(f"  encode (MiniLM)        {t_encode:7.1f} s  {n / t_encode:8.0f} sentences/s")
-    print(f"  dynamic program        {t_dp:7.1f} s  {n / t_dp:8.0f} sentences/s")
+    print(f"  dynamic program        {t_dp:7.1f} s  {n / t_dp:8.0f} sentences/s  (same-language costs)")
+    print(f"  old costs, no words    {t_old:7.1f} s  {n / t_old:8.0f} sentences/s  (ratio {t_dp / t_old:.2f})")
     print(f"  Gale-Church program    {t_gc:7.1f} s  {n / t_gc:8.0f} sentences/s  (baseline, same process)")
-    print(f"  strict F1 on this pair: mtcheck {prf(beads, gold)[2]:.3f}, Gale-Church {prf(gc, gold)[2]:.3f}")
+    print(f"  strict F1 on this pair: mtcheck {prf(beads, gold)[2]:.3f}, old costs {prf(old, gold)[2]:.3f}, "
+          f"Gale-Church {prf(gc, gold)[2]:.3f}")
 
 
 if __name__ == "__main__":

@@ -225,7 +225,9 @@ def rows_by_alignment(sides: dict, target_lang: str = "en", model: str | None = 
             embedder = embedder_for(role, target_lang, model)
             total = len(set(side.texts() + mt_texts))
             advance = progress(f"aligning {role}<->mt", total) if progress else None
-            beads_by_role[role] = align_sentences(side.texts(), mt_texts, embedder, advance=advance)
+            # MT and reference are in one language: shared words count too (issue 15).
+            beads_by_role[role] = align_sentences(side.texts(), mt_texts, embedder, advance=advance,
+                                                  same_language=role == "ref")
         merged = merge_beads(len(mt_texts), beads_by_role)
         records = []
         for row in merged:

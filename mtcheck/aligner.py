@@ -6,16 +6,20 @@ many MT sentences they join. Allowed: 1-1, 1-0 (omission: nothing in the MT),
 
 Semantic cost (Thompson & Koehn 2019, "Vecalign"; Liu & Zhu 2022, "Bertalign"):
 
-    cost(bead) = (a + b) / 2 * [(1 - cos(x, y)) / (1 - c0) + LENGTH_WEIGHT * |log(len x / len y) - r|]
-                 (+ MERGE_PENALTY for 2-1, 1-2 and 2-2)
+    cost(bead) = (a + b) / 2 * [(1 - cos(x, y)) / (1 - c0) + length * |log(len x / len y) - r|]
+                 (+ merge * (a + b - 2) + dilution * D for 2-1, 1-2 and 2-2)
 
 for a bead joining a source/reference and b MT sentences, where x and y are
 the unit-normalised sums of the bead's sentence embeddings (scaling by the
 sentences covered keeps one 2-2 bead from undercutting two good 1-1 beads),
 c0 is the mean cosine of shuffled (unrelated) pairs in this very document, so
 that the scale does not depend on the encoder, and r is the median
-log length ratio of the two sides. A skipped sentence (1-0 or 0-1) costs
-SKIP_COST. The table is computed only inside a band, one row at a time with
+log length ratio of the two sides. D is how much better the bead would match
+without one of its sentences (`semantic_costs`). A skipped sentence (1-0 or
+0-1) costs `skip`. When both sides are in one language (MT and reference), the
+vectors also carry hashed words, so that the cosine is part lexical
+(`lexical_vectors`). The constants are in two sets, `CROSS_LINGUAL` and
+`SAME_LANGUAGE`. The table is computed only inside a band, one row at a time with
 numpy. For long documents the band follows a path through confident anchors
 (mutual nearest neighbours in increasing order, as in Bertalign) with a fixed
 half-width ANCHOR_MARGIN, so time and memory grow as n * ANCHOR_MARGIN, not
@@ -29,17 +33,39 @@ through the same program, for comparison.
 from __future__ import annotations
 
 import math
+import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 BEADS = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2))
-# Chosen by a grid search (skip 0.3-0.9, merge 0.1-0.8, length 0-0.6) on the
-# TED MQM talks perturbed with seed 7; benchmarks/bench_align.py reports on a
-# different perturbation (seed 11).
-SKIP_COST = 0.9
-MERGE_PENALTY = 0.5
-LENGTH_WEIGHT = 0.6
+
+
+@dataclass(frozen=True)
+class Costs:
+    """The constants of the bead cost; see the module docstring."""
+
+    skip: float          # a 1-0 or 0-1 bead
+    merge: float         # per extra sentence of a 2-1, 1-2 or 2-2 bead
+    length: float        # weight of the log length-ratio term
+    dilution: float      # weight of the dilution term of a merged bead (`semantic_costs`)
+    lexical: float       # share of hashed-word cosine in the similarity (one language only)
+
+
+# Source against MT (two languages), and MT against a reference for which no
+# lexical match is wanted. Chosen by a grid search (skip 0.3-0.9, merge 0.1-0.8,
+# length 0-0.6) on the TED MQM talks perturbed with seed 7; benchmarks/bench_align.py
+# reports on a different perturbation (seed 11).
+CROSS_LINGUAL = Costs(skip=0.9, merge=0.5, length=0.6, dilution=0.0, lexical=0.0)
+# MT against its reference, one language (issue 15). Chosen by a grid search (skip
+# 0.5-1.1, merge 0.1-0.5, length 0.2-0.8, dilution 0-3, lexical 0-0.7) on the
+# tune split of benchmarks/bench_align_news.py (news, seeds 1-3) together with the
+# TED seed-7 cases; the figures in the README are on other documents and seeds.
+# Cheaper merges and skips let the program follow real re-segmentation; the
+# dilution and lexical terms keep an omitted neighbour from being merged in.
+SAME_LANGUAGE = Costs(skip=0.7, merge=0.25, length=0.3, dilution=2.0, lexical=0.5)
+LEXICAL_DIM = 512
 BAND_MARGIN = 40
 ANCHOR_MARGIN = 40   # band half-width around the anchor path, in sentences
 ANCHOR_GAP = 0.05    # an anchor's best match must beat its second best by this cosine
@@ -207,6 +233,40 @@ def _lengths(texts: list[str]) -> np.ndarray:
     return np.array([max(1, len(t)) for t in texts], dtype=float)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def lexical_vectors(texts: list[str], dim: int = LEXICAL_DIM) -> np.ndarray:
+    """Unit vectors of hashed, idf-weighted lower-cased words, idf over `texts`.
+
+    For two sides in one language (MT against its reference) shared words,
+    names and numbers tell neighbouring sentences apart where a sentence
+    embedding sees one topic. Hashing keeps the vectors dense and additive, so
+    merged beads are sums as for embeddings; 512 buckets measured the same as
+    4,096 on the issue-15 tune cases.
+    """
+    words = [_WORD.findall(t.lower()) for t in texts]
+    df: dict[str, int] = {}
+    for ws in words:
+        for w in set(ws):
+            df[w] = df.get(w, 0) + 1
+    n = len(texts)
+    out = np.zeros((n, dim), dtype=np.float32)
+    for row, ws in enumerate(words):
+        for w in ws:
+            out[row, zlib.crc32(w.encode("utf-8")) % dim] += math.log((1 + n) / (1 + df[w]))
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    return out
+
+
+def with_lexical(other: list[str], mt: list[str], vo: np.ndarray, vm: np.ndarray, share: float):
+    """Sentence vectors joined with lexical ones, so that a cosine is
+    (1 - share) * embedding cosine + share * lexical cosine."""
+    lex = lexical_vectors(other + mt)
+    join = lambda emb, lx: np.hstack([math.sqrt(1 - share) * emb, math.sqrt(share) * lx]).astype(np.float32)
+    return join(vo, lex[:len(other)]), join(vm, lex[len(other):])
+
+
 def random_pair_cosine(va: np.ndarray, vb: np.ndarray, samples: int = 2000, seed: int = 13) -> float:
     """Mean cosine of unrelated pairs: the encoder's floor, measured on this document."""
     rng = np.random.default_rng(seed)
@@ -215,7 +275,8 @@ def random_pair_cosine(va: np.ndarray, vb: np.ndarray, samples: int = 2000, seed
     return float(np.mean(np.sum(va[a] * vb[b], axis=1)))
 
 
-def semantic_costs(other: list[str], mt: list[str], vo: np.ndarray, vm: np.ndarray):
+def semantic_costs(other: list[str], mt: list[str], vo: np.ndarray, vm: np.ndarray,
+                   costs: Costs = CROSS_LINGUAL):
     """The cost function for `banded_dp` from sentence vectors and lengths."""
     po, pm = _pair_sums(vo), _pair_sums(vm)
     lo_, lm_ = _lengths(other), _lengths(mt)
@@ -228,17 +289,37 @@ def semantic_costs(other: list[str], mt: list[str], vo: np.ndarray, vm: np.ndarr
 
     def cost(a: int, b: int, i: int, js: np.ndarray) -> np.ndarray:
         if a == 0 or b == 0:
-            return np.full(js.shape, SKIP_COST)
+            return np.full(js.shape, costs.skip)
         x = vo[i - 1] if a == 1 else po[i - 2]
         ys = vm[js - 1] if b == 1 else pm[js - 2]
         cos = ys @ x
         len_x = cum_o[i] - cum_o[i - a]
         len_y = cum_m[js] - cum_m[js - b]
-        c = (1.0 - cos) / scale + LENGTH_WEIGHT * np.abs(np.log(len_x / len_y) - ratio)
+        c = (1.0 - cos) / scale + costs.length * np.abs(np.log(len_x / len_y) - ratio)
         c = c * ((a + b) / 2)
         if a + b > 2:
-            c = c + MERGE_PENALTY * (a + b - 2)
+            c = c + costs.merge * (a + b - 2)
+            if costs.dilution:
+                c = c + costs.dilution * _dilution(a, b, i, js, x, ys, cos)
         return c
+
+    def _dilution(a: int, b: int, i: int, js: np.ndarray, x, ys, cos) -> np.ndarray:
+        """How much better the bead matches without one of its sentences, in floor-scaled cosine.
+
+        A sentence joined into a bead that its counterpart does not translate
+        (an omitted neighbour, say) pulls the joined vector away: the counterpart
+        is then closer to the other sentence alone. In a true merge each part
+        adds content, and dropping one does not help. Measured on the issue-15
+        tune cases: the gain from joining is -0.10 or more for 95% of true merges
+        and -0.01 or less for 95% of omissions next to a 1-1 bead.
+        """
+        parts = []
+        if a == 2:
+            parts += [ys @ vo[i - 2], ys @ vo[i - 1]]
+        if b == 2:
+            parts += [vm[js - 2] @ x, vm[js - 1] @ x]
+        best_part = np.max(parts, axis=0)
+        return np.maximum(0.0, best_part - cos) / scale
 
     return cost, floor
 
@@ -289,15 +370,17 @@ def _confidences(path, vo, vm, floor: float) -> list[float]:
 
 
 def align_sentences(other: list[str], mt: list[str], embedder=None, vectors=None,
-                    margin: int = BAND_MARGIN, advance=None) -> list[Bead]:
+                    margin: int = BAND_MARGIN, advance=None, same_language: bool = False) -> list[Bead]:
     """Beads aligning `other` (source or reference sentences) with `mt`.
 
     Give an `embedder` (anything with `encode(texts) -> unit vectors`) or
-    precomputed `vectors=(vo, vm)`.
+    precomputed `vectors=(vo, vm)`. `same_language` (MT against its reference)
+    selects the `SAME_LANGUAGE` costs, with shared words in the similarity.
     """
+    costs = SAME_LANGUAGE if same_language else CROSS_LINGUAL
     if not other or not mt:
-        return ([Bead((k,), (), SKIP_COST, 1.0) for k in range(len(other))]
-                + [Bead((), (k,), SKIP_COST, 1.0) for k in range(len(mt))])
+        return ([Bead((k,), (), costs.skip, 1.0) for k in range(len(other))]
+                + [Bead((), (k,), costs.skip, 1.0) for k in range(len(mt))])
     if vectors is None:
         from mtcheck.embedders import encode_unique
 
@@ -305,7 +388,9 @@ def align_sentences(other: list[str], mt: list[str], embedder=None, vectors=None
         vo, vm = matrix[rows[:len(other)]], matrix[rows[len(other):]]
     else:
         vo, vm = vectors
-    cost, floor = semantic_costs(other, mt, vo, vm)
+    if costs.lexical:
+        vo, vm = with_lexical(other, mt, vo, vm, costs.lexical)
+    cost, floor = semantic_costs(other, mt, vo, vm, costs)
     centre = anchor_centres(vo, vm, floor) if len(other) > 4 * ANCHOR_MARGIN else None
     path = None
     if centre is not None:
@@ -327,37 +412,3 @@ def align_lengths(other: list[str], mt: list[str], margin: int = BAND_MARGIN) ->
         return align_sentences(other, mt, vectors=(None, None))
     path = banded_dp(len(other), len(mt), gale_church_costs(other, mt), margin)
     return [Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), 0.0, 1.0) for a, b, i, j in path]
-
-
-def perturb(mt: list[str], ref: list[str], rng, merge: float = 0.10, drop_ref: float = 0.05,
-            drop_mt: float = 0.03):
-    """Make an alignment test from line-aligned MT and references, with its gold beads.
-
-    With probability `merge` an MT sentence is joined with the next (a 2-1
-    bead), with `drop_ref` its reference is dropped (0-1, an addition), with
-    `drop_mt` the MT sentence is dropped (1-0, an omission). Returns
-    (references, MT, gold beads as (reference indices, MT indices)).
-    Used by benchmarks/bench_align.py and the tests.
-    """
-    out_ref, out_mt, gold = [], [], []
-    k = 0
-    while k < len(mt):
-        roll = rng.random()
-        if roll < merge and k + 1 < len(mt):
-            gold.append(((len(out_ref), len(out_ref) + 1), (len(out_mt),)))
-            out_ref += [ref[k], ref[k + 1]]
-            out_mt.append(mt[k] + " " + mt[k + 1])
-            k += 2
-            continue
-        if roll < merge + drop_ref:
-            gold.append(((), (len(out_mt),)))
-            out_mt.append(mt[k])
-        elif roll < merge + drop_ref + drop_mt:
-            gold.append(((len(out_ref),), ()))
-            out_ref.append(ref[k])
-        else:
-            gold.append(((len(out_ref),), (len(out_mt),)))
-            out_ref.append(ref[k])
-            out_mt.append(mt[k])
-        k += 1
-    return out_ref, out_mt, gold

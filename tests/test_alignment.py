@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from conftest import TED_LINES
 from mtcheck.aligner import _band, align_lengths, align_sentences, banded_dp
-from mtcheck.aligner import perturb as make_test
+from mtcheck.alignment_cases import Rates
+from mtcheck.alignment_cases import perturb as make_test
 from mtcheck.cli import app
 from mtcheck.embedders import get_embedder
 from mtcheck.io import InputSpec
@@ -22,7 +23,7 @@ runner = CliRunner()
 
 def perturb(mt, ref, seed):
     """Merge MT pairs (2-1), drop references (0-1) and MT (1-0); return (ref, mt, gold beads)."""
-    return make_test(mt, ref, random.Random(seed), merge=0.12, drop_ref=0.06, drop_mt=0.04)
+    return make_test(mt, ref, random.Random(seed), Rates(merge_mt=0.12, drop_ref=0.06, drop_mt=0.04))
 
 
 def strict_f1(beads, gold):
@@ -35,8 +36,8 @@ def strict_f1(beads, gold):
 def test_minilm_alignment_recovers_perturbed_beads(seed):
     ref, mt, gold = perturb(MT, REF, seed)
     assert {f"{len(o)}-{len(m)}" for o, m in gold} >= {"1-1", "2-1"}
-    beads = align_sentences(ref, mt, get_embedder(None))
-    assert strict_f1(beads, gold) >= 0.9
+    beads = align_sentences(ref, mt, get_embedder(None), same_language=True)
+    assert strict_f1(beads, gold) >= 0.97  # issue 15: these cases stay at 0.97 or better
     # and it beats the length-only baseline on the same pair
     assert strict_f1(beads, gold) >= strict_f1(align_lengths(ref, mt), gold)
 
