@@ -1,6 +1,7 @@
 """Alignment by content on real TED zh-en text: beads, layout, omissions and additions."""
 
 import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -8,7 +9,7 @@ from typer.testing import CliRunner
 
 from conftest import TED_LINES
 from mtcheck.aligner import _band, align_lengths, align_sentences, banded_dp
-from mtcheck.alignment_cases import Rates
+from mtcheck.alignment_cases import Rates, Tally, as_pairs
 from mtcheck.alignment_cases import perturb as make_test
 from mtcheck.cli import app
 from mtcheck.embedders import get_embedder
@@ -119,3 +120,43 @@ def test_running_text_against_a_reference_document_aligns_automatically(tmp_path
     seg = result.segments
     assert seg["ref"].str.len().gt(0).sum() >= 10  # sentences split from the paragraphs found their references
     assert set(seg["align"]) <= {"1-1", "2-1", "1-2", "2-2", "1-0", "0-1"}
+
+
+NEWS = Path(__file__).parent / "data" / "news-lines"
+NEWS_MT = (NEWS / "mt.txt").read_text(encoding="utf-8").splitlines()
+NEWS_REF = (NEWS / "ref.txt").read_text(encoding="utf-8").splitlines()
+# Issue 15's mix: reference lines merged with a neighbour, MT lines dropped, and the other kinds.
+NEWS_RATES = Rates(merge_ref=0.15, drop_mt=0.05, merge_mt=0.05, split_mt=0.04, drop_ref=0.03)
+
+
+def test_news_documents_with_every_kind_of_bead_align_at_095_or_better():
+    """Issue 15: eight whole newstest2021 documents (105 lines), perturbed with four seeds."""
+    tally = Tally()
+    kinds = set()
+    embedder = get_embedder(None)
+    for seed in (1, 2, 3, 4):
+        ref, mt, gold = make_test(NEWS_MT, NEWS_REF, random.Random(seed), NEWS_RATES)
+        kinds |= {f"{len(o)}-{len(m)}" for o, m in gold}
+        tally.add(as_pairs(align_sentences(ref, mt, embedder, same_language=True)), gold)
+    assert kinds == {"1-1", "2-1", "1-2", "1-0", "0-1"}
+    assert tally.scores()[2] >= 0.95
+
+
+def test_check_align_on_news_points_at_the_omitted_and_merged_lines(tmp_path):
+    """What the editor sees: the omission row holds the reference line the MT left out,
+    and a reference line holding two sentences sits beside both MT lines."""
+    ref = NEWS_REF[:20] + [NEWS_REF[20] + " " + NEWS_REF[21]] + NEWS_REF[22:]
+    mt = NEWS_MT[:40] + NEWS_MT[41:]  # MT line 41 (reference 41, now line 40) left out
+    (tmp_path / "ref.txt").write_text("\n".join(ref) + "\n", encoding="utf-8")
+    (tmp_path / "mt.txt").write_text("\n".join(mt) + "\n", encoding="utf-8")
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["check", "-t", str(tmp_path / "mt.txt"), "-r", str(tmp_path / "ref.txt"),
+                                 "--align", "-o", str(out), "-q", "--no-embedding"])
+    assert result.exit_code == 0, result.output
+    seg = pd.read_csv(out / "segments.csv", dtype=str, keep_default_na=False)
+    assert seg["align"].value_counts().to_dict() == {"1-1": 102, "1-2": 1, "1-0": 1}
+    merged = seg[seg["align"] == "1-2"].iloc[0]
+    assert merged["ref"] == ref[20] and merged["mt"] == NEWS_MT[20] + " " + NEWS_MT[21]
+    omitted = seg[seg["align"] == "1-0"].iloc[0]
+    assert omitted["ref"] == NEWS_REF[40] and omitted["mt"] == "" and "omission" in omitted["checks"]
+    assert omitted["file"].endswith("ref.txt") and omitted["line"] == "40"

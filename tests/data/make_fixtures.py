@@ -1,4 +1,4 @@
-"""Regenerate the small real-text fixtures in this folder from ../shared/data/mqm/.
+"""Regenerate the small real-text fixtures in this folder from ../shared/data/.
 
 Source: the MQM re-annotation of the WMT 2021 TED talks by Google
 (google/wmt-mqm-human-evaluation, Apache License 2.0; Freitag et al. 2021,
@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 MQM = HERE.parents[2] / "shared" / "data" / "mqm" / "ted-zh-en.tsv"
 SYSTEMS = ["Facebook-AI", "Online-W", "NiuTrans"]
 FIRST, LAST = 84, 123  # 40 consecutive segments of talk.2
+NEWS = HERE.parents[2] / "shared" / "data" / "judgments" / "mqm-google-wmt21-news.tsv.gz"
+NEWS_SYSTEM, NEWS_DOCS = "Facebook-AI", 8  # the first 8 zh-en newstest2021 documents, whole
 
 
 def main() -> None:
@@ -31,6 +33,22 @@ def main() -> None:
     lines.mkdir(exist_ok=True)
     for role in ("src", "mt", "ref"):
         (lines / f"{role}.txt").write_text("\n".join(one[role]) + "\n", encoding="utf-8")
+    news_lines()
+
+
+def news_lines() -> None:
+    """news-lines/: whole news documents, line-aligned, for the alignment tests (issue 15)."""
+    frame = pd.read_csv(NEWS, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    frame = frame[(frame.lp == "zh-en") & (frame.system == NEWS_SYSTEM)]
+    docs = list(dict.fromkeys(frame.doc_id))[:NEWS_DOCS]
+    frame = frame[frame.doc_id.isin(docs)].copy()
+    frame["order"] = frame.doc_id.map(docs.index)
+    frame["seg"] = frame.seg_id.astype(int)
+    frame = frame.sort_values(["order", "seg"])
+    out = HERE / "news-lines"
+    out.mkdir(exist_ok=True)
+    for role in ("src", "mt", "ref"):
+        (out / f"{role}.txt").write_text("\n".join(frame[role].str.strip()) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
