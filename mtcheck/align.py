@@ -211,23 +211,22 @@ def rows_by_alignment(sides: dict, target_lang: str = "en", model: str | None = 
     from mtcheck.aligner import align_sentences
     from mtcheck.embedders import embedder_for
 
-    others = [(role, sides[role][0]) for role in ("ref", "src") if sides.get(role)]
-    extra_refs = sides.get("ref", [])[1:]
-    if extra_refs:
-        from mtcheck.errors import UsageError
-        raise UsageError("--align takes one reference", path=extra_refs[0].path,
-                         hint="align each reference in its own run, or make them line-aligned")
+    # Each reference is aligned with the MT on its own; MT sentences that any of
+    # them joins share one row (merge_beads), so every reference column of a row
+    # holds what that reference says for the same MT text.
+    others = [(S.REF if k == 1 else f"ref_{k}", side) for k, side in enumerate(sides.get("ref", []), start=1)]
+    others += [(S.SRC, sides["src"][0])] if sides.get("src") else []
     frames = []
     for mt in sides["mt"]:
         mt_texts = mt.texts()
         beads_by_role = {}
         for role, side in others:
-            embedder = embedder_for(role, target_lang, model)
+            embedder = embedder_for("src" if role == S.SRC else "ref", target_lang, model)
             total = len(set(side.texts() + mt_texts))
             advance = progress(f"aligning {role}<->mt", total) if progress else None
             # MT and reference are in one language: shared words count too (issue 15).
             beads_by_role[role] = align_sentences(side.texts(), mt_texts, embedder, advance=advance,
-                                                  same_language=role == "ref")
+                                                  same_language=role != S.SRC)
         merged = merge_beads(len(mt_texts), beads_by_role)
         records = []
         for row in merged:

@@ -160,3 +160,27 @@ def test_check_align_on_news_points_at_the_omitted_and_merged_lines(tmp_path):
     omitted = seg[seg["align"] == "1-0"].iloc[0]
     assert omitted["ref"] == NEWS_REF[40] and omitted["mt"] == "" and "omission" in omitted["checks"]
     assert omitted["file"].endswith("ref.txt") and omitted["line"] == "40"
+
+
+def test_align_with_two_references_keeps_each_beside_the_same_mt(tmp_path):
+    """--align with several -r: each reference is aligned on its own, and a row
+    holds what every reference says for its MT. The second reference is another
+    system's English output for the same 40 TED segments."""
+    table = pd.read_csv(TED_LINES.parent / "ted-zh-en-40.tsv", sep="\t", quoting=3, dtype=str,
+                        keep_default_na=False)
+    other = table[table["system"] == "Online-W"]["mt"].tolist()
+    mt = MT[:10] + MT[11:]                                   # the MT leaves segment 11 out
+    second = other[:3] + [other[3] + " " + other[4]] + other[5:]  # the second reference joins 4 and 5
+    for name, lines in (("mt.txt", mt), ("ref2.txt", second)):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(InputSpec(mt=[str(tmp_path / "mt.txt")], refs=[str(TED_LINES / "ref.txt"),
+                                                              str(tmp_path / "ref2.txt")], align=True))
+    seg = result.segments
+    by_mt = {row["mt"]: row for _, row in seg.iterrows()}
+    assert by_mt[MT[0]]["ref"] == REF[0] and by_mt[MT[0]]["ref_2"] == other[0]
+    assert by_mt[MT[20]]["ref"] == REF[20] and by_mt[MT[20]]["ref_2"] == other[20]
+    # The second reference's joined line makes MT 4 and 5 one row, beside both first-reference lines.
+    joined = by_mt[MT[3] + " " + MT[4]]
+    assert joined["ref"] == REF[3] + " " + REF[4] and joined["ref_2"] == other[3] + " " + other[4]
+    omitted = seg[seg["mt"] == ""]
+    assert len(omitted) == 1 and omitted.iloc[0]["ref"] == REF[10] and omitted.iloc[0]["ref_2"] == other[10]
