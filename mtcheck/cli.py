@@ -260,8 +260,8 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
     from rich.console import Console
     from rich.markup import escape
 
-    from mtcheck import pipeline
-    from mtcheck.compare import compare_systems
+    from mtcheck import io, pipeline
+    from mtcheck.compare import check_same_length, compare_systems
     from mtcheck.errors import UsageError
     from mtcheck.io import InputSpec
     from mtcheck.progress import RichProgress
@@ -275,6 +275,7 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
                      refs=[str(p) for p in references], target_lang=options.target_lang)
     if output is not None:
         prepare_outdir(output, force, create=False, inputs=[spec.src, *spec.mt, *spec.refs])
+    check_same_length(io.load(spec))  # reading the files twice is cheap; a whole check first was not
     console = Console(stderr=True, quiet=quiet)
     progress = RichProgress(console)
     with progress.running():

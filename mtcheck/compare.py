@@ -50,6 +50,18 @@ def wins_ties_losses(base, other, band: float = TIE_BAND) -> tuple[int, int, int
     return int((d > band).sum()), int((np.abs(d) <= band).sum()), int((d < -band).sum())
 
 
+def check_same_length(loaded) -> None:
+    """Refuse MT files of different lengths before any model runs (they cannot be paired)."""
+    from mtcheck.errors import AlignmentError
+
+    sides = loaded.sides.get("mt", [])
+    for side in sides[1:]:
+        if len(side.segments) != len(sides[0].segments):
+            raise AlignmentError(
+                f"has {len(side.segments)} segments, but the baseline {sides[0].path} has {len(sides[0].segments)}",
+                path=side.path, hint="compare line-aligned files: one line per source segment in every -t file")
+
+
 def compare_systems(segments, target_lang: str = "en"):
     """The comparison summary and the per-segment table for a multi-system segments frame."""
     import pandas as pd

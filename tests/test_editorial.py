@@ -201,6 +201,23 @@ def test_compare_three_real_systems(tmp_path):
     assert 'id="comparison"' in html and 'id="segment-differences"' in html
 
 
+def test_compare_refuses_systems_of_different_lengths_before_checking(tmp_path, monkeypatch):
+    from mtcheck import pipeline
+
+    def no_check(*args, **kwargs):
+        raise AssertionError("the check ran before the lengths were compared")
+
+    monkeypatch.setattr(pipeline, "run", no_check)
+    short = tmp_path / "short.txt"
+    short.write_text("\n".join((TED_LINES / "mt.txt").read_text(encoding="utf-8").splitlines()[:39]) + "\n",
+                     encoding="utf-8")
+    out = tmp_path / "c"
+    result = invoke("compare", "-t", TED_LINES / "mt.txt", "-t", short, "-o", out)
+    assert result.exit_code == 2
+    assert f"{short}: has 39 segments, but the baseline" in result.output and "40" in result.output
+    assert not out.exists()
+
+
 def test_compare_needs_two_systems(tmp_path):
     result = invoke("compare", "-t", TED_LINES / "mt.txt", "-o", tmp_path / "c")
     assert result.exit_code == 2 and "at least two systems" in result.output
