@@ -130,6 +130,8 @@ def check(
     excel: bool = typer.Option(False, "--excel", help="Write the CSV files with a UTF-8 BOM for Excel."),
     xlsx: bool = typer.Option(False, "--xlsx", help="Also write segments.xlsx (frozen header, filters, "
                               "severity colours)."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write segments.parquet (typed columns, for "
+                                 "data tools; needs pyarrow: pip install 'mtcheck[parquet]')."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or summary table."),
 ) -> None:
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
@@ -143,7 +145,7 @@ def check(
                                            ("crosslingual", no_embedding), ("fluency", no_fluency),
                                            ("lmref", False)) if not off)
     passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
-                    scorers, config, output, force, excel, xlsx, quiet)
+                    scorers, config, output, force, excel, xlsx, parquet, quiet)
     if passed is False:
         raise typer.Exit(EXIT_GATE)
 
@@ -162,7 +164,7 @@ def _options(flags: dict, gate_flags: dict, scorers: tuple, config_path):
 
 
 def _run_check(data, translations, source, references, fmt, columns, align, flags, gate_flags, scorers,
-               config_path, output, force, excel, xlsx, quiet) -> bool:
+               config_path, output, force, excel, xlsx, parquet, quiet) -> bool:
     from rich.console import Console
 
     from mtcheck import pipeline
@@ -183,12 +185,15 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
     if output is not None:
         named = [spec.data, spec.src, *spec.mt, *spec.refs, options.verdicts, options.post_edits]
         prepare_outdir(output, force, create=False, inputs=named)  # fail before the slow part, not after
+    if parquet:
+        from mtcheck.report.parquet import require_pyarrow
+        require_pyarrow()
     progress = RichProgress(console)
     with progress.running():
         result = pipeline.run(spec, options, progress=None if quiet else progress)
         outdir = output or Path("reports") / result.summary["name"]
         done = progress("writing report", 1) if not quiet else None
-        paths = write_report(result, outdir, force=force, excel=excel, xlsx=xlsx)
+        paths = write_report(result, outdir, force=force, excel=excel, xlsx=xlsx, parquet=parquet)
         if done:
             done(1)
     if not quiet:

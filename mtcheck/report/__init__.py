@@ -1,4 +1,5 @@
-"""Writers for the report folder: segments.csv, findings.csv, summary.json, report.html.
+"""Writers for the report folder: segments.csv, findings.csv, summary.json, report.html
+(and, when asked, segments.xlsx and segments.parquet).
 
 Nothing the user had is lost: an existing folder is written into only when it
 holds nothing under our file names or an earlier mtcheck report; a
@@ -16,7 +17,8 @@ from pathlib import Path
 from mtcheck import schema as S
 from mtcheck.errors import OutputError
 
-OUTPUT_FILES = ("segments.csv", "findings.csv", "summary.json", "report.html", "segments.xlsx")
+OUTPUT_FILES = ("segments.csv", "findings.csv", "summary.json", "report.html", "segments.xlsx", "segments.parquet")
+OPTIONAL_FILES = {"segments.xlsx": "xlsx", "segments.parquet": "parquet"}
 
 
 def _is_mtcheck_report(folder: Path) -> bool:
@@ -86,8 +88,8 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def write_report(result, outdir: str | Path, force: bool = False, excel: bool = False,
-                 xlsx: bool = False) -> dict[str, Path]:
-    """Write the report files (segments.xlsx too when `xlsx`); return their paths by name."""
+                 xlsx: bool = False, parquet: bool = False) -> dict[str, Path]:
+    """Write the report files (segments.xlsx and segments.parquet too when asked); return their paths."""
     from mtcheck.report.csvfiles import findings_table, segments_table, write_csv
     from mtcheck.report.html import render_html
 
@@ -95,7 +97,9 @@ def write_report(result, outdir: str | Path, force: bool = False, excel: bool = 
     # Editors' files read by this run (verdicts, post-edits) are inputs too: never written over.
     side_inputs = [summary.get("verdicts", {}).get("file"), summary.get("post_edits", {}).get("file")]
     folder = prepare_outdir(outdir, force, inputs=[i.get("path") for i in summary.get("inputs", [])] + side_inputs)
-    paths = {name: folder / name for name in OUTPUT_FILES if xlsx or name != "segments.xlsx"}
+    wanted = {"xlsx": xlsx, "parquet": parquet}
+    paths = {name: folder / name for name in OUTPUT_FILES
+             if name not in OPTIONAL_FILES or wanted[OPTIONAL_FILES[name]]}
     segments = segments_table(result.segments)
     findings = findings_table(result.segments, result.findings, result.suppressed)
     _atomic_write(paths["segments.csv"], lambda p: write_csv(segments, p, excel))
@@ -105,7 +109,11 @@ def write_report(result, outdir: str | Path, force: bool = False, excel: bool = 
 
         table = result.segments.copy()
         _atomic_write(paths["segments.xlsx"], lambda p: write_xlsx(table, p))
-    html = render_html(result)
+    if parquet:
+        from mtcheck.report.parquet import write_parquet
+
+        _atomic_write(paths["segments.parquet"], lambda p: write_parquet(result.segments, p))
+    html = render_html(result, full_table=[n for n in ("segments.csv", "segments.parquet") if n in paths])
     _atomic_write(paths["report.html"], lambda p: p.write_text(html, encoding="utf-8"))
     text = json.dumps(result.summary, indent=2, ensure_ascii=False, default=_json_default)
     _atomic_write(paths["summary.json"], lambda p: p.write_text(text + "\n", encoding="utf-8"))

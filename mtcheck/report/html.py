@@ -20,6 +20,14 @@ from mtcheck import schema as S
 from mtcheck.report import charts
 
 
+# Above EMBED_ALL_UP_TO segments the page embeds only the EMBED_WORST worst ones and says
+# where the full table is (issue 14). 50,000 rows load in about 2 s and review stays quick
+# (benchmarks/bench_report.py); a million would not. Summary, charts and per-document
+# tables always count every segment.
+EMBED_ALL_UP_TO = 50_000
+EMBED_WORST = 10_000
+
+
 @lru_cache(maxsize=1)
 def environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -77,7 +85,8 @@ def _group_table(seg, column: str) -> list[dict]:
     return rows
 
 
-def segment_rows(seg, findings) -> list[dict]:
+def segment_rows(seg, findings, limit: int | None = None) -> list[dict]:
+    """The table's rows, worst first; only the `limit` worst when a limit is given."""
     from mtcheck.checks import findings_for
 
     by_row = findings_for(findings)
@@ -85,13 +94,15 @@ def segment_rows(seg, findings) -> list[dict]:
     # Plain lists, one pass: per-cell .at lookups cost minutes at 50k rows.
     wanted = [c for c in (S.FILE, S.DOC_ID, S.SEG_ID, S.SYSTEM, S.LINE, S.KIND, S.SEVERITY, S.QUALITY, S.CHECKS,
                           S.EXPLANATION, S.SRC, S.REF, S.MT, *metric_cols) if c in seg.columns]
-    records = [dict(zip(wanted, values)) for values in zip(*(seg[c].tolist() for c in wanted))]
-    positions = range(len(records))
-    order = sorted(positions, key=lambda p: (-S.SEVERITY_RANK[records[p][S.SEVERITY]], records[p][S.QUALITY], p))
+    columns = {c: seg[c].tolist() for c in wanted}
+    severity, quality = columns[S.SEVERITY], columns[S.QUALITY]
+    order = sorted(range(len(seg)), key=lambda p: (-S.SEVERITY_RANK[severity[p]], quality[p], p))
+    if limit is not None:
+        order = order[:limit]
     index = list(seg.index)
     rows = []
     for rank, p in enumerate(order, start=1):
-        rec = records[p]
+        rec = {c: columns[c][p] for c in wanted}
         rows.append({
             "r": rank, "d": str(rec[S.DOC_ID]), "s": str(rec[S.SEG_ID]),
             "y": str(rec.get(S.SYSTEM, "")), "l": str(rec.get(S.LINE, "")), "k": str(rec.get(S.KIND, "")),
@@ -105,10 +116,13 @@ def segment_rows(seg, findings) -> list[dict]:
     return rows
 
 
-def prepare(result) -> dict:
+def prepare(result, full_table=("segments.csv",)) -> dict:
+    """Everything the template shows. `full_table`: the files beside the page that hold every
+    segment, named when the page embeds only the worst ones."""
     seg = result.segments
     summary = result.summary
-    rows = segment_rows(seg, result.findings)
+    limit = EMBED_WORST if len(seg) > EMBED_ALL_UP_TO else None
+    rows = segment_rows(seg, result.findings, limit)
     total = max(1, summary["segments"])
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
@@ -125,6 +139,8 @@ def prepare(result) -> dict:
         "all_checks": sorted(summary["check_segments"]),
         "doc_names": [d["name"] for d in docs], "system_names": [s["name"] for s in systems],
         "rows_json": script_json(rows),
+        "embedded": {"shown": len(rows), "total": len(seg), "limited": limit is not None,
+                     "files": list(full_table)},
         "run_id": run_id(summary),
     }
 
@@ -142,5 +158,5 @@ def run_id(summary) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def render_html(result) -> str:
-    return environment().get_template("report.html.j2").render(**prepare(result))
+def render_html(result, full_table=("segments.csv",)) -> str:
+    return environment().get_template("report.html.j2").render(**prepare(result, full_table))

@@ -1,0 +1,75 @@
+"""Outputs at scale (issue 14): segments.parquet, and a report that embeds only the worst rows."""
+
+import json
+import re
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from conftest import TED_TSV
+from mtcheck.cli import app
+from mtcheck.report import html as report_html
+from mtcheck.report.csvfiles import read_report_csv
+
+runner = CliRunner()
+
+
+def _check(out, *extra):
+    result = runner.invoke(app, ["check", str(TED_TSV), "-o", str(out), "-q", "--no-embedding", "--no-fluency",
+                                 *extra])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _embedded_rows(out):
+    page = (out / "report.html").read_text(encoding="utf-8")
+    match = re.search(r'<script type="application/json" id="rows">(.*?)</script>', page, re.S)
+    return page, json.loads(match.group(1))
+
+
+def test_parquet_holds_the_segments_csv_rows_with_their_types(tmp_path):
+    out = tmp_path / "r"
+    _check(out, "--parquet")
+    typed = pd.read_parquet(out / "segments.parquet")
+    text = read_report_csv(out / "segments.csv")
+    assert typed.columns.tolist() == text.columns.tolist() and len(typed) == len(text) == 120
+    assert typed["flagged"].dtype == bool and (typed["flagged"] == (text["flagged"] == "true")).all()
+    assert pd.api.types.is_float_dtype(typed["quality"])
+    assert (typed["quality"].round(2) == text["quality"].astype(float).round(2)).all()
+    assert (typed["mt"] == text["mt"]).all() and (typed["checks"] == text["checks"]).all()
+
+
+def test_above_the_row_limit_the_page_embeds_the_worst_and_says_where_the_rest_is(tmp_path, monkeypatch):
+    full = tmp_path / "full"
+    _check(full)
+    _, every = _embedded_rows(full)
+    assert len(every) == 120
+    monkeypatch.setattr(report_html, "EMBED_ALL_UP_TO", 100)
+    monkeypatch.setattr(report_html, "EMBED_WORST", 25)
+    limited = tmp_path / "limited"
+    _check(limited, "--parquet")
+    page, rows = _embedded_rows(limited)
+    # The 25 worst, in the same order and at the same segments.csv positions as in the full page.
+    assert [(r["o"], r["v"], r["q"]) for r in rows] == [(r["o"], r["v"], r["q"]) for r in every[:25]]
+    assert "This page holds the 25 worst of 120 segments." in page
+    assert "<code>segments.csv</code> and <code>segments.parquet</code>" in page
+    assert len(read_report_csv(limited / "segments.csv")) == 120  # nothing is lost from the files
+    summary = json.loads((limited / "summary.json").read_text(encoding="utf-8"))
+    assert summary["segments"] == 120
+
+
+def test_parquet_without_pyarrow_fails_before_the_run(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("no pyarrow")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["check", str(TED_TSV), "-o", str(out), "--parquet"])
+    assert result.exit_code == 2 and "--parquet needs pyarrow" in result.output and "mtcheck[parquet]" in result.output
+    assert not out.exists()
