@@ -260,6 +260,20 @@ def lexical_vectors(texts: list[str], dim: int = LEXICAL_DIM) -> np.ndarray:
     return out
 
 
+# Scripts written without spaces between words: there \w+ finds whole clauses, not words.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def words_are_spaced(texts: list[str], sample: int = 200) -> bool:
+    """Whether shared words can be counted: the texts are not mostly Chinese, Japanese, Thai,
+    Lao, Khmer or Burmese. Where they are, MT against its reference keeps the cross-lingual
+    costs (embedding only), which is what it had before the word term; the same-language
+    constants were fitted with that term and are not meant to run without it."""
+    chars = "".join(texts[:sample])
+    letters = sum(ch.isalpha() for ch in chars)
+    return not letters or len(_UNSPACED.findall(chars)) / letters < 0.3
+
+
 def with_lexical(other: list[str], mt: list[str], vo: np.ndarray, vm: np.ndarray, share: float):
     """Sentence vectors joined with lexical ones, so that a cosine is
     (1 - share) * embedding cosine + share * lexical cosine."""
@@ -378,7 +392,7 @@ def align_sentences(other: list[str], mt: list[str], embedder=None, vectors=None
     precomputed `vectors=(vo, vm)`. `same_language` (MT against its reference)
     selects the `SAME_LANGUAGE` costs, with shared words in the similarity.
     """
-    costs = SAME_LANGUAGE if same_language else CROSS_LINGUAL
+    costs = SAME_LANGUAGE if same_language and words_are_spaced(other + mt) else CROSS_LINGUAL
     if not other or not mt:
         return ([Bead((k,), (), costs.skip, 1.0) for k in range(len(other))]
                 + [Bead((), (k,), costs.skip, 1.0) for k in range(len(mt))])

@@ -184,3 +184,13 @@ def test_align_with_two_references_keeps_each_beside_the_same_mt(tmp_path):
     assert joined["ref"] == REF[3] + " " + REF[4] and joined["ref_2"] == other[3] + " " + other[4]
     omitted = seg[seg["mt"] == ""]
     assert len(omitted) == 1 and omitted.iloc[0]["ref"] == REF[10] and omitted.iloc[0]["ref_2"] == other[10]
+
+
+def test_shared_words_count_only_where_words_are_spaced():
+    """Chinese has no spaces between words, so MT against a Chinese reference keeps the
+    embedding-only costs; English and German use the word term."""
+    from mtcheck.aligner import words_are_spaced
+
+    assert words_are_spaced(REF) and words_are_spaced(["Der Hund schläft.", "Die Katze läuft."])
+    assert not words_are_spaced(SRC)
+    assert not words_are_spaced(["今日は雨が降っています。", "明日は晴れるでしょう。"])
