@@ -60,11 +60,12 @@ class Costs:
 CROSS_LINGUAL = Costs(skip=0.9, merge=0.5, length=0.6, dilution=0.0, lexical=0.0)
 # MT against its reference, one language (issue 15). Chosen by a grid search (skip
 # 0.6-0.8, merge 0.15-0.35, length 0.2-0.45, dilution 1-3, lexical 0.4-0.6, after a
-# coarser one; 217 of its 243 settings were scored before it was stopped) on the tune split of benchmarks/bench_align_news.py (news documents,
-# seeds 1-12) together with the TED seed-7 cases; the README's figures are on other
-# documents and seeds. Cheaper merges and skips let the program follow real
-# re-segmentation; the dilution and lexical terms keep an omitted neighbour from
-# being merged in. The landscape is flat: the best 10 settings are within 0.005 F1.
+# coarser one; 217 of its 243 settings were scored before it was stopped) on the tune
+# split of benchmarks/bench_align_news.py (news documents, seeds 1-12) together with
+# the TED seed-7 cases; the README's figures are on other documents and seeds. Cheaper
+# merges and skips let the program follow real re-segmentation; the dilution and
+# lexical terms keep an omitted neighbour from being merged in. The landscape is flat:
+# the best 10 settings are within 0.005 F1.
 SAME_LANGUAGE = Costs(skip=0.7, merge=0.25, length=0.45, dilution=1.0, lexical=0.6)
 LEXICAL_DIM = 512
 BAND_MARGIN = 40
