@@ -56,12 +56,12 @@ def perturb(mt: list[str], ref: list[str], rng: random.Random):
 
 
 def prf(predicted, gold):
-    p, g = {(b.other, b.mt) for b in predicted}, set(gold)
-    hit = len(p & g)
-    precision = hit / len(p) if p else 0.0
-    recall = hit / len(g) if g else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    """Strict precision, recall and F1 of `Bead`s against gold (reference, MT) index pairs."""
+    from mtcheck.alignment_cases import Tally, as_pairs
+
+    tally = Tally()
+    tally.add(as_pairs(predicted), gold)
+    return tally.scores()
 
 
 def main() -> None:
@@ -71,6 +71,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from mtcheck.aligner import align_lengths, align_sentences
+    from mtcheck.alignment_cases import Tally, as_pairs
     from mtcheck.embedders import get_embedder
 
     embedder = get_embedder(None)
@@ -97,13 +98,11 @@ def main() -> None:
         for o, t in all_gold:
             mix[f"{len(o)}-{len(t)}"] = mix.get(f"{len(o)}-{len(t)}", 0) + 1
         for method, runs in totals.items():
-            predicted = [b for beads, _ in runs for b in beads]
-            # score per document, so that indices from different talks never collide
-            hits = sum(len({(b.other, b.mt) for b in beads} & set(gold)) for beads, gold in runs)
-            p = hits / len(predicted)
-            rc = hits / len(all_gold)
-            f1 = 2 * p * rc / (p + rc)
-            print(f"{pair:6s} {method:20s} {len(predicted):6d} {p:6.3f} {rc:6.3f} {f1:6.3f}   "
+            tally = Tally()
+            for beads, gold in runs:  # per document, so that indices from different talks never collide
+                tally.add(as_pairs(beads), gold)
+            p, rc, f1 = tally.scores()
+            print(f"{pair:6s} {method:20s} {sum(tally.predicted.values()):6d} {p:6.3f} {rc:6.3f} {f1:6.3f}   "
                   f"{dict(sorted(mix.items()))}")
 
     # Throughput on a pair of long documents.

@@ -9,6 +9,12 @@ realistic corpus, 200 rows per document. Then `mtcheck check` runs in a fresh
 process without the score cache, and its peak resident memory (getrusage of the
 child) and wall time are printed, with the ratio of each size to the first.
 Issue 14's target is a ratio of at most 1.5 between 1,000,000 and 100,000 rows.
+
+    .venv/bin/python benchmarks/bench_memory.py --bootstrap 20000
+
+times instead the corpus chrF++ and BLEU with their 1,000-resample bootstrap on that many
+rows, mtcheck's bounded-memory version against sacrebleu's own `corpus_score` in the same
+process (medians of 3), and checks that the results are equal.
 """
 
 from __future__ import annotations
@@ -53,10 +59,39 @@ def run_check(corpus: Path, out: Path) -> tuple[float, float]:
     return int(done.stdout.strip().splitlines()[-1]) / 1024, time.perf_counter() - t0
 
 
+def bootstrap_speed(n: int) -> None:
+    import statistics
+
+    from sacrebleu.metrics import BLEU, CHRF
+
+    from bench_check import load_rows
+    from mtcheck.scorers.sacrebleu_metrics import corpus_score_with_bootstrap
+
+    _, frame = load_rows(n)
+    hyps, refs = [f"{m} ({k})" for k, m in enumerate(frame["mt"])], [frame["ref"].tolist()]
+    for name, make in (("chrF++", lambda: CHRF(word_order=2)), ("BLEU", lambda: BLEU(effective_order=True))):
+        ours, theirs = [], []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            a = make().corpus_score(hyps, refs, n_bootstrap=1000)
+            theirs.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            b = corpus_score_with_bootstrap(make(), hyps, refs, 1000)
+            ours.append(time.perf_counter() - t0)
+        same = (a.score, a._ci, a._mean) == (b.score, b._ci, b._mean)
+        print(f"{name:7s} {n:,} rows: sacrebleu {statistics.median(theirs):6.2f} s, mtcheck "
+              f"{statistics.median(ours):6.2f} s, ratio {statistics.median(ours) / statistics.median(theirs):.2f}, "
+              f"identical: {same}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--bootstrap", type=int, help="time the corpus bootstrap on this many rows instead")
     args = parser.parse_args()
+    if args.bootstrap:
+        bootstrap_speed(args.bootstrap)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     results = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -122,7 +122,8 @@ class ScoreCache:
                 conn.executescript(SCHEMA)
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                contended = "locked" in str(exc) or "busy" in str(exc)
+                if not contended or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
 

@@ -73,3 +73,16 @@ def test_parquet_without_pyarrow_fails_before_the_run(tmp_path, monkeypatch):
     result = runner.invoke(app, ["check", str(TED_TSV), "-o", str(out), "--parquet"])
     assert result.exit_code == 2 and "--parquet needs pyarrow" in result.output and "mtcheck[parquet]" in result.output
     assert not out.exists()
+
+
+def test_a_rerun_without_parquet_leaves_no_stale_table_beside_the_new_csv(tmp_path):
+    out = tmp_path / "r"
+    _check(out, "--parquet")
+    assert (out / "segments.parquet").exists()
+    _check(out)
+    assert not (out / "segments.parquet").exists() and (out / "segments.csv").exists()
+    other = tmp_path / "not-a-report"
+    other.mkdir()
+    (other / "segments.parquet").write_bytes(b"the user's own file")
+    _check(other, "--force")
+    assert (other / "segments.parquet").read_bytes() == b"the user's own file"

@@ -100,6 +100,11 @@ def write_report(result, outdir: str | Path, force: bool = False, excel: bool = 
     wanted = {"xlsx": xlsx, "parquet": parquet}
     paths = {name: folder / name for name in OUTPUT_FILES
              if name not in OPTIONAL_FILES or wanted[OPTIONAL_FILES[name]]}
+    stale = folder / "segments.parquet"
+    if not parquet and stale.exists() and _is_mtcheck_report(folder):
+        # An earlier run's table would contradict this run's segments.csv beside it. Nobody
+        # edits a Parquet file by hand (segments.xlsx may hold an editor's work: it stays).
+        stale.unlink()
     segments = segments_table(result.segments)
     findings = findings_table(result.segments, result.findings, result.suppressed)
     _atomic_write(paths["segments.csv"], lambda p: write_csv(segments, p, excel))

@@ -22,10 +22,14 @@ def require_pyarrow() -> None:
 
 def write_parquet(segments, path) -> None:
     require_pyarrow()
+    import pandas as pd
+
     table = segments.copy()
     for column in table.columns:
-        # A text column that also holds numbers or None (line, seg_id from some readers)
-        # would not convert to one Arrow type: write it as text.
+        # A text column that also holds numbers, None or NaN (line and seg_id from some readers,
+        # a column only some input files have) would not convert to one Arrow type: write it as
+        # text, the missing values empty, as segments.csv shows them.
         if table[column].dtype == object:
-            table[column] = table[column].map(lambda v: "" if v is None else str(v))
+            table[column] = table[column].map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
+                                              else str(v))
     table.to_parquet(path, engine="pyarrow", index=False)
