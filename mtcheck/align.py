@@ -113,8 +113,9 @@ def rows_from_sides(sides: dict[str, list[Side]]):
     return pd.concat(frames, ignore_index=True)
 
 
-def rows_from_table(table):
-    """Fill the contract columns a table may lack; keep every other column."""
+def rows_from_table(table, first_seg_id: int = 1):
+    """Fill the contract columns a table may lack; keep every other column. `first_seg_id`: the seg_id
+    of the first row when `table` is a block of a longer table (mtcheck/io/stream.py)."""
     frame = table.copy()
     for col in (S.SRC, S.REF):
         if col not in frame.columns:
@@ -122,7 +123,7 @@ def rows_from_table(table):
     if S.DOC_ID not in frame.columns:
         frame[S.DOC_ID] = frame[S.FILE].map(lambda p: p.rsplit("/", 1)[-1].rsplit(".", 1)[0])
     if S.SEG_ID not in frame.columns:
-        frame[S.SEG_ID] = range(1, len(frame) + 1)
+        frame[S.SEG_ID] = range(first_seg_id, first_seg_id + len(frame))
     frame[S.KIND] = "row"
     frame[S.ALIGN] = "1-1"
     frame[S.ALIGN_CONF] = 1.0

@@ -75,17 +75,17 @@ def _from_dataframe(frame) -> Loaded:
 
 @dataclass
 class Signals:
-    """Everything the stages before fusion produced."""
+    """Everything the stages before fusion produced, for one partition (or a whole frame)."""
 
     rows: object                          # aligned DataFrame with every scorer's columns
     found: list                           # [(row index, Finding)] from the rule checks
-    corpus_scores: list
+    stats: dict                           # {(scorer, system, column): per-segment statistics} for corpus scores
     signals: list
     models: list
     enabled: list
     source_lang: str | None
     precision: str = "auto"               # the language-model precision asked for (the engine is in `models`)
-    cache: dict = field(default_factory=dict)  # the persistent cache's use in this run
+    cache: dict = field(default_factory=dict)  # the persistent cache's use
 
 
 def enabled_checks(options: CheckOptions) -> list[str]:
@@ -110,67 +110,83 @@ def _override_severities(found, settings: dict):
              else f) for i, f in found]
 
 
-def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer: _Timer | None = None) -> Signals:
-    """Align, score and run the rule checks: the inputs of the fusion (scripts/train_quality.py trains on these)."""
-    from mtcheck import align as align_mod
+def _check_fluency_option(options: CheckOptions) -> None:
+    if options.fluency not in ("auto", "on", "off"):
+        raise UsageError(f"fluency must be auto, on or off, not '{options.fluency}'")
+
+
+def partition_signals(rows, options: CheckOptions, context, progress=None, timer: _Timer | None = None) -> Signals:
+    """Score and run the rule checks on aligned rows, with what the survey knows of the whole run."""
     from mtcheck import cache, scorers
     from mtcheck.checks import CheckContext, run_checks
     from mtcheck.runtime.smollm import requested_precision
 
     timer = timer or _Timer()
-    if options.fluency not in ("auto", "on", "off"):
-        raise UsageError(f"fluency must be auto, on or off, not '{options.fluency}'")
+    _check_fluency_option(options)
     precision = requested_precision(options.precision)
     store = cache.configure(options.cache)
     hits, misses = store.hits, store.misses
-    with timer.stage("align"):
-        rows = align_mod.align(loaded, options.target_lang, options.model, progress)
+    rows = rows.copy()
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
                                fluency=options.fluency, ter=options.ter, lm_ref=options.lm_ref,
-                               xsim_ref=options.xsim_ref,
-                               precision=precision, progress=progress)
-    corpus_scores, signals = [], []
+                               xsim_ref=options.xsim_ref, precision=precision, progress=progress,
+                               max_refs=context.max_refs, margin_pool=context.margin_pool)
+    stats, signals = {}, []
     for name in options.scorers or scorers.DEFAULT_SCORERS:
         with timer.stage(f"score:{name}"):
             result = scorers.get(name)(rows, ctx)
         for col in result.columns.columns:
             rows[col] = result.columns[col]
-        corpus_scores.extend(result.corpus)
+        stats.update({(name, *key): value for key, value in result.stats.items()})
         signals.extend(result.signals)
-
     with timer.stage("checks"):
         enabled = enabled_checks(options)
         advance = progress("rule checks", len(enabled) * len(rows)) if progress else None
-        source_lang = options.source_lang
-        if source_lang is None and S.SRC in rows.columns:
-            from mtcheck.checks.language import infer_source_language
-            source_lang = infer_source_language(rows[S.SRC].tolist())
         found = run_checks(rows, enabled, advance,
-                           CheckContext(target_lang=options.target_lang, source_lang=source_lang))
+                           CheckContext(target_lang=options.target_lang, source_lang=context.source_lang,
+                                        duplicates=context.duplicates))
         found = _override_severities(found, options.check_settings or {})
     cache_use = {"enabled": store.enabled, "path": str(store.path) if store.path else None,
                  "hits": store.hits - hits, "misses": store.misses - misses}
-    return Signals(rows, found, corpus_scores, signals, ctx.models_used, enabled, source_lang, precision, cache_use)
+    return Signals(rows, found, stats, signals, ctx.models_used, enabled, context.source_lang, precision, cache_use)
 
 
-def run(spec: InputSpec | None = None, options: CheckOptions | None = None, progress=None,
-        frame=None) -> CheckResult:
-    """Run every stage on the inputs named by `spec` (or on a ready DataFrame)."""
-    from mtcheck import io as io_mod
+def collect_signals(loaded: Loaded, options: CheckOptions, progress=None, timer: _Timer | None = None) -> Signals:
+    """Align, score and run the rule checks on everything `loaded` holds, as one partition: the inputs of the
+    fusion (scripts/train_quality.py trains on these)."""
+    from mtcheck.partitions import _whole, partitions, survey
+
+    whole = 1 << 62  # one partition
+    run_input = _whole(loaded, options, progress)
+    context = prepare_context(survey(run_input, options, whole), options, progress)
+    return partition_signals(next(partitions(run_input, whole)), options, context, progress, timer)
+
+
+@dataclass
+class Part:
+    """One partition, checked: what the engines return to the run."""
+
+    rows: object
+    found: list
+    suppressed: list
+    stats: dict
+    signals: list
+    models: list
+    enabled: list
+    precision: str
+    cache: dict
+    timings: dict
+
+
+def check_partition(rows, options: CheckOptions, context, verdicts=None, progress=None) -> Part:
+    """Score, check, fuse and route one partition of aligned rows (on this process or a Dask worker)."""
     from mtcheck import workflow
     from mtcheck.checks import findings_for
-    from mtcheck.fuse import fuse, fusion_version
-    from mtcheck.postedit import read_post_edits, score_post_edits
-    from mtcheck.verdicts import false_alarm_test, load_verdicts, note_suppressed, suppress
+    from mtcheck.fuse import fuse
+    from mtcheck.verdicts import false_alarm_test, note_suppressed, suppress
 
-    options = options or CheckOptions()
     timer = _Timer()
-    # Files that only matter at the end are read first, so a mistake in them fails fast.
-    verdicts = load_verdicts(options.verdicts) if options.verdicts else None
-    post_edits = read_post_edits(options.post_edits) if options.post_edits else None
-    with timer.stage("load"):
-        loaded = _from_dataframe(frame) if frame is not None else io_mod.load(spec)
-    sig = collect_signals(loaded, options, progress, timer)
+    sig = partition_signals(rows, options, context, progress, timer)
     rows, found = sig.rows, sig.found
     suppressed = []
     if verdicts is not None:
@@ -182,52 +198,167 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
                        key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     if suppressed:
         note_suppressed(rows, suppressed)
-    if post_edits is not None:
+    if context.post_edits is not None:
+        from mtcheck.postedit import post_edit_columns
+
         with timer.stage("post-edits"):
-            pe_summary = score_post_edits(rows, post_edits, options.post_edits)
+            post_edit_columns(rows, [context.post_edits[i] for i in rows.index])
     rows[S.ROUTE] = workflow.route_segments(rows, options.routing)
     rows[S.STATUS] = ""
     rows[S.EDITOR_NOTE] = ""
     rows = rows[S.ordered_columns(rows.columns)]
+    return Part(rows, found, suppressed, sig.stats, sig.signals, sig.models, sig.enabled, sig.precision,
+                sig.cache, timer.timings)
 
-    summary = build_summary(loaded, rows, found, sig.corpus_scores, sig.signals + ["checks"], sig.models,
-                            options, sig.enabled, fusion_version(), timer.timings, sig.source_lang)
-    summary["options"]["precision"] = sig.precision
-    summary["cache"] = sig.cache
-    summary["routes"] = workflow.route_counts(rows[S.ROUTE], options.routing)
-    if verdicts is not None:
-        summary["verdicts"] = verdicts.summary(len(suppressed))
+
+def prepare_context(context, options: CheckOptions, progress=None):
+    """Encode the cross-lingual margin's pool once for the whole run (when that scorer runs)."""
+    from mtcheck import scorers
+
+    wanted = options.scorers or scorers.DEFAULT_SCORERS
+    if "crosslingual" in wanted and context.pool_pairs and context.margin_pool is None:
+        from mtcheck.embedders import embedder_for
+        from mtcheck.scorers.crosslingual import pool_from_pairs
+        from mtcheck.scorers.embedding import loader_with_progress
+
+        embedder = embedder_for("src", options.target_lang, options.model, options.xmodel)
+        texts = len({t for pair in context.pool_pairs for t in pair})
+        advance = progress("cross-lingual margin pool", texts) if progress else None
+        ctx = scorers.ScoreContext(progress=progress)
+        context.margin_pool = pool_from_pairs(context.pool_pairs, embedder, advance,
+                                              loader_with_progress(embedder, ctx))
+    return context
+
+
+class MemorySink:
+    """Keeps every partition: the Python API's result (`run`)."""
+
+    def __init__(self) -> None:
+        self.parts: list = []
+
+    def add(self, part: Part) -> None:
+        self.parts.append((part.rows, part.found, part.suppressed))
+
+    def finish(self, summary: dict, tally) -> CheckResult:
+        import pandas as pd
+
+        frames = [rows for rows, _, _ in self.parts]
+        segments = pd.concat(frames) if len(frames) > 1 else frames[0]
+        segments = segments[S.ordered_columns(segments.columns)]
+        return CheckResult(segments=segments, findings=[f for _, found, _ in self.parts for f in found],
+                           suppressed=[f for _, _, s in self.parts for f in s], summary=summary)
+
+
+def run(spec: InputSpec | None = None, options: CheckOptions | None = None, progress=None,
+        frame=None, engine=None, sink=None, partition_rows: int | None = None):
+    """Run every stage on the inputs named by `spec` (or on a ready DataFrame), a partition at a time.
+
+    `engine` runs the partitions (mtcheck.engines: local by default, or Dask); `sink` receives them
+    in order (default: kept in memory, and the CheckResult returned; the CLI's writes the report).
+    """
+    from mtcheck import workflow
+    from mtcheck.engines import LocalEngine
+    from mtcheck.fuse import fusion_version
+    from mtcheck.partitions import PARTITION_ROWS, open_run, partitions, survey
+    from mtcheck.postedit import check_post_edit_count, post_edit_summary, read_post_edits
+    from mtcheck.tally import Tally
+    from mtcheck.verdicts import load_verdicts
+
+    options = options or CheckOptions()
+    _check_fluency_option(options)
+    partition_rows = partition_rows or PARTITION_ROWS
+    timer = _Timer()
+    # Files that only matter at the end are read first, so a mistake in them fails fast.
+    verdicts = load_verdicts(options.verdicts) if options.verdicts else None
+    post_edits = read_post_edits(options.post_edits) if options.post_edits else None
+    with timer.stage("load"):
+        run_input = open_run(spec, frame, options, progress)
+    with timer.stage("survey"):
+        context = survey(run_input, options, partition_rows, progress)
+    if context.rows == 0:
+        from mtcheck.errors import InputError
+
+        first = run_input.inputs[0]["path"] if run_input.inputs else None
+        raise InputError("no segments to check (the input is empty)", path=first,
+                         hint="give a file with at least one line of MT")
+    for entry in run_input.inputs:
+        if entry.get("segments") is None:
+            entry["segments"] = context.rows
     if post_edits is not None:
-        summary["post_edits"] = pe_summary
+        check_post_edit_count(post_edits, context.rows, options.post_edits)
+        context.post_edits = post_edits
+    with timer.stage("margin pool"):
+        prepare_context(context, options, progress)
+    engine = engine or LocalEngine()
+    sink = sink if sink is not None else MemorySink()
+    tally, stats, signals, models, first = Tally(), {}, [], [], None
+    cache_use, suppressed = {"hits": 0, "misses": 0}, 0
+    for part in engine.map(partitions(run_input, partition_rows), options, context, verdicts, progress):
+        first = first or part
+        tally.add(part.rows, part.found)
+        for key, value in part.stats.items():
+            stats.setdefault(key, []).append(value)
+        signals += [s for s in part.signals if s not in signals]
+        models += [m for m in part.models if m not in models]
+        for stage, seconds in part.timings.items():
+            timer.timings[stage] = round(timer.timings.get(stage, 0.0) + seconds, 4)
+        cache_use = {**part.cache, "hits": cache_use["hits"] + part.cache["hits"],
+                     "misses": cache_use["misses"] + part.cache["misses"]}
+        suppressed += len(part.suppressed)
+        sink.add(part)
+    corpus_scores = _corpus_scores(stats, options, context)
+    summary = build_summary(run_input, tally, corpus_scores, signals + ["checks"], models, options, first.enabled,
+                            fusion_version(), timer.timings, context.source_lang)
+    summary["options"]["precision"] = first.precision
+    summary["cache"] = cache_use
+    summary["engine"] = engine.describe(context.partitions)
+    summary["routes"] = workflow.route_counts(tally.routes.elements(), options.routing)
+    if verdicts is not None:
+        summary["verdicts"] = verdicts.summary(suppressed)
+    if post_edits is not None:
+        summary["post_edits"] = post_edit_summary(tally.post_edit, options.post_edits)
     if options.gate is not None and options.gate.active:
-        summary["gate"] = workflow.evaluate_gate(rows, options.gate).as_dict()
-    return CheckResult(segments=rows, findings=found, summary=summary, suppressed=suppressed)
+        summary["gate"] = workflow.evaluate_gate(tally, options.gate).as_dict()
+    return sink.finish(summary, tally)
 
 
-def build_summary(loaded, rows, found, corpus_scores, signals, models, options, enabled, fusion, timings,
+def _corpus_scores(stats: dict, options: CheckOptions, context) -> list[dict]:
+    """Corpus-level scores of the whole run, from the partitions' per-segment statistics in run order."""
+    import numpy as np
+
+    from mtcheck import scorers
+
+    ctx = scorers.ScoreContext(target_lang=options.target_lang, ter=options.ter, max_refs=context.max_refs)
+    by_scorer: dict = {}
+    for (name, *key), tables in stats.items():
+        by_scorer.setdefault(name, {})[tuple(key)] = np.concatenate(tables)
+    out = []
+    for name, tables in by_scorer.items():
+        hook = scorers.corpus_hook(name)
+        if hook is not None:
+            out += hook(tables, ctx)
+    return out
+
+
+def build_summary(run_input, tally, corpus_scores, signals, models, options, enabled, fusion, timings,
                   source_lang=None) -> dict:
-    from collections import Counter
-
-    per_check = Counter(f.check for _, f in found)
-    seg_per_check = Counter(c for cell in rows[S.CHECKS] for c in cell.split(";") if c)
-    severity_counts = {s: int((rows[S.SEVERITY] == s).sum()) for s in S.SEVERITIES}
     return {
         "tool": "mtcheck",
         "version": __version__,
         "schema_version": S.SCHEMA_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "name": loaded.name,
-        "inputs": loaded.inputs,
-        "segments": int(len(rows)),
-        "flagged": int(rows[S.FLAGGED].sum()),
-        "quality_mean": round(float(rows[S.QUALITY].mean()), 2),
-        "severity_counts": severity_counts,
-        "check_findings": dict(per_check.most_common()),
-        "check_segments": dict(seg_per_check.most_common()),
+        "name": run_input.name,
+        "inputs": run_input.inputs,
+        "segments": int(tally.segments),
+        "flagged": int(tally.flagged),
+        "quality_mean": round(float(tally.quality_mean), 2),
+        "severity_counts": dict(tally.severity_counts),
+        "check_findings": dict(tally.check_findings.most_common()),
+        "check_segments": dict(tally.check_segments.most_common()),
         "corpus_scores": corpus_scores,
         "signals": list(dict.fromkeys(signals)),
         # Which signals each row's quality rests on (a row without a reference uses fewer).
-        "signals_per_row": dict(Counter(rows[S.SIGNALS]).most_common()),
+        "signals_per_row": dict(tally.signals_per_row.most_common()),
         "fusion": fusion,
         "models": models,
         "options": {"target_lang": options.target_lang, "source_lang": source_lang, "checks": enabled,

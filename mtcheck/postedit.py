@@ -42,39 +42,46 @@ def read_post_edits(path: str | Path) -> list[str]:
     return [line.rstrip("\r") for line in lines]
 
 
-def score_post_edits(frame, post_edits: list[str], path) -> dict:
-    """Add pe_hter, pe_chrf and pe_changed to `frame` (in place); return the summary entry."""
+def check_post_edit_count(post_edits: list[str], segments: int, path) -> None:
+    if len(post_edits) != segments:
+        raise InputError(f"{len(post_edits)} post-edited lines for {segments} segments", path=str(path),
+                         line=min(len(post_edits), segments) + 1,
+                         hint="give one line per segment, in the order of segments.csv")
+
+
+def post_edit_columns(frame, post_edits: list[str]) -> None:
+    """Add pe_hter, pe_chrf and pe_changed to `frame` (in place), one post-edited line per row."""
     import numpy as np
     from sacrebleu.metrics import CHRF, TER
 
-    from mtcheck.evaluate import roc_auc
-
-    if len(post_edits) != len(frame):
-        raise InputError(f"{len(post_edits)} post-edited lines for {len(frame)} segments", path=str(path),
-                         line=min(len(post_edits), len(frame)) + 1,
-                         hint="give one line per segment, in the order of segments.csv")
     ter, chrf = TER(), CHRF(word_order=2)
     mts = frame[S.MT].astype(str).tolist()
-    hter = [ter.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)]
-    chrf_pe = [chrf.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)]
-    changed = [" ".join(mt.split()) != " ".join(pe.split()) for mt, pe in zip(mts, post_edits)]
-    frame[PE_HTER] = np.round(hter, 2)
-    frame[PE_CHRF] = np.round(chrf_pe, 2)
-    frame[PE_CHANGED] = changed
-    flagged = frame[S.FLAGGED].to_numpy(dtype=bool)
-    edited = np.asarray(changed)
-    quality = frame[S.QUALITY].to_numpy(dtype=float)
+    frame[PE_HTER] = np.round([ter.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)], 2)
+    frame[PE_CHRF] = np.round([chrf.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)], 2)
+    frame[PE_CHANGED] = [" ".join(mt.split()) != " ".join(pe.split()) for mt, pe in zip(mts, post_edits)]
+
+
+def post_edit_summary(columns: dict, path) -> dict:
+    """summary.json's entry from every row's `hter`, `changed`, `flagged` and `quality` (mtcheck.tally)."""
+    import numpy as np
+
+    from mtcheck.evaluate import roc_auc
+
+    hter = np.asarray(columns["hter"], dtype=float)
+    edited = np.asarray(columns["changed"], dtype=bool)
+    flagged = np.asarray(columns["flagged"], dtype=bool)
+    quality = np.asarray(columns["quality"], dtype=float)
     tau = float("nan")
-    if len(set(hter)) > 1 and len(set(quality.tolist())) > 1:
+    if len(set(hter.tolist())) > 1 and len(set(quality.tolist())) > 1:
         from scipy.stats import kendalltau
-        tau = float(kendalltau(quality, -np.asarray(hter)).statistic)
+        tau = float(kendalltau(quality, -hter).statistic)
 
     def share(a, b):
         return round(float(a) / float(b), 3) if b else None
 
     return {
-        "file": str(path), "segments": int(len(frame)), "changed": int(edited.sum()),
-        "mean_hter": round(float(np.mean(hter)), 2) if hter else 0.0,
+        "file": str(path), "segments": int(len(hter)), "changed": int(edited.sum()),
+        "mean_hter": round(float(np.mean(hter)), 2) if len(hter) else 0.0,
         "flag_precision": share((flagged & edited).sum(), flagged.sum()),
         "flag_recall": share((flagged & edited).sum(), edited.sum()),
         "quality_auc_changed": round(roc_auc(quality, edited, ~edited), 3) if edited.any() and (~edited).any()

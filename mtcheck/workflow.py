@@ -109,23 +109,26 @@ class GateResult:
         return {"passed": self.passed, "reasons": self.reasons, "rules": self.rules}
 
 
-def evaluate_gate(frame, gate: Gate) -> GateResult:
-    """Apply the gate's rules to the segments; every failed rule gives one reason."""
+def evaluate_gate(segments, gate: Gate) -> GateResult:
+    """Apply the gate's rules to the segments (a DataFrame, or the run's mtcheck.tally.Tally); every
+    failed rule gives one reason."""
+    from mtcheck.tally import Tally
+
+    tally = segments if isinstance(segments, Tally) else Tally.of(segments)
     reasons = []
-    n = len(frame)
+    n = tally.segments
     if gate.fail_on is not None:
-        rank = S.SEVERITY_RANK[gate.fail_on]
-        bad = frame[frame[S.SEVERITY].map(S.SEVERITY_RANK) >= rank]
-        if len(bad):
-            worst = bad.iloc[0]
-            reasons.append(f"{len(bad)} segment(s) at severity {gate.fail_on} or worse (--fail-on {gate.fail_on}); "
-                           f"first: {worst[S.DOC_ID]} #{worst[S.SEG_ID]}, {worst[S.CHECKS] or worst[S.SEVERITY]}")
+        count, worst = tally.at_least(gate.fail_on)
+        if count:
+            _, doc, seg, what = worst
+            reasons.append(f"{count} segment(s) at severity {gate.fail_on} or worse (--fail-on {gate.fail_on}); "
+                           f"first: {doc} #{seg}, {what}")
     if gate.fail_under is not None and n:
-        mean = float(frame[S.QUALITY].mean())
+        mean = tally.quality_mean
         if mean < gate.fail_under:
             reasons.append(f"corpus quality {mean:.1f} is below {gate.fail_under:g} (--fail-under)")
     if gate.max_flagged is not None and n:
-        share = float(frame[S.FLAGGED].mean())
+        share = tally.flagged / n
         if share > gate.max_flagged:
             reasons.append(f"{share:.1%} of segments flagged, more than {gate.max_flagged:.1%} (--max-flagged)")
     rules = {k: v for k, v in (("fail_on", gate.fail_on), ("fail_under", gate.fail_under),

@@ -29,10 +29,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What checks may know beyond the row: the languages, for now."""
+    """What checks may know beyond the row: the languages, and what a corpus check must know of the
+    whole run when it sees one partition of it (issue 14)."""
 
     target_lang: str = "en"
     source_lang: str | None = None
+    duplicates: dict | None = None  # checks/repetition.py DuplicateSurvey index of the whole run
 
     @property
     def lang(self) -> str:

@@ -64,6 +64,69 @@ def _normalise(text: str) -> str:
 DUPLICATE_MIN_WORDS = 4
 
 
+class DuplicateSurvey:
+    """What `duplicate-segment` must know about a whole run, gathered a frame at a time (issue 14).
+
+    Per row it keeps two 64-bit hashes (of system + normalised MT, of normalised source), so a
+    million rows cost 16 MB, not the texts. `index()` then names the repeated texts: their
+    count, the row of the first copy, and whether every copy has the same non-empty source.
+    A row's ordinal is its DataFrame index: the row's place in the whole run.
+    """
+
+    def __init__(self) -> None:
+        self.ordinals, self.keys, self.sources = [], [], []
+
+    def add(self, frame) -> None:
+        import numpy as np
+
+        from mtcheck.scorers.crosslingual import text_hash
+
+        systems = frame[S.SYSTEM].astype(str).tolist() if S.SYSTEM in frame.columns else [""] * len(frame)
+        mts = frame[S.MT].fillna("").astype(str).map(_normalise).tolist()
+        srcs = (frame[S.SRC].fillna("").astype(str).map(_normalise).tolist() if S.SRC in frame.columns
+                else [""] * len(frame))
+        keep = [len(m.split()) >= DUPLICATE_MIN_WORDS for m in mts]
+        self.ordinals.append(np.asarray(frame.index, dtype="int64")[keep])
+        self.keys.append(np.array([text_hash(y, m) for y, m, k in zip(systems, mts, keep) if k], dtype="uint64"))
+        self.sources.append(np.array([text_hash(x) if x else 0 for x, k in zip(srcs, keep) if k], dtype="uint64"))
+
+    def index(self) -> dict[int, list]:
+        """{key hash: [count, first row's ordinal, first_at (filled by `describe_first`)]} of texts to flag."""
+        import numpy as np
+
+        if not self.keys:
+            return {}
+        ordinals, keys, sources = (np.concatenate(a) for a in (self.ordinals, self.keys, self.sources))
+        order = np.lexsort((ordinals, keys))
+        ordinals, keys, sources = ordinals[order], keys[order], sources[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        counts = np.diff(np.r_[starts, len(keys)])
+        out = {}
+        for start, count in zip(starts[counts >= 2], counts[counts >= 2]):
+            group = sources[start:start + count]
+            if group[0] != 0 and (group == group[0]).all():
+                continue  # the same source each time: a faithful translation of a repeated source
+            out[int(keys[start])] = [int(count), int(ordinals[start]), ""]
+        return out
+
+
+def row_key(row_system: str, mt: str) -> int | None:
+    from mtcheck.scorers.crosslingual import text_hash
+
+    text = _normalise(mt)
+    return text_hash(row_system, text) if len(text.split()) >= DUPLICATE_MIN_WORDS else None
+
+
+def describe_first(index: dict, frame) -> None:
+    """Fill in `index` where the first copy of each repeated text is, from the rows of `frame` that hold one."""
+    firsts = {entry[1]: entry for entry in index.values()}
+    for ordinal in firsts.keys() & set(frame.index):
+        where = f"segment {frame.at[ordinal, S.SEG_ID]}"
+        if S.LINE in frame.columns:
+            where += f" (line {frame.at[ordinal, S.LINE]})"
+        firsts[ordinal][2] = where
+
+
 @corpus_check("duplicate-segment")
 def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]:
     """The same MT text more than once in a corpus: a repeated page header or a duplicated headline.
@@ -72,33 +135,32 @@ def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]
     printed at each page break is page furniture wherever it stands. Copies
     whose sources are identical too are a faithful translation and pass.
     Segments shorter than DUPLICATE_MIN_WORDS words ("Yes.") repeat naturally.
+    Copies are counted per system, over the whole run: a run in partitions passes the
+    run's `DuplicateSurvey` index in `ctx.duplicates`; a frame checked on its own is the run.
     """
-    groups = [frame] if S.SYSTEM not in frame.columns else [g for _, g in frame.groupby(S.SYSTEM, sort=False)]
-    for group in groups:
-        texts = group[S.MT].to_dict()
-        keys = group[S.MT].map(_normalise)
-        sources = group[S.SRC].map(_normalise)
-        where: dict[str, list] = {}
-        for index, key in zip(group.index, keys):
-            where.setdefault(key, []).append(index)
-        for key, rows in where.items():
-            count = len(rows)
-            if count < 2 or len(key.split()) < DUPLICATE_MIN_WORDS:
-                continue
-            row_sources = {sources[i] for i in rows}
-            if len(row_sources) == 1 and next(iter(row_sources)):
-                continue
-            first = rows[0]
-            first_at = f"segment {group.at[first, S.SEG_ID]}"
-            if S.LINE in group.columns:
-                first_at += f" (line {group.at[first, S.LINE]})"
-            for index in (rows if count >= 3 else rows[1:]):
-                if count >= 3:
-                    msg = (f"This text appears {count} times in the corpus, like a page header printed at each "
-                           "page break; delete the copies that are page furniture.")
-                else:
-                    msg = f"Repeats {first_at} word for word, a duplicated headline or header; delete this copy."
-                yield index, Finding("duplicate-segment", "major", msg, 0, len(texts[index]))
+    index = ctx.duplicates
+    if index is None:
+        survey = DuplicateSurvey()
+        survey.add(frame)
+        index = survey.index()
+        describe_first(index, frame)
+    if not index:
+        return
+    systems = frame[S.SYSTEM].astype(str).tolist() if S.SYSTEM in frame.columns else [""] * len(frame)
+    for ordinal, system, text in zip(frame.index, systems, frame[S.MT].fillna("").astype(str).tolist()):
+        key = row_key(system, text)
+        entry = index.get(key) if key is not None else None
+        if entry is None:
+            continue
+        count, first, first_at = entry
+        if count >= 3:
+            msg = (f"This text appears {count} times in the corpus, like a page header printed at each "
+                   "page break; delete the copies that are page furniture.")
+        elif ordinal != first:
+            msg = f"Repeats {first_at} word for word, a duplicated headline or header; delete this copy."
+        else:
+            continue
+        yield ordinal, Finding("duplicate-segment", "major", msg, 0, len(text))
 
 
 # A phrase of 1-6 words said three or more times in a row, or one of 3-12 words

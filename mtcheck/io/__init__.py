@@ -166,11 +166,12 @@ def read_corpus_folder(folder: Path) -> InputSpec:
     return InputSpec(mt=roles["mt"], src=(roles["src"] or [None])[0], refs=roles["ref"], fmt="lines")
 
 
-def load(spec: InputSpec) -> Loaded:
-    """Read every input file named by `spec`; alignment happens later (mtcheck.align)."""
+def resolve(spec: InputSpec) -> tuple[str, InputSpec, str | None]:
+    """(the run's name, the spec with a corpus folder or a positional file turned into roles, the table
+    format when the input is one table or bilingual file, else None). Checks what can be checked
+    without reading the files."""
     if spec.fmt not in FORMATS:
         raise UsageError(f"unknown format '{spec.fmt}'", hint=f"choose one of {', '.join(FORMATS)}")
-    name = "mtcheck"
     if spec.data:
         data = Path(spec.data)
         if not data.exists():
@@ -183,35 +184,44 @@ def load(spec: InputSpec) -> Loaded:
             folder_spec.columns, folder_spec.target_lang, folder_spec.align = spec.columns, spec.target_lang, spec.align
             if spec.fmt != "auto":
                 folder_spec.fmt = spec.fmt
-            loaded = load(folder_spec)
-            loaded.name = name
-            return loaded
+            _, resolved, table_fmt = resolve(folder_spec)
+            return name, resolved, table_fmt
         if spec.mt:
             raise UsageError("give either a positional file or -t files, not both", path=spec.data)
         fmt = spec.fmt if spec.fmt != "auto" else detect_format(spec.data, positional=True)
         if fmt in TABLE_FORMATS + XML_FORMATS:
             if spec.src or spec.refs:
                 raise UsageError("a table carries its own src/ref columns; drop -s/-r", path=spec.data)
-            loaded = Loaded(name=name)
-            loaded.table = read_any_table(spec.data, fmt, spec.columns, spec.target_lang)
-            _record(loaded, spec.data, "table", fmt, len(loaded.table))
-            return loaded
-        spec = InputSpec(mt=[spec.data], src=spec.src, refs=spec.refs, fmt=fmt, align=spec.align)
+            return name, spec, fmt
+        return name, InputSpec(mt=[spec.data], src=spec.src, refs=spec.refs, fmt=fmt, align=spec.align,
+                               columns=spec.columns, target_lang=spec.target_lang), None
     if not spec.mt:
         raise UsageError("no MT given", hint="pass a file, a table or a corpus folder, or -t MT.txt")
+    return Path(spec.mt[0]).stem, spec, None
+
+
+def side_paths(spec: InputSpec) -> list[tuple[str, str]]:
+    """(role, path) of every side file, MT first."""
+    return ([("mt", p) for p in spec.mt] + ([("src", spec.src)] if spec.src else [])
+            + [("ref", p) for p in spec.refs])
+
+
+def load(spec: InputSpec) -> Loaded:
+    """Read every input file named by `spec`; alignment happens later (mtcheck.align)."""
+    name, spec, table_fmt = resolve(spec)
+    if table_fmt is not None:
+        loaded = Loaded(name=name)
+        loaded.table = read_any_table(spec.data, table_fmt, spec.columns, spec.target_lang)
+        _record(loaded, spec.data, "table", table_fmt, len(loaded.table))
+        return loaded
     fmt = spec.fmt
-    loaded = Loaded(name=name if spec.data else Path(spec.mt[0]).stem)
-    for path in spec.mt:
-        side = _read_side(path, "mt", fmt)
-        if len(spec.mt) > 1 and side.fmt != "doc":
+    loaded = Loaded(name=name)
+    for role, path in side_paths(spec):
+        side = _read_side(path, role, fmt)
+        if role == "mt" and len(spec.mt) > 1 and side.fmt != "doc":
             side.system = _system_name(path)
-        loaded.sides.setdefault("mt", []).append(side)
-        _record(loaded, path, "mt", side.fmt, len(side.segments))
-    for role, paths in (("src", [spec.src] if spec.src else []), ("ref", spec.refs)):
-        for path in paths:
-            side = _read_side(path, role, fmt)
-            loaded.sides.setdefault(role, []).append(side)
-            _record(loaded, path, role, side.fmt, len(side.segments))
+        loaded.sides.setdefault(role, []).append(side)
+        _record(loaded, path, role, side.fmt, len(side.segments))
     # Running text is never line-aligned with anything: it implies alignment.
     loaded.align = spec.align or any(s.fmt == "doc" for sides in loaded.sides.values() for s in sides)
     return loaded

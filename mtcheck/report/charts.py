@@ -19,6 +19,13 @@ def histogram(values, bins: int = HIST_BINS) -> list[dict]:
     for v in values:
         if v == v:  # not NaN
             counts[min(bins - 1, max(0, int(v // width)))] += 1
+    return histogram_of_counts(counts)
+
+
+def histogram_of_counts(counts: list[int]) -> list[dict]:
+    """The bars of `histogram` from counts per bin (mtcheck.tally counts them a partition at a time)."""
+    bins = len(counts)
+    width = 100 / bins
     top = max(counts) or 1
     return [{"label": f"{int(k * width)}–{int((k + 1) * width)}", "low": int(k * width), "count": c,
              "height": round(100 * c / top, 1)} for k, c in enumerate(counts)]

@@ -72,19 +72,6 @@ def _num(value):
     return round(float(value), 2)
 
 
-def _group_table(seg, column: str) -> list[dict]:
-    rows = []
-    for key, group in seg.groupby(column, sort=False):
-        counts = group[S.SEVERITY].value_counts()
-        row = {"name": str(key), "segments": len(group), "flagged": int(group[S.FLAGGED].sum()),
-               "quality": round(float(group[S.QUALITY].mean()), 1),
-               "severity": {s: int(counts.get(s, 0)) for s in S.SEVERITIES}}
-        if S.CHRF in group.columns and group[S.CHRF].notna().any():
-            row["chrf"] = round(float(group[S.CHRF].mean()), 1)
-        rows.append(row)
-    return rows
-
-
 def segment_rows(seg, findings, limit: int | None = None) -> list[dict]:
     """The table's rows, worst first; only the `limit` worst when a limit is given."""
     from mtcheck.checks import findings_for
@@ -96,17 +83,17 @@ def segment_rows(seg, findings, limit: int | None = None) -> list[dict]:
                           S.EXPLANATION, S.SRC, S.REF, S.MT, *metric_cols) if c in seg.columns]
     columns = {c: seg[c].tolist() for c in wanted}
     severity, quality = columns[S.SEVERITY], columns[S.QUALITY]
-    order = sorted(range(len(seg)), key=lambda p: (-S.SEVERITY_RANK[severity[p]], quality[p], p))
+    index = list(seg.index)  # a row's index is its place in segments.csv, also when `seg` holds only some rows
+    order = sorted(range(len(seg)), key=lambda p: (-S.SEVERITY_RANK[severity[p]], quality[p], index[p]))
     if limit is not None:
         order = order[:limit]
-    index = list(seg.index)
     rows = []
     for rank, p in enumerate(order, start=1):
         rec = {c: columns[c][p] for c in wanted}
         rows.append({
             "r": rank, "d": str(rec[S.DOC_ID]), "s": str(rec[S.SEG_ID]),
             "y": str(rec.get(S.SYSTEM, "")), "l": str(rec.get(S.LINE, "")), "k": str(rec.get(S.KIND, "")),
-            "f": str(rec.get(S.FILE, "")), "o": p,  # o: the row's place in segments.csv
+            "f": str(rec.get(S.FILE, "")), "o": int(index[p]),  # o: the row's place in segments.csv
             "v": rec[S.SEVERITY], "q": _num(rec[S.QUALITY]),
             "c": [c for c in rec[S.CHECKS].split(";") if c],
             "e": rec[S.EXPLANATION], "src": str(rec[S.SRC]), "ref": str(rec[S.REF]),
@@ -116,30 +103,35 @@ def segment_rows(seg, findings, limit: int | None = None) -> list[dict]:
     return rows
 
 
-def prepare(result, full_table=("segments.csv",)) -> dict:
-    """Everything the template shows. `full_table`: the files beside the page that hold every
-    segment, named when the page embeds only the worst ones."""
+def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
+    """Everything the template shows. `result.segments` holds every segment, or (a run written a
+    partition at a time) only those to embed; `tally` (mtcheck.tally) counts every segment, and is
+    counted from `result.segments` when not given. `full_table`: the files beside the page that hold
+    every segment, named when the page embeds only the worst ones."""
+    from mtcheck.tally import Tally
+
     seg = result.segments
     summary = result.summary
-    limit = EMBED_WORST if len(seg) > EMBED_ALL_UP_TO else None
+    tally = tally or Tally.of(seg, result.findings)
+    total_rows = summary["segments"]
+    limit = EMBED_WORST if total_rows > EMBED_ALL_UP_TO else None
     rows = segment_rows(seg, result.findings, limit)
-    total = max(1, summary["segments"])
+    total = max(1, total_rows)
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
-    docs = _group_table(seg, S.DOC_ID)
-    systems = _group_table(seg, S.SYSTEM) if S.SYSTEM in seg.columns else []
+    docs = tally.group_table("docs")
+    systems = tally.group_table("systems")
     return {
         "summary": summary, "severities": S.SEVERITIES, "severity_bar": severity_bar,
-        "has_src": bool((seg[S.SRC].astype(str).str.strip() != "").any()),
-        "has_ref": bool((seg[S.REF].astype(str).str.strip() != "").any()),
-        "histogram": charts.histogram(seg[S.QUALITY].tolist()),
+        "has_src": tally.has_src, "has_ref": tally.has_ref,
+        "histogram": charts.histogram_of_counts(tally.histogram),
         "check_chart": charts.bars(list(summary["check_segments"].items())),
         "doc_chart": charts.stacked_by_severity({d["name"]: d["severity"] for d in docs}),
         "docs": docs, "systems": systems,
         "all_checks": sorted(summary["check_segments"]),
         "doc_names": [d["name"] for d in docs], "system_names": [s["name"] for s in systems],
         "rows_json": script_json(rows),
-        "embedded": {"shown": len(rows), "total": len(seg), "limited": limit is not None,
+        "embedded": {"shown": len(rows), "total": total_rows, "limited": limit is not None,
                      "files": list(full_table)},
         "run_id": run_id(summary),
     }
@@ -158,5 +150,5 @@ def run_id(summary) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def render_html(result, full_table=("segments.csv",)) -> str:
-    return environment().get_template("report.html.j2").render(**prepare(result, full_table))
+def render_html(result, full_table=("segments.csv",), tally=None) -> str:
+    return environment().get_template("report.html.j2").render(**prepare(result, full_table, tally))

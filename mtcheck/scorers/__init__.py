@@ -26,6 +26,8 @@ class ScoreContext:
     lm_ref: bool = False              # MT-given-reference likelihood (scorers/lmref.py), opt-in: slow
     xsim_ref: bool = False            # MT<->reference cosine under the cross-lingual encoder (training feature)
     precision: str | None = None      # language-model engine: auto, fp32, onnx, int8 (runtime/smollm.py)
+    max_refs: int | None = None       # most references any row of the whole run has (None: this frame's)
+    margin_pool: object | None = None  # scorers/crosslingual.py MarginPool of the whole run (None: this frame's)
     progress: object | None = None    # callable(stage, total) -> advance(n); see mtcheck.progress
     models_used: list[dict] = field(default_factory=list)
 
@@ -35,6 +37,10 @@ class ScoreResult:
     columns: object                   # pandas.DataFrame indexed like the input
     corpus: list[dict] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)
+    # Additive per-segment statistics for corpus-level scores, {(system, column): rows x stats array}:
+    # partitions of a run each return theirs and the module's `corpus_scores_from_stats(stats, ctx)`
+    # scores their concatenation (issue 14).
+    stats: dict = field(default_factory=dict)
 
 
 # name -> "module:function". The function takes (frame, ctx) and returns ScoreResult.
@@ -53,6 +59,12 @@ def get(name: str):
         raise UsageError(f"unknown scorer '{name}'", hint=f"known: {', '.join(REGISTRY)}")
     module, func = REGISTRY[name].split(":")
     return getattr(importlib.import_module(module), func)
+
+
+def corpus_hook(name: str):
+    """The scorer's `corpus_scores_from_stats(stats, ctx)`, or None when it has no corpus-level score."""
+    module = importlib.import_module(REGISTRY[name].split(":")[0])
+    return getattr(module, "corpus_scores_from_stats", None)
 
 
 def has_text(frame, column: str):

@@ -12,14 +12,20 @@ corpus mining with multilingual sentence embeddings"):
 
     xsim_margin = cos(s, t) - (mean_k cos(s, t_k) + mean_k cos(s_k, t)) / 2
 
-where t_k are the MT texts and s_k the sources of K rows drawn at random
-from the same run, excluding rows with the same source text (other systems'
-translations of it are not unrelated). The two means estimate how close this
-source and this MT are to *unrelated* text in this encoder; what is left is
-how much closer they are to each other. The draw uses a fixed seed, so a run
-is reproducible. When a run has fewer than MIN_POOL other distinct sources,
-the pool is too small to estimate the bias, and the mean cosine of unrelated
-pairs measured on the MQM data for the packaged encoder stands in
+where t_k are the MT texts and s_k the sources of K rows of a *pool* drawn from
+the same run, never with the same source text (other systems' translations of
+it are not unrelated). The two means estimate how close this source and this
+MT are to *unrelated* text in this encoder; what is left is how much closer
+they are to each other.
+
+The pool is one (source, MT) pair for each of the POOL_SIZE distinct sources of
+the run whose text hashes lowest (all of them in a run with fewer), and each
+row's K partners are drawn with a seed made from the row's own texts. So a row's
+margin depends on the run's pool and on its own texts, never on which rows share
+its batch or partition: a run split into partitions (issue 14) gives every row
+the margin one whole run gives it. When the pool holds fewer than MIN_POOL other
+distinct sources, it is too small to estimate the bias, and the mean cosine of
+unrelated pairs measured on the MQM data for the packaged encoder stands in
 (`UNRELATED_COS`).
 """
 
@@ -30,48 +36,100 @@ from mtcheck.embedders import embedder_for, encode_unique
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 from mtcheck.scorers.embedding import loader_with_progress
 
+import hashlib
+from dataclasses import dataclass
+
 K = 32
 MIN_POOL = 8
-SEED = 13
+POOL_SIZE = 1024
 # Mean cosine of unrelated (source, MT) pairs of the MQM TED data under the packaged USE,
 # zh-en and en-de pooled (measured by the TED-fitted fusion of mqm-ranknet-4, which stored it in fusion.json as
 # mean_bias_of_unrelated_pairs).
 UNRELATED_COS = 0.06
+_GOLDEN = 0x9E3779B97F4A7C15
 
 
-def shuffled_margin(src_vecs, mt_vecs, src_keys, k: int = K, seed: int = SEED, fallback: float = UNRELATED_COS):
-    """Per row: cos(s, t) minus the mean cosine of s and of t with K unrelated rows' partners.
+def text_hash(*texts: str) -> int:
+    """A stable 64-bit hash of texts (Python's own hash() changes between processes)."""
+    return int.from_bytes(hashlib.blake2b("\x1f".join(texts).encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "little")
 
-    `src_keys` identifies rows that share a source (they are never each other's
-    unrelated partners). Returns (raw cosine, margin) as numpy arrays.
+
+class PoolChooser:
+    """Streams (source, MT) pairs and keeps the pair of each of the POOL_SIZE lowest-hashing sources."""
+
+    def __init__(self, size: int = POOL_SIZE) -> None:
+        self.size = size
+        self.kept: dict[int, tuple[str, str]] = {}  # source hash -> (source, first MT seen with it)
+        self.bound: int | None = None  # the largest kept hash once full
+
+    def add(self, src: str, mt: str) -> None:
+        h = text_hash(src)
+        if h in self.kept or (self.bound is not None and h > self.bound):
+            return
+        self.kept[h] = (src, mt)
+        if len(self.kept) > self.size:
+            del self.kept[max(self.kept)]
+        if len(self.kept) == self.size:
+            self.bound = max(self.kept)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [self.kept[h] for h in sorted(self.kept)]
+
+
+@dataclass
+class MarginPool:
+    keys: list[str]   # the pool's source texts: a row is never paired with its own source
+    src_vecs: object  # numpy array, pool size x dim, unit length
+    mt_vecs: object
+
+
+def pool_from_pairs(pairs, embedder, advance=None, load=None) -> MarginPool:
+    from mtcheck.embedders import encode_unique
+
+    texts = [s for s, _ in pairs] + [m for _, m in pairs]
+    vectors, where = encode_unique(embedder, texts, advance, load)
+    n = len(pairs)
+    return MarginPool([s for s, _ in pairs], vectors[where[:n]], vectors[where[n:]])
+
+
+def _splitmix(x):
+    """splitmix64's finaliser on a numpy uint64 array (wrapping arithmetic is intended)."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def pooled_margin(src_vecs, mt_vecs, srcs, mts, pool: MarginPool, k: int = K, fallback: float = UNRELATED_COS):
+    """Per row: cos(s, t) minus the mean cosine of s and of t with K pool partners of other sources.
+
+    Returns (raw cosine, margin) as numpy arrays.
     """
     import numpy as np
 
-    n = len(src_vecs)
     raw = np.clip(np.sum(src_vecs * mt_vecs, axis=1), -1.0, 1.0)
-    keys = np.asarray(src_keys)
-    distinct = len(set(src_keys))
-    if distinct - 1 < MIN_POOL:
+    size = len(pool.keys)
+    if size - 1 < MIN_POOL:
         return raw, raw - fallback
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, size=(n, k))
-    same = keys[draws] == keys[:, None]
-    # Redraw collisions a few times; what still collides is masked out of the mean.
-    for _ in range(4):
-        if not same.any():
-            break
-        draws[same] = rng.integers(0, n, size=int(same.sum()))
-        same = keys[draws] == keys[:, None]
-    valid = ~same
-    bias = np.empty(n, dtype="float64")
-    for lo in range(0, n, 1024):  # chunks: n x K x dim at once would be hundreds of MB
-        hi = min(n, lo + 1024)
+    index = {key: i for i, key in enumerate(pool.keys)}
+    own = np.array([index.get(s, -1) for s in srcs])  # the row's own source's place in the pool, if there
+    seeds = np.array([text_hash(s, m) for s, m in zip(srcs, mts)], dtype="uint64")
+    with np.errstate(over="ignore"):
+        steps = np.arange(k, dtype="uint64") * np.uint64(_GOLDEN)
+        draws = (_splitmix(seeds[:, None] + steps[None, :]) % np.uint64(size)).astype("int64")
+        # A draw of the row's own source moves on to the next pool entry: still seeded, never itself.
+        same = draws == own[:, None]
+        draws[same] = (draws[same] + 1) % size
+    bias = np.empty(len(srcs), dtype="float64")
+    for lo in range(0, len(srcs), 1024):  # chunks: n x K x dim at once would be hundreds of MB
+        hi = min(len(srcs), lo + 1024)
         d = draws[lo:hi]
-        s_vs_other_t = np.einsum("nd,nkd->nk", src_vecs[lo:hi], mt_vecs[d])
-        other_s_vs_t = np.einsum("nd,nkd->nk", mt_vecs[lo:hi], src_vecs[d])
-        v = valid[lo:hi]
-        count = np.maximum(v.sum(axis=1), 1)
-        bias[lo:hi] = ((s_vs_other_t * v).sum(axis=1) + (other_s_vs_t * v).sum(axis=1)) / (2 * count)
+        s_vs_other_t = np.einsum("nd,nkd->nk", src_vecs[lo:hi], pool.mt_vecs[d])
+        other_s_vs_t = np.einsum("nd,nkd->nk", mt_vecs[lo:hi], pool.src_vecs[d])
+        bias[lo:hi] = (s_vs_other_t.mean(axis=1) + other_s_vs_t.mean(axis=1)) / 2
     return raw, raw - bias
 
 
@@ -97,7 +155,13 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     vectors, where = encode_unique(embedder, texts, advance, loader_with_progress(embedder, ctx))
     n = len(srcs)
     src_vecs, mt_vecs = vectors[where[:n]], vectors[where[n:2 * n]]
-    raw, margin = shuffled_margin(src_vecs, mt_vecs, srcs)
+    pool = ctx.margin_pool
+    if pool is None:  # a frame scored on its own: the pool comes from its own rows
+        chooser = PoolChooser()
+        for pair in zip(srcs, mts):
+            chooser.add(*pair)
+        pool = pool_from_pairs(chooser.pairs(), embedder)
+    raw, margin = pooled_margin(src_vecs, mt_vecs, srcs, mts, pool)
     ref_cos = np.full(n, np.nan)
     if refs:
         ref_cos[has_ref] = np.clip(np.sum(mt_vecs[has_ref] * vectors[where[2 * n:]], axis=1), -1.0, 1.0)

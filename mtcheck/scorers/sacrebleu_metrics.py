@@ -70,8 +70,8 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
         values = np.full(len(frame), np.nan)
         values[positions] = _sentence_scores(metric, hyps, refs, advance)
         out[col] = values
-    corpus = corpus_scores(frame.loc[rows], hyps, refs, metrics)
-    return ScoreResult(columns=out, corpus=corpus, signals=list(metrics))
+    stats = corpus_statistics(frame.loc[rows], hyps, refs, metrics, ctx.max_refs)
+    return ScoreResult(columns=out, stats=stats, signals=list(metrics))
 
 
 def _sentence_scores(metric, hyps: list[str], refs: list[list[str]], advance=None) -> list[float]:
@@ -115,34 +115,44 @@ STATS_BLOCK = 5_000
 def corpus_score_with_bootstrap(metric, hyps, refs, n_bootstrap: int):
     """`metric.corpus_score(hyps, refs, n_bootstrap=n)`, the same result in bounded memory.
 
+    The statistics are extracted STATS_BLOCK segments at a time: the statistics of a segment
+    depend on that segment alone, and each block's reference n-gram tables (about 25 kB a
+    segment) are freed before the next. Uses sacrebleu's statistics hooks
+    (`_extract_corpus_statistics`, `_compute_score_from_stats`), stable in 2.x.
+    """
+    import numpy as np
+
+    metric._check_corpus_score_args(hyps, refs)
+    stats = []
+    for lo in range(0, len(hyps), STATS_BLOCK):
+        stats += metric._extract_corpus_statistics(hyps[lo:lo + STATS_BLOCK],
+                                                   [r[lo:lo + STATS_BLOCK] for r in refs])
+    return score_from_stats(metric, np.array(stats, dtype="float32"), n_bootstrap, num_refs=metric.num_refs)
+
+
+def score_from_stats(metric, table, n_bootstrap: int, num_refs: int = 1):
+    """The corpus score, and its bootstrap interval, from a segments x statistics float32 table.
+
     sacrebleu's `_bootstrap_resample` gathers all resamples at once: an array of
     n_bootstrap x segments x statistics, 9.6 GB for chrF++ on 100,000 segments
-    (benchmarks/bench_memory.py measured a peak of 11.4 GB). Here each resample is
-    drawn and summed on its own. The draws are the same (one Generator with sacrebleu's
-    seed, a row at a time gives the stream that one (n, segments) call gives) and each
-    sum is taken over the same float32 rows, so score, interval and mean are identical
-    (tests/test_scorers.py compares them with sacrebleu's). The statistics are extracted
-    STATS_BLOCK segments at a time for the same reason. Uses sacrebleu's statistics
-    hooks (`_extract_corpus_statistics`, `_compute_score_from_stats`), stable in 2.x.
+    (benchmarks/bench_memory.py measured a peak of 11.4 GB). Here each resample is drawn
+    and summed on its own. The draws are the same (one Generator with sacrebleu's seed, a
+    row at a time gives the stream that one (n, segments) call gives) and each sum is
+    taken over the same float32 rows, so score, interval and mean are identical
+    (tests/test_scorers.py compares them with sacrebleu's). The score itself is computed
+    from exact sums: statistics are counts, exact in float32 and summed in float64.
     """
     import os
 
     import numpy as np
 
-    metric._check_corpus_score_args(hyps, refs)
-    # The statistics of a segment depend on that segment alone; extracting them a block at a
-    # time frees each block's reference n-gram tables (about 25 kB a segment) before the next.
-    stats = []
-    for lo in range(0, len(hyps), STATS_BLOCK):
-        stats += metric._extract_corpus_statistics(hyps[lo:lo + STATS_BLOCK],
-                                                   [r[lo:lo + STATS_BLOCK] for r in refs])
-    actual = metric._aggregate_and_compute(stats)
+    metric.num_refs = num_refs  # what the signature reports (nrefs:N), set by sacrebleu's reference pass
+    sums = table.sum(axis=0, dtype="float64")
+    actual = metric._compute_score_from_stats([int(v) if float(v).is_integer() else float(v) for v in sums])
     if n_bootstrap <= 1:
         return actual
     seed = os.environ.get("SACREBLEU_SEED", "12345")
     rng = np.random.default_rng(None if seed.lower() == "none" else int(seed))
-    table = np.array(stats, dtype="float32")
-    del stats
     scores = [metric._compute_score_from_stats(table[rng.choice(len(table), size=(1, len(table)))[0]].sum(0))
               for _ in range(n_bootstrap)]
     metric.n_bootstrap, metric.seed = n_bootstrap, str(seed).lower()
@@ -150,45 +160,78 @@ def corpus_score_with_bootstrap(metric, hyps, refs, n_bootstrap: int):
     return actual
 
 
-def corpus_scores(frame, hyps, refs, metrics) -> list[dict]:
-    """Corpus BLEU, chrF++ and TER, per system when there are several.
+def corpus_statistics(frame, hyps, refs, metrics, max_refs: int | None = None) -> dict:
+    """Per system and metric, sacrebleu's statistics of every segment, in row order (float32 rows).
+
+    Corpus scores are sums of per-segment statistics, so a run split into partitions (issue 14)
+    collects these and `corpus_scores_from_stats` scores the whole corpus from them: the same
+    score and bootstrap interval as one `corpus_score` call on all segments. Each segment's
+    references are padded with "" to `max_refs` (the most any row of the run has; sacrebleu
+    wants one stream per reference), as one call on the whole corpus would pad them. The
+    statistics of each distinct (MT, references) are kept in the persistent cache.
+    """
+    import numpy as np
+
+    from mtcheck.cache import cached
+
+    width = max_refs or max(len(r) for r in refs)
+    padded = [tuple(r) + ("",) * (width - len(r)) for r in refs]
+    systems = frame[S.SYSTEM].tolist() if S.SYSTEM in frame.columns else [None] * len(hyps)
+    out = {}
+    for col, metric in metrics.items():
+        keys = [(hyp, *ref) for hyp, ref in zip(hyps, padded)]
+
+        def compute(missing, metric=metric):
+            stats = []
+            for lo in range(0, len(missing), STATS_BLOCK):
+                block = missing[lo:lo + STATS_BLOCK]
+                stats += metric._extract_corpus_statistics([k[0] for k in block],
+                                                           [[k[1 + j] for k in block] for j in range(width)])
+            return stats
+
+        found = cached(f"{_namespace(metric)}/stats/nrefs={width}", keys, compute)
+        for system in dict.fromkeys(systems):
+            rows = [found[k] for k, s in zip(keys, systems) if s == system]
+            out[(system, col)] = np.array(rows, dtype="float32")
+    return out
+
+
+def corpus_scores_from_stats(stats: dict, ctx: ScoreContext) -> list[dict]:
+    """Corpus BLEU, chrF++ and TER with their bootstrap intervals, per system when there are several,
+    from the statistics `corpus_statistics` gave (of one partition or, concatenated, of all).
 
     The bootstrap makes these the slowest part of a run whose sentence scores are cached, so each
-    (metric, system's texts) result is cached too, keyed by a hash of every hypothesis and reference
-    in order (sacrebleu's resampling has a fixed seed: the same texts give the same interval)."""
+    result is cached too, keyed by a hash of the metric and its statistics (sacrebleu's resampling has
+    a fixed seed: the same statistics give the same interval)."""
     import hashlib
     import json
 
+    import numpy as np
+
     from mtcheck import cache
 
-    max_refs = max(len(r) for r in refs)
-    # sacrebleu wants one stream per reference; pad missing extra references with "".
-    streams = [[r[k] if k < len(r) else "" for r in refs] for k in range(max_refs)]
-    systems = frame[S.SYSTEM].tolist() if S.SYSTEM in frame.columns else [None] * len(hyps)
+    metrics = _metrics(ctx.target_lang, ctx.ter)
     results = []
-    for system in dict.fromkeys(systems):
-        keep = [i for i, s in enumerate(systems) if s == system]
-        sys_hyps = [hyps[i] for i in keep]
-        sys_refs = [[stream[i] for i in keep] for stream in streams]
-        digest = hashlib.sha256("\x1e".join(["\x1f".join(sys_hyps)] + ["\x1f".join(r) for r in sys_refs])
-                                .encode("utf-8", "surrogatepass")).hexdigest()
-        for col, metric in metrics.items():
-            namespace = f"{_namespace(metric)}/corpus/bootstrap={N_BOOTSTRAP}"
-            stored = cache.active().get(namespace, [digest]).get(digest)
-            try:
-                entry = json.loads(stored) if stored else None
-            except ValueError:
-                entry = None
-            if not isinstance(entry, dict) or entry.get("column") != col:
-                res = corpus_score_with_bootstrap(metric, sys_hyps, sys_refs, N_BOOTSTRAP)
-                entry = {
-                    "metric": res.name, "column": col, "score": round(res.score, 4),
-                    "ci95": round(float(getattr(res, "_ci", 0.0) or 0.0), 4),
-                    "bootstrap_mean": round(float(getattr(res, "_mean", res.score)), 4),
-                    "signature": str(metric.get_signature()), "segments": len(sys_hyps),
-                }
-                cache.active().put(namespace, {digest: json.dumps(entry).encode()})
-            if system is not None:
-                entry["system"] = system
-            results.append(entry)
+    for (system, col), table in stats.items():
+        metric = metrics[col]
+        namespace = f"{_namespace(metric)}/corpus/bootstrap={N_BOOTSTRAP}"
+        digest = hashlib.sha256(np.ascontiguousarray(table, dtype="float32").tobytes()
+                                + str(table.shape).encode()).hexdigest()
+        stored = cache.active().get(namespace, [digest]).get(digest)
+        try:
+            entry = json.loads(stored) if stored else None
+        except ValueError:
+            entry = None
+        if not isinstance(entry, dict) or entry.get("column") != col:
+            res = score_from_stats(metric, table, N_BOOTSTRAP, num_refs=ctx.max_refs or 1)
+            entry = {
+                "metric": res.name, "column": col, "score": round(res.score, 4),
+                "ci95": round(float(getattr(res, "_ci", 0.0) or 0.0), 4),
+                "bootstrap_mean": round(float(getattr(res, "_mean", res.score)), 4),
+                "signature": str(metric.get_signature()), "segments": len(table),
+            }
+            cache.active().put(namespace, {digest: json.dumps(entry).encode()})
+        if system is not None:
+            entry["system"] = system
+        results.append(entry)
     return results
