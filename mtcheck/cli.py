@@ -132,6 +132,14 @@ def check(
                               "severity colours)."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write segments.parquet (typed columns, for "
                                  "data tools; needs pyarrow: pip install 'mtcheck[parquet]')."),
+    engine: str = typer.Option("local", "--engine", help="Where partitions run: local (this process) or dask "
+                               "(a Dask cluster; see README 'Scale')."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the scheduler, e.g. "
+                                            "tcp://host:8786 [default: a LocalCluster on this machine]."),
+    workers: int = typer.Option(2, "--workers", help="With --engine dask and no --scheduler: LocalCluster "
+                                "worker processes."),
+    partition_rows: int = typer.Option(5000, "--partition-rows", help="Rows per partition (a document is "
+                                       "never split)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or summary table."),
 ) -> None:
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
@@ -144,8 +152,9 @@ def check(
     scorers = tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
                                            ("crosslingual", no_embedding), ("fluency", no_fluency),
                                            ("lmref", False)) if not off)
+    scale = {"engine": engine, "scheduler": scheduler, "workers": workers, "partition_rows": partition_rows}
     passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
-                    scorers, config, output, force, excel, xlsx, parquet, quiet)
+                    scorers, config, output, force, excel, xlsx, parquet, quiet, scale)
     if passed is False:
         raise typer.Exit(EXIT_GATE)
 
@@ -163,14 +172,31 @@ def _options(flags: dict, gate_flags: dict, scorers: tuple, config_path):
                         routing=cfg.routing, gate=gate), cfg
 
 
+def _engine(scale: dict):
+    from mtcheck.engines import DaskEngine, LocalEngine
+    from mtcheck.errors import UsageError
+
+    if scale["partition_rows"] < 1:
+        raise UsageError(f"--partition-rows must be at least 1, not {scale['partition_rows']}")
+    if scale["engine"] == "local":
+        if scale["scheduler"]:
+            raise UsageError("--scheduler needs --engine dask")
+        return LocalEngine()
+    if scale["engine"] == "dask":
+        if scale["workers"] < 1:
+            raise UsageError(f"--workers must be at least 1, not {scale['workers']}")
+        return DaskEngine(scale["scheduler"], workers=scale["workers"])
+    raise UsageError(f"--engine must be local or dask, not '{scale['engine']}'")
+
+
 def _run_check(data, translations, source, references, fmt, columns, align, flags, gate_flags, scorers,
-               config_path, output, force, excel, xlsx, parquet, quiet) -> bool:
+               config_path, output, force, excel, xlsx, parquet, quiet, scale) -> bool:
     from rich.console import Console
 
     from mtcheck import pipeline
-    from mtcheck.io import InputSpec
+    from mtcheck.io import InputSpec, resolve
     from mtcheck.progress import RichProgress
-    from mtcheck.report import prepare_outdir, write_report
+    from mtcheck.report import ReportWriter
 
     options, cfg = _options(flags, gate_flags, scorers, config_path)
     spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
@@ -182,23 +208,24 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
     if output is None and not spec.data and not spec.mt:
         from mtcheck.errors import UsageError
         raise UsageError("nothing to check", hint="give a file or folder, or -t MT.txt; see 'mtcheck check --help'")
-    if output is not None:
-        named = [spec.data, spec.src, *spec.mt, *spec.refs, options.verdicts, options.post_edits]
-        prepare_outdir(output, force, create=False, inputs=named)  # fail before the slow part, not after
     if parquet:
         from mtcheck.report.parquet import require_pyarrow
         require_pyarrow()
+    engine = _engine(scale)
+    named = [spec.data, spec.src, *spec.mt, *spec.refs, options.verdicts, options.post_edits]
+    outdir = output or Path("reports") / resolve(spec)[0]
+    # Checked before the slow part, not after; the folder is created only when the first partition is done.
+    writer = ReportWriter(outdir, force, excel=excel, xlsx=xlsx, parquet=parquet, inputs=named)
     progress = RichProgress(console)
-    with progress.running():
-        result = pipeline.run(spec, options, progress=None if quiet else progress)
-        outdir = output or Path("reports") / result.summary["name"]
-        done = progress("writing report", 1) if not quiet else None
-        paths = write_report(result, outdir, force=force, excel=excel, xlsx=xlsx, parquet=parquet)
-        if done:
-            done(1)
+    try:
+        with progress.running():
+            paths = pipeline.run(spec, options, progress=None if quiet else progress, engine=engine, sink=writer,
+                                 partition_rows=scale["partition_rows"])
+    finally:
+        writer.discard()
     if not quiet:
-        _print_summary(console, result.summary, paths)
-    return _report_gate(result.summary.get("gate"))
+        _print_summary(console, writer.summary, paths)
+    return _report_gate(writer.summary.get("gate"))
 
 
 def _report_gate(gate: dict | None) -> bool:

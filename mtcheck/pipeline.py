@@ -236,6 +236,9 @@ class MemorySink:
     def __init__(self) -> None:
         self.parts: list = []
 
+    def begin(self, total_rows: int) -> None:
+        pass
+
     def add(self, part: Part) -> None:
         self.parts.append((part.rows, part.found, part.suppressed))
 
@@ -291,6 +294,7 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
         prepare_context(context, options, progress)
     engine = engine or LocalEngine()
     sink = sink if sink is not None else MemorySink()
+    sink.begin(context.rows)
     tally, stats, signals, models, first = Tally(), {}, [], [], None
     cache_use, suppressed = {"hits": 0, "misses": 0}, 0
     for part in engine.map(partitions(run_input, partition_rows), options, context, verdicts, progress):

@@ -23,6 +23,7 @@ class RichProgress:
         )
 
         self._started = False
+        self._tasks: dict[str, int] = {}
 
     def __call__(self, description: str, total: int):
         # Start the live display only when a stage reports, so that a run that
@@ -30,7 +31,12 @@ class RichProgress:
         if not self._started:
             self._progress.start()
             self._started = True
-        task = self._progress.add_task(description, total=max(total, 1), rate="")
+        # A stage that runs again (once per partition of a long run) grows its bar instead of adding one.
+        task = self._tasks.get(description)
+        if task is None:
+            task = self._tasks[description] = self._progress.add_task(description, total=max(total, 1), rate="")
+        else:
+            self._progress.update(task, total=self._progress.tasks[task].total + total)
 
         def advance(n: int) -> None:
             self._progress.advance(task, n)

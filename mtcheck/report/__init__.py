@@ -77,52 +77,206 @@ def prepare_outdir(outdir: str | Path, force: bool = False, create: bool = True,
     return folder
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_report(result, outdir: str | Path, force: bool = False, excel: bool = False,
                  xlsx: bool = False, parquet: bool = False) -> dict[str, Path]:
-    """Write the report files (segments.xlsx and segments.parquet too when asked); return their paths."""
-    from mtcheck.report.csvfiles import findings_table, segments_table, write_csv
-    from mtcheck.report.html import render_html
+    """Write the report files of an in-memory result (segments.xlsx and segments.parquet too when asked);
+    return their paths."""
+    from mtcheck.tally import Tally
 
     summary = result.summary
+    writer = ReportWriter(outdir, force, excel, xlsx, parquet, inputs=report_inputs(summary), spill=False)
+    writer.begin(len(result.segments))
+    writer.add_rows(result.segments, result.findings, result.suppressed)
+    return writer.finish(summary, Tally.of(result.segments, result.findings))
+
+
+def report_inputs(summary: dict) -> list:
     # Editors' files read by this run (verdicts, post-edits) are inputs too: never written over.
     side_inputs = [summary.get("verdicts", {}).get("file"), summary.get("post_edits", {}).get("file")]
-    folder = prepare_outdir(outdir, force, inputs=[i.get("path") for i in summary.get("inputs", [])] + side_inputs)
-    wanted = {"xlsx": xlsx, "parquet": parquet}
-    paths = {name: folder / name for name in OUTPUT_FILES
-             if name not in OPTIONAL_FILES or wanted[OPTIONAL_FILES[name]]}
-    stale = folder / "segments.parquet"
-    if not parquet and stale.exists() and _is_mtcheck_report(folder):
-        # An earlier run's table would contradict this run's segments.csv beside it. Nobody
-        # edits a Parquet file by hand (segments.xlsx may hold an editor's work: it stays).
-        stale.unlink()
-    segments = segments_table(result.segments)
-    findings = findings_table(result.segments, result.findings, result.suppressed)
-    _atomic_write(paths["segments.csv"], lambda p: write_csv(segments, p, excel))
-    _atomic_write(paths["findings.csv"], lambda p: write_csv(findings, p, excel))
-    if xlsx:
-        from mtcheck.report.xlsx import write_xlsx
+    return [i.get("path") for i in summary.get("inputs", [])] + side_inputs
 
-        table = result.segments.copy()
-        _atomic_write(paths["segments.xlsx"], lambda p: write_xlsx(table, p))
-    if parquet:
-        from mtcheck.report.parquet import write_parquet
 
-        _atomic_write(paths["segments.parquet"], lambda p: write_parquet(result.segments, p))
-    html = render_html(result, full_table=[n for n in ("segments.csv", "segments.parquet") if n in paths])
-    _atomic_write(paths["report.html"], lambda p: p.write_text(html, encoding="utf-8"))
-    text = json.dumps(result.summary, indent=2, ensure_ascii=False, default=_json_default)
-    _atomic_write(paths["summary.json"], lambda p: p.write_text(text + "\n", encoding="utf-8"))
-    return paths
+class ReportWriter:
+    """Writes a report folder from a run's partitions as they come (the CLI's sink; issue 14).
+
+    Each partition's rows go to a hidden folder beside the report (`.mtcheck-parts-PID`) and only
+    those report.html embeds stay in memory: every row up to html.EMBED_ALL_UP_TO, else the
+    html.EMBED_WORST worst. `finish` writes segments.csv, findings.csv (and segments.parquet,
+    segments.xlsx) a partition at a time in run order, then report.html and summary.json, each to a
+    temporary name, and renames them only when all are written: a run that fails (bad input in its
+    last document, a lost cluster) leaves the folder as it was, never a report that looks complete.
+    """
+
+    def __init__(self, outdir, force: bool = False, excel: bool = False, xlsx: bool = False,
+                 parquet: bool = False, inputs=(), spill: bool = True) -> None:
+        self.folder = prepare_outdir(outdir, force, create=False, inputs=inputs)
+        self.force, self.inputs, self.summary = force, list(inputs), None
+        self.excel, self.xlsx, self.parquet, self.spill = excel, xlsx, parquet, spill
+        self.parts: list = []
+        self.columns: dict = {}           # every column of any partition, in order of first appearance
+        self.kinds: dict = {}             # column -> pandas dtype kinds seen (parquet types)
+        self.keep_all = True
+        self.kept: list = []
+        self.kept_found: list = []
+        self.scratch = self.folder / f".mtcheck-parts-{os.getpid()}"
+
+    def begin(self, total_rows: int) -> None:
+        from mtcheck.report.html import EMBED_ALL_UP_TO
+
+        self.keep_all = total_rows <= EMBED_ALL_UP_TO
+
+    def add(self, part) -> None:
+        self.add_rows(part.rows, part.found, part.suppressed)
+
+    def add_rows(self, rows, found, suppressed=()) -> None:
+        import pickle
+
+        for col in rows.columns:
+            self.columns[col] = self.columns.get(col, 0) + 1
+            self.kinds.setdefault(col, set()).add(rows[col].dtype.kind)
+        if self.spill:
+            self._create()
+            self.scratch.mkdir(exist_ok=True)
+            path = self.scratch / f"part-{len(self.parts):06d}.pkl"
+            with path.open("wb") as handle:
+                pickle.dump((rows, list(found), list(suppressed)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.parts.append(path)
+        else:
+            self.parts.append((rows, list(found), list(suppressed)))
+        self._embed(rows, found)
+
+    def _embed(self, rows, found) -> None:
+        import pandas as pd
+
+        from mtcheck.report.html import EMBED_WORST
+
+        self.kept.append(rows)
+        self.kept_found += found
+        if self.keep_all:
+            return
+        table = pd.concat(self.kept) if len(self.kept) > 1 else self.kept[0]
+        if len(table) > EMBED_WORST:
+            order = pd.DataFrame({"r": -table[S.SEVERITY].map(S.SEVERITY_RANK).to_numpy(),
+                                  "q": table[S.QUALITY].to_numpy(), "i": table.index.to_numpy()})
+            worst = order.sort_values(["r", "q", "i"], kind="stable")["i"].head(EMBED_WORST)
+            table = table.loc[sorted(worst)]
+            keep = set(table.index)
+            self.kept_found = [(i, f) for i, f in self.kept_found if i in keep]
+        self.kept = [table]
+
+    def _parts(self):
+        import pickle
+
+        for part in self.parts:
+            if isinstance(part, Path):
+                with part.open("rb") as handle:
+                    yield pickle.load(handle)
+            else:
+                yield part
+
+    def finish(self, summary: dict, tally) -> dict[str, Path]:
+        """Write every file; return their paths."""
+        import pandas as pd
+
+        from mtcheck.pipeline import CheckResult
+        from mtcheck.report.csvfiles import findings_table, segments_table
+        from mtcheck.report.html import render_html
+
+        self._create()
+        folder, self.summary = self.folder, summary
+        wanted = {"xlsx": self.xlsx, "parquet": self.parquet}
+        paths = {name: folder / name for name in OUTPUT_FILES
+                 if name not in OPTIONAL_FILES or wanted[OPTIONAL_FILES[name]]}
+        columns = S.ordered_columns(list(self.columns))
+        temps = {name: path.with_name(f".{path.name}.tmp-{os.getpid()}") for name, path in paths.items()}
+        try:
+            # A column some partition lacks is missing (NaN) there.
+            kinds = {c: k | ({"f"} if self.columns[c] < len(self.parts) else set()) for c, k in self.kinds.items()}
+            parquet = _ParquetParts(temps["segments.parquet"], kinds) if self.parquet else None
+            with open(temps["segments.csv"], "w", encoding="utf-8", newline="") as seg_out, \
+                    open(temps["findings.csv"], "w", encoding="utf-8", newline="") as find_out:
+                if self.excel:  # a BOM makes Excel read UTF-8; without --excel the files are plain UTF-8
+                    seg_out.write("\ufeff")
+                    find_out.write("\ufeff")
+                for number, (rows, found, suppressed) in enumerate(self._parts()):
+                    rows = rows.reindex(columns=columns)
+                    segments_table(rows).to_csv(seg_out, index=False, header=number == 0, lineterminator="\n")
+                    findings_table(rows, found, suppressed).to_csv(find_out, index=False, header=number == 0,
+                                                                   lineterminator="\n")
+                    if parquet is not None:
+                        parquet.add(rows)
+            if parquet is not None:
+                parquet.close()
+            if self.xlsx:
+                from mtcheck.report.xlsx import write_xlsx
+
+                # openpyxl builds the workbook in memory; Excel opens at most 1,048,576 rows anyway.
+                table = pd.concat([rows.reindex(columns=columns) for rows, _, _ in self._parts()])
+                write_xlsx(table, temps["segments.xlsx"])
+            kept = pd.concat(self.kept) if len(self.kept) > 1 else self.kept[0]
+            embedded = CheckResult(segments=kept.reindex(columns=columns), findings=self.kept_found, summary=summary)
+            html = render_html(embedded, full_table=[n for n in ("segments.csv", "segments.parquet") if n in paths],
+                               tally=tally)
+            temps["report.html"].write_text(html, encoding="utf-8")
+            text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
+            temps["summary.json"].write_text(text + "\n", encoding="utf-8")
+            stale = folder / "segments.parquet"
+            if not self.parquet and stale.exists() and _is_mtcheck_report(folder):
+                # An earlier run's table would contradict this run's segments.csv beside it. Nobody
+                # edits a Parquet file by hand (segments.xlsx may hold an editor's work: it stays).
+                stale.unlink()
+            for name, path in paths.items():
+                if name != "summary.json":
+                    os.replace(temps[name], path)
+            os.replace(temps["summary.json"], paths["summary.json"])  # last: it marks a finished report
+        finally:
+            for temp in temps.values():
+                if temp.exists():
+                    temp.unlink()
+            self.discard()
+        return paths
+
+    def _create(self) -> None:
+        if not self.folder.is_dir():
+            prepare_outdir(self.folder, self.force, create=True, inputs=self.inputs)
+
+    def discard(self) -> None:
+        """Remove the partitions kept on disk (after the report is written, or when the run failed)."""
+        import shutil
+
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class _ParquetParts:
+    """segments.parquet written a partition at a time, each column one Arrow type over the whole run."""
+
+    def __init__(self, path: Path, kinds: dict) -> None:
+        from mtcheck.report.parquet import require_pyarrow
+
+        require_pyarrow()
+        self.path, self.writer = path, None
+        # A column that holds text in any partition, or booleans and something else, is text in all;
+        # integers and floats mixed are floats; otherwise numbers and booleans keep their type.
+        self.text = {c for c, k in kinds.items() if k & {"O", "U", "S", "T"} or ("b" in k and len(k) > 1)}
+        self.floats = {c for c, k in kinds.items() if c not in self.text and "f" in k and k & {"i", "u"}}
+
+    def add(self, rows) -> None:
+        import pyarrow as pa
+
+        from mtcheck.report.parquet import as_arrow_frame
+
+        table = pa.Table.from_pandas(as_arrow_frame(rows, self.text, self.floats), preserve_index=False)
+        if self.writer is None:
+            import pyarrow.parquet as pq
+
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(str(self.path), self.schema)
+        self.writer.write_table(table.cast(self.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _json_default(value):

@@ -20,16 +20,23 @@ def require_pyarrow() -> None:
                          hint="pip install 'mtcheck[parquet]', or drop --parquet") from None
 
 
-def write_parquet(segments, path) -> None:
-    require_pyarrow()
+def as_arrow_frame(segments, text_columns=(), float_columns=()):
+    """The frame as Parquet gets it: a text column that also holds numbers, None or NaN (line and seg_id
+    from some readers, a column only some input files have), or one named in `text_columns` (text in
+    another partition of the run), is written as text, missing values empty, as segments.csv shows them.
+    Columns in `float_columns` (integers here, floats in another partition) are written as floats."""
     import pandas as pd
 
     table = segments.copy()
     for column in table.columns:
-        # A text column that also holds numbers, None or NaN (line and seg_id from some readers,
-        # a column only some input files have) would not convert to one Arrow type: write it as
-        # text, the missing values empty, as segments.csv shows them.
-        if table[column].dtype == object:
+        if table[column].dtype == object or column in text_columns:
             table[column] = table[column].map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
                                               else str(v))
-    table.to_parquet(path, engine="pyarrow", index=False)
+        elif column in float_columns:
+            table[column] = table[column].astype("float64")
+    return table
+
+
+def write_parquet(segments, path) -> None:
+    require_pyarrow()
+    as_arrow_frame(segments).to_parquet(path, engine="pyarrow", index=False)

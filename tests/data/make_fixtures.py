@@ -34,6 +34,29 @@ def main() -> None:
     for role in ("src", "mt", "ref"):
         (lines / f"{role}.txt").write_text("\n".join(one[role]) + "\n", encoding="utf-8")
     news_lines()
+    news_table()
+
+
+SCALE_SYSTEMS = ["Facebook-AI", "Online-W", "NiuTrans", "DIDI-NLP"]
+
+
+def news_table() -> None:
+    """news-2000.tsv.gz: a 2,000-row table (four systems' MT of the first zh-en newstest2021 documents, with
+    source and reference) for the scale tests (issue 14), one row per segment."""
+    frame = pd.read_csv(NEWS, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    frame = frame[(frame.lp == "zh-en") & frame.system.isin(SCALE_SYSTEMS)].copy()
+    docs = list(dict.fromkeys(frame.doc_id))
+    frame["order"] = frame.doc_id.map(docs.index)
+    frame["seg"] = frame.seg_id.astype(int)
+    frame["sys"] = frame.system.map(SCALE_SYSTEMS.index)
+    frame = frame.sort_values(["sys", "order", "seg"])
+    for role in ("src", "mt", "ref"):
+        frame[role] = frame[role].str.strip().str.replace("\t", " ")
+    # The first 500 segments of each system, in document order (the last document cut short).
+    frame = pd.concat([g.head(500) for _, g in frame.groupby("sys", sort=True)])
+    frame[["system", "doc_id", "seg_id", "src", "mt", "ref"]].to_csv(
+        HERE / "news-2000.tsv.gz", sep="\t", index=False, quoting=csv.QUOTE_NONE, lineterminator="\n",
+        compression={"method": "gzip", "mtime": 0})
 
 
 def news_lines() -> None:
