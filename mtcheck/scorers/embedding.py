@@ -10,17 +10,14 @@ Each distinct text is encoded once; the model is loaded once per process.
 from __future__ import annotations
 
 from mtcheck import schema as S
-from mtcheck.embedders import embedder_for, encode_unique
+from mtcheck.embedders import cosine_rows, embedder_for, encode_unique
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 
 def cosine_pairs(embedder, left: list[str], right: list[str], advance=None, on_load=None):
     """Cosine of each (left[i], right[i]), encoding each distinct text once."""
-    import numpy as np
-
     vectors, rows = encode_unique(embedder, left + right, advance, on_load)
-    a, b = vectors[rows[:len(left)]], vectors[rows[len(left):]]
-    return np.clip(np.sum(a * b, axis=1), -1.0, 1.0)
+    return cosine_rows(vectors[rows[:len(left)]], vectors[rows[len(left):]])
 
 
 def loader_with_progress(embedder, ctx: ScoreContext):
