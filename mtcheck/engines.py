@@ -8,6 +8,7 @@ scores depend on its texts and on the survey's RunContext, never on where it ran
 
 from __future__ import annotations
 
+import uuid
 from collections import deque
 
 
@@ -93,8 +94,9 @@ class DaskEngine:
         settings = self.client.scatter((options, verdicts), broadcast=True)
         workers = max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
         pending: deque = deque()
+        run = uuid.uuid4().hex[:12]  # keys are unique per run: a client may run several checks
         for number, rows in enumerate(parts):
-            pending.append(self.client.submit(_check, rows, settings, shared, key=f"mtcheck-partition-{number}",
+            pending.append(self.client.submit(_check, rows, settings, shared, key=f"mtcheck-partition-{number}-{run}",
                                               pure=False))
             while len(pending) >= workers * self.in_flight:
                 yield self._result(pending.popleft(), done)

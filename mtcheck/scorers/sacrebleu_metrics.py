@@ -212,7 +212,11 @@ def corpus_scores_from_stats(stats: dict, ctx: ScoreContext) -> list[dict]:
 
     metrics = _metrics(ctx.target_lang, ctx.ter)
     results = []
-    for (system, col), table in stats.items():
+    # Per system (in order of first appearance), then per metric: however the run was partitioned.
+    systems = list(dict.fromkeys(system for system, _ in stats))
+    order = sorted(stats, key=lambda key: (systems.index(key[0]), list(metrics).index(key[1])))
+    for system, col in order:
+        table = stats[(system, col)]
         metric = metrics[col]
         namespace = f"{_namespace(metric)}/corpus/bootstrap={N_BOOTSTRAP}"
         digest = hashlib.sha256(np.ascontiguousarray(table, dtype="float32").tobytes()
