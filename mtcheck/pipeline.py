@@ -263,9 +263,8 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     from mtcheck import workflow
     from mtcheck.engines import LocalEngine
     from mtcheck.fuse import fusion_version
-    from mtcheck.partitions import PARTITION_ROWS, open_run, partitions, survey
-    from mtcheck.postedit import check_post_edit_count, post_edit_summary, read_post_edits
-    from mtcheck.tally import Tally
+    from mtcheck.partitions import PARTITION_ROWS, partitions
+    from mtcheck.postedit import post_edit_summary, read_post_edits
     from mtcheck.verdicts import load_verdicts
 
     options = options or CheckOptions()
@@ -275,13 +274,42 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     # Files that only matter at the end are read first, so a mistake in them fails fast.
     verdicts = load_verdicts(options.verdicts) if options.verdicts else None
     post_edits = read_post_edits(options.post_edits) if options.post_edits else None
+    run_input, context = _survey_run(spec, frame, options, partition_rows, post_edits, progress, timer)
+    engine = engine or LocalEngine()
+    sink = sink if sink is not None else MemorySink()
+    sink.begin(context.rows)
+    totals = _Totals()
+    for part in engine.map(partitions(run_input, partition_rows), options, context, verdicts, progress):
+        totals.add(part, timer)
+        sink.add(part)
+    tally = totals.tally
+    summary = build_summary(run_input, tally, _corpus_scores(totals.stats, options, context),
+                            totals.signals + ["checks"], totals.models, options, totals.first.enabled,
+                            fusion_version(), timer.timings, context.source_lang)
+    summary["options"]["precision"] = totals.first.precision
+    summary["cache"] = totals.cache
+    summary["engine"] = engine.describe(context.partitions)
+    summary["routes"] = workflow.route_counts(tally.routes.elements(), options.routing)
+    if verdicts is not None:
+        summary["verdicts"] = verdicts.summary(totals.suppressed)
+    if post_edits is not None:
+        summary["post_edits"] = post_edit_summary(tally.post_edit, options.post_edits)
+    if options.gate is not None and options.gate.active:
+        summary["gate"] = workflow.evaluate_gate(tally, options.gate).as_dict()
+    return sink.finish(summary, tally)
+
+
+def _survey_run(spec, frame, options, partition_rows, post_edits, progress, timer):
+    """Open the input and run the survey pass: the input as re-readable blocks, and the RunContext."""
+    from mtcheck.errors import InputError
+    from mtcheck.partitions import open_run, survey
+    from mtcheck.postedit import check_post_edit_count
+
     with timer.stage("load"):
         run_input = open_run(spec, frame, options, progress)
     with timer.stage("survey"):
         context = survey(run_input, options, partition_rows, progress)
     if context.rows == 0:
-        from mtcheck.errors import InputError
-
         first = run_input.inputs[0]["path"] if run_input.inputs else None
         raise InputError("no segments to check (the input is empty)", path=first,
                          hint="give a file with at least one line of MT")
@@ -293,38 +321,31 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
         context.post_edits = post_edits
     with timer.stage("margin pool"):
         prepare_context(context, options, progress)
-    engine = engine or LocalEngine()
-    sink = sink if sink is not None else MemorySink()
-    sink.begin(context.rows)
-    tally, stats, signals, models, first = Tally(), {}, [], [], None
-    cache_use, suppressed = {"hits": 0, "misses": 0}, 0
-    for part in engine.map(partitions(run_input, partition_rows), options, context, verdicts, progress):
-        first = first or part
-        tally.add(part.rows, part.found)
+    return run_input, context
+
+
+class _Totals:
+    """What the run keeps of its partitions for summary.json: counts, corpus statistics, models, timings."""
+
+    def __init__(self) -> None:
+        from mtcheck.tally import Tally
+
+        self.tally, self.stats, self.signals, self.models = Tally(), {}, [], []
+        self.first: Part | None = None
+        self.cache, self.suppressed = {"hits": 0, "misses": 0}, 0
+
+    def add(self, part: Part, timer: _Timer) -> None:
+        self.first = self.first or part
+        self.tally.add(part.rows, part.found)
         for key, value in part.stats.items():
-            stats.setdefault(key, []).append(value)
-        signals += [s for s in part.signals if s not in signals]
-        models += [m for m in part.models if m not in models]
-        for stage, seconds in part.timings.items():
+            self.stats.setdefault(key, []).append(value)
+        self.signals += [s for s in part.signals if s not in self.signals]
+        self.models += [m for m in part.models if m not in self.models]
+        for stage, seconds in part.timings.items():  # summed over partitions (over workers, with Dask)
             timer.timings[stage] = round(timer.timings.get(stage, 0.0) + seconds, 4)
-        cache_use = {**part.cache, "hits": cache_use["hits"] + part.cache["hits"],
-                     "misses": cache_use["misses"] + part.cache["misses"]}
-        suppressed += len(part.suppressed)
-        sink.add(part)
-    corpus_scores = _corpus_scores(stats, options, context)
-    summary = build_summary(run_input, tally, corpus_scores, signals + ["checks"], models, options, first.enabled,
-                            fusion_version(), timer.timings, context.source_lang)
-    summary["options"]["precision"] = first.precision
-    summary["cache"] = cache_use
-    summary["engine"] = engine.describe(context.partitions)
-    summary["routes"] = workflow.route_counts(tally.routes.elements(), options.routing)
-    if verdicts is not None:
-        summary["verdicts"] = verdicts.summary(suppressed)
-    if post_edits is not None:
-        summary["post_edits"] = post_edit_summary(tally.post_edit, options.post_edits)
-    if options.gate is not None and options.gate.active:
-        summary["gate"] = workflow.evaluate_gate(tally, options.gate).as_dict()
-    return sink.finish(summary, tally)
+        self.cache = {**part.cache, "hits": self.cache["hits"] + part.cache["hits"],
+                      "misses": self.cache["misses"] + part.cache["misses"]}
+        self.suppressed += len(part.suppressed)
 
 
 def _corpus_scores(stats: dict, options: CheckOptions, context) -> list[dict]:

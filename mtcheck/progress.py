@@ -41,7 +41,7 @@ class RichProgress:
         def advance(n: int) -> None:
             self._progress.advance(task, n)
             speed = self._progress.tasks[task].speed
-            if speed:
+            if speed and not description.startswith("partitions"):  # those come far slower than segments
                 self._progress.update(task, rate=f"{speed:,.0f} seg/s")
         return advance
 

@@ -43,7 +43,7 @@ class Tally:
         return tally
 
     def add(self, rows, findings=()) -> None:
-        from mtcheck.report.charts import HIST_BINS
+        from mtcheck.report.charts import HIST_BINS, count_bins
 
         if not self.histogram:
             self.histogram = [0] * HIST_BINS
@@ -68,10 +68,7 @@ class Tally:
             self.routes.update(rows[S.ROUTE].tolist())
         self.has_src |= bool((rows[S.SRC].astype(str).str.strip() != "").any()) if S.SRC in rows.columns else False
         self.has_ref |= bool((rows[S.REF].astype(str).str.strip() != "").any()) if S.REF in rows.columns else False
-        width = 100 / len(self.histogram)
-        for v in quality:
-            if v == v:  # not NaN
-                self.histogram[min(len(self.histogram) - 1, max(0, int(v // width)))] += 1
+        count_bins(quality, self.histogram)
         chrf = rows[S.CHRF].tolist() if S.CHRF in rows.columns else [float("nan")] * len(rows)
         self._groups(self.docs, rows[S.DOC_ID].tolist(), severity, quality, flagged, chrf)
         if S.SYSTEM in rows.columns:

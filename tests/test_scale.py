@@ -53,6 +53,24 @@ def test_partitions_give_the_whole_runs_report(news, whole, tmp_path):
     assert not list(parts.glob(".mtcheck-parts-*"))  # the partitions' scratch files are gone
 
 
+def test_line_files_and_tables_stream_to_the_same_report(tmp_path):
+    """Line-aligned files are read a block at a time and cut anywhere; a CSV's quoted cell may span lines."""
+    folder = DATA / "ted-lines"
+    whole = _check([folder, "--no-embedding"], tmp_path / "whole")
+    parts = _check([folder, "--no-embedding", "--partition-rows", "7"], tmp_path / "parts")
+    assert json.loads((parts / "summary.json").read_text(encoding="utf-8"))["engine"]["partitions"] == 6
+    for name in ("segments.csv", "findings.csv"):
+        assert (parts / name).read_bytes() == (whole / name).read_bytes(), name
+    table = tmp_path / "t.csv"
+    table.write_text('seg_id,mt\n1,"A first line\nthat goes on"\n2,The second row.\n', encoding="utf-8")
+    out = _check([table, "--no-embedding", "--no-fluency"], tmp_path / "csv")
+    import pandas as pd
+
+    seg = pd.read_csv(out / "segments.csv", dtype=str, keep_default_na=False)
+    assert seg["mt"].tolist() == ["A first line\nthat goes on", "The second row."]
+    assert seg["line"].tolist() == ["2", "4"]  # the line each row starts on
+
+
 def test_a_partition_never_splits_a_document(news):
     import pandas as pd
 

@@ -12,14 +12,19 @@ HIST_BINS = 10
 MAX_BARS = 25
 
 
-def histogram(values, bins: int = HIST_BINS) -> list[dict]:
-    """Quality 0-100 in `bins` equal bins; heights in percent of the tallest bin."""
-    counts = [0] * bins
+def count_bins(values, counts: list[int]) -> list[int]:
+    """Add each quality 0-100 of `values` to its one of len(counts) equal bins (NaN to none)."""
+    bins = len(counts)
     width = 100 / bins
     for v in values:
         if v == v:  # not NaN
             counts[min(bins - 1, max(0, int(v // width)))] += 1
-    return histogram_of_counts(counts)
+    return counts
+
+
+def histogram(values, bins: int = HIST_BINS) -> list[dict]:
+    """Quality 0-100 in `bins` equal bins; heights in percent of the tallest bin."""
+    return histogram_of_counts(count_bins(values, [0] * bins))
 
 
 def histogram_of_counts(counts: list[int]) -> list[dict]:
