@@ -356,8 +356,10 @@ def _corpus_scores(stats: dict, options: CheckOptions, context) -> list[dict]:
 
     ctx = scorers.ScoreContext(target_lang=options.target_lang, ter=options.ter, max_refs=context.max_refs)
     by_scorer: dict = {}
-    for (name, *key), tables in stats.items():
-        by_scorer.setdefault(name, {})[tuple(key)] = np.concatenate(tables)
+    for name, *key in list(stats):
+        # Each list of partitions' tables is dropped as it is joined: a million rows' chrF++ statistics
+        # are 96 MB, and two copies of every metric at once would be the run's peak.
+        by_scorer.setdefault(name, {})[tuple(key)] = np.concatenate(stats.pop((name, *key)))
     out = []
     for name, tables in by_scorer.items():
         hook = scorers.corpus_hook(name)

@@ -179,6 +179,7 @@ def test_bounded_memory_bootstrap_gives_sacrebleus_own_corpus_result(ted, make, 
     from mtcheck.scorers.sacrebleu_metrics import corpus_score_with_bootstrap
 
     monkeypatch.setattr(sacrebleu_metrics, "STATS_BLOCK", 7)  # several blocks, one cut mid-corpus
+    monkeypatch.setattr(sacrebleu_metrics, "SUM_BLOCK", 11)
     hyps, refs = ted["mt"].tolist(), [ted["ref"].tolist()]
     theirs_metric, ours_metric = make(), make()
     theirs = theirs_metric.corpus_score(hyps, refs, n_bootstrap=1000)
