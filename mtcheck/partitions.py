@@ -128,7 +128,8 @@ def partitions(run: RunInput, partition_rows: int = PARTITION_ROWS) -> Iterator:
             rows = pd.concat(buffered) if len(buffered) > 1 else buffered[0]
             cut = partition_rows if run.split_anywhere else _last_document_start(rows, partition_rows)
             if cut == 0:
-                break  # one document so far: it grows until it ends
+                buffered = [rows]  # one document so far: it grows until it ends (joined once, not each time)
+                break
             yield rows.iloc[:cut]
             rest = rows.iloc[cut:]
             buffered, count = ([rest] if len(rest) else []), len(rest)

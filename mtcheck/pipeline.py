@@ -355,11 +355,20 @@ def _corpus_scores(stats: dict, options: CheckOptions, context) -> list[dict]:
     from mtcheck import scorers
 
     ctx = scorers.ScoreContext(target_lang=options.target_lang, ter=options.ter, max_refs=context.max_refs)
+    def join(tables: list):
+        # Each partition's table is freed as it is copied in: a million rows' chrF++ statistics are
+        # 96 MB, and the partitions' copies beside the joined one would be the run's peak.
+        out = np.empty((sum(len(t) for t in tables), tables[0].shape[1]), dtype=tables[0].dtype)
+        at = 0
+        while tables:
+            table = tables.pop(0)
+            out[at:at + len(table)] = table
+            at += len(table)
+        return out
+
     by_scorer: dict = {}
     for name, *key in list(stats):
-        # Each list of partitions' tables is dropped as it is joined: a million rows' chrF++ statistics
-        # are 96 MB, and two copies of every metric at once would be the run's peak.
-        by_scorer.setdefault(name, {})[tuple(key)] = np.concatenate(stats.pop((name, *key)))
+        by_scorer.setdefault(name, {})[tuple(key)] = join(stats.pop((name, *key)))
     out = []
     for name, tables in by_scorer.items():
         hook = scorers.corpus_hook(name)
