@@ -77,13 +77,12 @@ class DaskEngine:
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:
-            self.client.close()
+            self.client.close()  # cancels what is still pending, after a failure
         if self._cluster is not None:
             self._cluster.close()
+        self.client, self._cluster = None, None
 
     def map(self, parts, options, context, verdicts=None, progress=None):
-        from mtcheck.pipeline import check_partition
-
         if self.client is None:
             with self:
                 yield from self.map(parts, options, context, verdicts, progress)

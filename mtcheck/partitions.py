@@ -63,7 +63,8 @@ def open_run(spec, frame=None, options=None, progress=None) -> RunInput:
                    "segments": None}]
         header = _table_columns(path, table_fmt, resolved.columns)
         return RunInput(name, inputs, lambda: _indexed(stream.iter_table(path, table_fmt, resolved.columns)),
-                        split_anywhere=S.DOC_ID not in header)
+                        split_anywhere=S.DOC_ID not in header,
+                        estimated_rows=stream.count_newlines(path) - (table_fmt != "jsonl"))  # less the header
     sides = io_mod.side_paths(resolved)
     plain = all((resolved.fmt if resolved.fmt != "auto" else io_mod.detect_format(p, positional=False)) == "lines"
                 for _, p in sides)
@@ -74,7 +75,7 @@ def open_run(spec, frame=None, options=None, progress=None) -> RunInput:
                        "segments": counts[p]} for role, p in sides]
             return RunInput(name, inputs,
                             lambda: stream.iter_line_rows(resolved.mt, resolved.src, resolved.refs),
-                            split_anywhere=True)
+                            split_anywhere=True, estimated_rows=sum(counts[p] for p in resolved.mt))
         # Unequal counts (or no line at all): the whole-file reader names the first divergence.
     loaded = io_mod.load(spec)
     return _whole(loaded, options, progress)
@@ -113,7 +114,7 @@ def _whole(loaded, options, progress) -> RunInput:
             yield rows.iloc[lo:lo + BLOCK_ROWS]
     kinds = set(rows[S.KIND]) if S.KIND in rows.columns else set()
     return RunInput(loaded.name, loaded.inputs, blocks, split_anywhere=kinds <= {"line"} and not loaded.align,
-                    streamed=False)
+                    streamed=False, estimated_rows=len(rows))
 
 
 def partitions(run: RunInput, partition_rows: int = PARTITION_ROWS) -> Iterator:
@@ -155,7 +156,12 @@ def survey(run: RunInput, options, partition_rows: int = PARTITION_ROWS, progres
     dups, pool, sources = DuplicateSurvey(), PoolChooser(), []
     ref_cols: list[str] = []
     sizes = []
+    # A bar only where reading is slow enough to watch: a streamed input of more than one partition.
+    advance = (progress("survey: reading the input", run.estimated_rows)
+               if progress and run.streamed and run.estimated_rows > partition_rows else None)
     for part in partitions(run, partition_rows):
+        if advance:
+            advance(len(part))
         sizes.append(len(part))
         ctx.rows += len(part)
         dups.add(part)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -35,7 +35,7 @@ class RunInput:
     blocks: Callable[[], Iterator]   # a fresh iterator of aligned row blocks on each call
     split_anywhere: bool             # rows are independent (no document structure to keep whole)
     streamed: bool = True
-    extra: dict = field(default_factory=dict)
+    estimated_rows: int = 0          # for the survey's progress bar (lines in the files; exact for most)
 
 
 def _decode(raw: bytes, path: str, line: int, first: bool) -> str:
@@ -70,6 +70,15 @@ def iter_lines(path: str) -> Iterator[tuple[int, str]]:
 
 def count_lines(path: str) -> int:
     return sum(1 for _ in iter_lines(path))
+
+
+def count_newlines(path: str) -> int:
+    """Newlines in the file, counted a megabyte at a time without decoding (a progress bar's total)."""
+    count = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+    return count
 
 
 def _records(path: str, quoted: bool) -> Iterator[tuple[int, str]]:
