@@ -353,6 +353,7 @@ def _corpus_scores(stats: dict, options: CheckOptions, context) -> list[dict]:
     import numpy as np
 
     from mtcheck import scorers
+    from mtcheck.engines import release_memory
 
     ctx = scorers.ScoreContext(target_lang=options.target_lang, ter=options.ter, max_refs=context.max_refs)
     def join(tables: list):
@@ -364,6 +365,8 @@ def _corpus_scores(stats: dict, options: CheckOptions, context) -> list[dict]:
             table = tables.pop(0)
             out[at:at + len(table)] = table
             at += len(table)
+            if len(tables) % 16 == 0:
+                release_memory()  # the freed tables' pages go back to the system as we go
         return out
 
     by_scorer: dict = {}

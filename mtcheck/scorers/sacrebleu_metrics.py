@@ -109,7 +109,7 @@ def _namespace(metric) -> str:
     return f"sacrebleu/{__version__}/{type(metric).__name__}/{','.join(options)}"
 
 
-STATS_BLOCK = 5_000
+STATS_BLOCK = 1_000
 
 
 def corpus_score_with_bootstrap(metric, hyps, refs, n_bootstrap: int):
@@ -237,8 +237,9 @@ def corpus_scores_from_stats(stats: dict, ctx: ScoreContext) -> list[dict]:
         table = stats[(system, col)]
         metric = metrics[col]
         namespace = f"{_namespace(metric)}/corpus/bootstrap={N_BOOTSTRAP}"
-        digest = hashlib.sha256(np.ascontiguousarray(table, dtype="float32").tobytes()
-                                + str(table.shape).encode()).hexdigest()
+        digest = hashlib.sha256(str(table.shape).encode())
+        digest.update(memoryview(np.ascontiguousarray(table, dtype="float32")))  # no copy of the table
+        digest = digest.hexdigest()
         stored = cache.active().get(namespace, [digest]).get(digest)
         try:
             entry = json.loads(stored) if stored else None
