@@ -9,8 +9,9 @@ repeats, rows per second, and the ratio to the local run measured in the same se
 that the two wrote the same segments.csv.
 
 Then the cost of a partition: the same rows with only the cheap signals (--no-embedding
---no-fluency), in 1 partition and in 20, on each engine; (time in 20 - time in 1) / 19 is what one
-partition adds (scheduling, sending its rows, collecting its result, writing its rows).
+--no-fluency), in 1 partition and in 20, on the local engine and on a 1-worker LocalCluster;
+(time in 20 - time in 1) / 19 is what one partition adds (scheduling, sending its rows, collecting
+its result, writing its rows).
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def main() -> None:
         cheap = ["--no-embedding", "--no-fluency"]
         many = max(1, rows // 20)
         print("cost of a partition (cheap signals only):")
-        for name, engine in (("local", []), ("dask", dask)):
+        # One Dask worker here: with two, 20 partitions share out and the difference measures parallelism.
+        for name, engine in (("local", []), ("dask", ["--engine", "dask", "--workers", "1"])):
             one = median_of(args.repeats, corpus, tmp / f"one-{name}", cheap + engine + ["--partition-rows", str(rows)])
             twenty = median_of(args.repeats, corpus, tmp / f"twenty-{name}", cheap + engine + ["--partition-rows", str(many)])
             print(f"  {name:5}: 1 partition {one:6.1f} s, 20 partitions {twenty:6.1f} s: "
