@@ -41,21 +41,27 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 file (BOM allowed) exactly, or raise an InputError naming the line.
-
-    Line endings are left alone: callers split on "\\n" only, as sacrebleu does,
-    so a U+2028 inside a segment does not split it.
-    """
+def open_input(path: str | Path):
+    """The file opened for reading in binary, or an InputError saying why it cannot be."""
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=str(path), hint="check the path")
     if p.is_dir():
         raise InputError("is a folder, expected a file", path=str(path))
     try:
-        data = p.read_bytes()
+        return open(p, "rb")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 file (BOM allowed) exactly, or raise an InputError naming the line.
+
+    Line endings are left alone: callers split on "\\n" only, as sacrebleu does,
+    so a U+2028 inside a segment does not split it.
+    """
+    with open_input(path) as handle:
+        data = handle.read()
     if b"\x00" in data[:65536]:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InputError("looks like a binary file (NUL byte)", path=str(path), line=line,

@@ -52,33 +52,37 @@ def _decode(raw: bytes, path: str, line: int, first: bool) -> str:
 def iter_lines(path: str) -> Iterator[tuple[int, str]]:
     """(1-based line number, text) of every line, split on LF only and one trailing CR dropped, as
     `mtcheck.io.base.split_lines` splits a whole file."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=str(path), hint="check the path")
-    if p.is_dir():
-        raise InputError("is a folder, expected a file", path=str(path))
-    try:
-        handle = open(p, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    with handle:
+    from mtcheck.io.base import open_input
+
+    with open_input(path) as handle:
         for number, raw in enumerate(handle, start=1):
             if raw.endswith(b"\n"):
                 raw = raw[:-1]
             yield number, _decode(raw, str(path), number, number == 1)
 
 
-def count_lines(path: str) -> int:
-    return sum(1 for _ in iter_lines(path))
-
-
 def count_newlines(path: str) -> int:
     """Newlines in the file, counted a megabyte at a time without decoding (a progress bar's total)."""
+    from mtcheck.io.base import open_input
+
     count = 0
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             count += chunk.count(b"\n")
     return count
+
+
+def count_lines(path: str) -> int:
+    """Lines as `iter_lines` yields them (a last line without LF counts), without decoding: the bytes
+    are checked when the rows are read."""
+    from mtcheck.io.base import open_input
+
+    count, last = 0, b"\n"
+    with open_input(path) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 def _records(path: str, quoted: bool) -> Iterator[tuple[int, str]]:
