@@ -21,7 +21,6 @@ Figures, micro-averaged over characters:
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 from pathlib import Path
@@ -30,28 +29,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-
-
-def gold_spans(folder: Path, rows):
-    """Per row position: the set of MT character offsets that raters marked."""
-    import pandas as pd
-
-    spans = pd.read_csv(folder / "mqm-google-wmt23-spans.tsv.gz", sep="\t", quoting=csv.QUOTE_NONE, dtype=str,
-                        keep_default_na=False)
-    spans = spans[(spans["lp"] == "zh-en") & (spans["start"] != "")]
-    marked: dict[tuple, set] = {}
-    for lp, system, doc, seg, start, end in zip(spans["lp"], spans["system"], spans["doc_id"], spans["seg_id"],
-                                                spans["start"], spans["end"]):
-        marked.setdefault((lp, system, doc, seg), set()).update(range(int(start), int(end)))
-    return [marked.get(k, set()) for k in zip(rows["lp"], rows["system"], rows["doc_id"], rows["seg_id"])]
-
-
-def f1(pred: list[set], gold: list[set]) -> tuple[float, float, float]:
-    hit = sum(len(p & g) for p, g in zip(pred, gold))
-    n_pred, n_gold = sum(len(p) for p in pred), sum(len(g) for g in gold)
-    precision = hit / n_pred if n_pred else 0.0
-    recall = hit / n_gold if n_gold else 0.0
-    return precision, recall, (2 * precision * recall / (precision + recall) if hit else 0.0)
 
 
 def random_windows(pred: list[set], lengths: list[int], rng) -> list[set]:
@@ -73,9 +50,10 @@ def main() -> None:
     import numpy as np
 
     from mtcheck import schema as S
-    from mtcheck.judgments import load_mqm_tables
+    from mtcheck.judgments import load_mqm_tables, marked_characters
     from mtcheck.scorers import ScoreContext, get
     from train_quality import fluency_sample
+    from train_spans import f1
 
     rows = load_mqm_tables(args.data, ("mqm-google-wmt23",))
     rows = rows[rows["dataset"] == "mqm-google-wmt23/zh-en"]
@@ -85,7 +63,8 @@ def main() -> None:
     for span in flu[S.FLUENCY_SPAN].fillna(""):
         a, _, b = str(span).partition(":")
         pred.append(set(range(int(a), int(b))) if a and b else set())
-    gold = gold_spans(args.data, rows)
+    marks = marked_characters(args.data / "mqm-google-wmt23-spans.tsv.gz")
+    gold = [marks.get(k, set()) for k in zip(rows["lp"], rows["system"], rows["doc_id"], rows["seg_id"])]
     lengths = rows["mt"].str.len().tolist()
     whole = [set(range(n)) for n in lengths]
     adj = flu[S.FLUENCY_ADJ].to_numpy(dtype=float)

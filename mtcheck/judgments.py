@@ -61,23 +61,51 @@ def read_table(path: Path):
     return frame
 
 
-def major_rows(span_path: Path) -> set:
-    """(lp, system, doc_id, seg_id) of every row where a rater marked a major or critical error."""
+def read_spans(span_path: Path, columns=SPAN_COLUMNS):
+    """One span file, checked (a missing column is an InputError naming the file); None when there is none."""
     import pandas as pd
 
     if not Path(span_path).exists():
-        return set()
+        return None
     try:
         spans = pd.read_csv(span_path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError) as exc:
         raise InputError(f"cannot read it as a gzip TSV ({type(exc).__name__})", path=str(span_path),
                          line=1) from None
-    missing = [c for c in SPAN_COLUMNS if c not in spans.columns]
+    missing = [c for c in columns if c not in spans.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", path=str(span_path), line=1,
-                         hint="a span file's header names " + " ".join(SPAN_COLUMNS))
+                         hint="a span file's header names " + " ".join(columns))
+    return spans
+
+
+def major_rows(span_path: Path) -> set:
+    """(lp, system, doc_id, seg_id) of every row where a rater marked a major or critical error."""
+    spans = read_spans(span_path)
+    if spans is None:
+        return set()
     spans = spans[spans["severity"].str.lower().isin(["major", "critical"])]
     return set(zip(spans["lp"], spans["system"], spans["doc_id"], spans["seg_id"]))
+
+
+def marked_characters(span_path: Path) -> dict:
+    """(lp, system, doc_id, seg_id) -> the set of MT character offsets any rater marked, of any
+    category and severity. Errors with no span in the MT (omissions, source errors) mark nothing.
+    An empty dict when the table has no span file."""
+    spans = read_spans(span_path, SPAN_COLUMNS + ("start", "end"))
+    if spans is None:
+        return {}
+    spans = spans[(spans["start"] != "") & (spans["end"] != "")]
+    for col in ("start", "end"):
+        bad = ~spans[col].str.fullmatch(r"\d+")
+        if bad.any():
+            raise InputError(f"{col} '{spans.loc[bad, col].iloc[0]}' is not a character offset",
+                             path=str(span_path), line=int(spans.index[bad][0]) + 2)
+    marked: dict[tuple, set] = {}
+    for key, start, end in zip(zip(spans["lp"], spans["system"], spans["doc_id"], spans["seg_id"]),
+                               spans["start"], spans["end"]):
+        marked.setdefault(key, set()).update(range(int(start), int(end)))
+    return marked
 
 
 def load_mqm_tables(folder: Path, tables=MQM_TABLES):
