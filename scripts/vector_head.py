@@ -1,0 +1,214 @@
+"""A COMET-shaped estimator head over mtcheck's packaged sentence vectors (issue 12), trained and measured.
+
+    .venv/bin/python scripts/vector_head.py [--data ../shared/data/judgments] [--family en|other]
+
+Features per row, as in COMET's estimator (Rei et al. 2020, "COMET", section 2.4): for each
+encoder the MT vector m, and with the reference r and the source s the element-wise products
+m*r, m*s and absolute differences |m-r|, |m-s|; plus the fusion's scalar features (chrF++,
+BLEU, the cosines, the length ratios), standardised. Encoders: the packaged multilingual USE
+for source, MT and reference, and for English targets MiniLM for MT and reference.
+
+Head: an MLP (one hidden layer, dropout) trained with Adam on
+    RankNet loss over pairs of translations of one source with different MQM
+  + LAMBDA x squared error against MQM z-scored per test set (the issue's "regression loss on
+    scores normalised per annotation pool").
+Choices (hidden size, weight decay, epochs, whether m itself enters) are made by
+leave-one-test-set-out grouped tau over the training sets only; the held-out test sets
+(judgments.HELD_OUT) are scored once, with the chosen configuration, beside chrF++ and every
+single input. Seeds are fixed; the same data gives the same table.
+
+Status (stop 21): work in progress, not yet measured on the held-out sets. One configuration,
+(64, 1e-3, 8, False), was run leave-one-test-set-out on the English training sets: grouped tau
++0.045 (WMT21 news zh-en left out), +0.043 (TED zh-en), +0.171 (WMT23 he-en). Each
+configuration took about 8 minutes on 2 cores; the session ended before the others ran. The
+next step is to set those three figures beside sentence chrF++ on the same left-out sets.
+
+Vectors come from the score cache that scripts/train_quality.py fills (same encoders, same
+texts), so run that first or expect the encoders to run here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+SCALARS = ["chrf", "bleu", "emb_sim_ref", "xsim", "xsim_ref", "ref_len_ratio", "len_ratio"]
+LAMBDA = 0.5
+SEED = 0
+CONFIGS = [  # (hidden, weight decay, epochs, with m itself)
+    (64, 1e-3, 8, False),
+    (64, 1e-3, 8, True),
+    (256, 1e-2, 8, False),
+    (64, 1e-3, 20, False),
+]
+
+
+def vectors(texts: list[str], model: str | None):
+    from mtcheck.embedders import encode_unique, get_embedder
+
+    matrix, rows = encode_unique(get_embedder(model), texts)
+    return matrix[rows].astype("float32")
+
+
+def design(table, english: bool, with_m: bool):
+    """The feature matrix of the rows of `table` (every row has src, mt and ref)."""
+    import numpy as np
+
+    blocks = []
+    encoders = [("use", True)] + ([(None, False)] if english else [])
+    for model, with_src in encoders:
+        m = vectors(table["mt"].tolist(), model)
+        r = vectors(table["ref"].tolist(), model)
+        parts = [m * r, np.abs(m - r)]
+        if with_src:
+            s = vectors(table["src"].tolist(), model)
+            parts += [m * s, np.abs(m - s)]
+        if with_m:
+            parts.insert(0, m)
+        blocks += parts
+    scal = table[[f"f_{n}" for n in SCALARS]].to_numpy(dtype="float32")
+    return np.hstack(blocks), scal
+
+
+def pairs_of(keys, mqm):
+    import numpy as np
+
+    a, b = [], []
+    by: dict = {}
+    for i, k in enumerate(keys):
+        by.setdefault(k, []).append(i)
+    for rows in by.values():
+        for x in range(len(rows)):
+            for y in range(x + 1, len(rows)):
+                i, j = rows[x], rows[y]
+                if mqm[i] != mqm[j]:
+                    a.append(i if mqm[i] < mqm[j] else j)  # a: the better one
+                    b.append(j if mqm[i] < mqm[j] else i)
+    return np.asarray(a), np.asarray(b)
+
+
+def train(x, keys, mqm, datasets, hidden: int, wd: float, epochs: int):
+    import numpy as np
+    import torch
+
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    z = np.zeros(len(mqm), dtype="float32")
+    for name in set(datasets):  # MQM z-scored per test set, negated: higher = better
+        sel = datasets == name
+        z[sel] = -(mqm[sel] - mqm[sel].mean()) / (mqm[sel].std() + 1e-9)
+    a, b = pairs_of(keys, mqm)
+    net = torch.nn.Sequential(torch.nn.Dropout(0.1), torch.nn.Linear(x.shape[1], hidden), torch.nn.Tanh(),
+                              torch.nn.Dropout(0.1), torch.nn.Linear(hidden, 1))
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=wd)
+    xt, zt = torch.from_numpy(x), torch.from_numpy(z)
+    batch = 512
+    for _ in range(epochs):
+        order = rng.permutation(len(a))
+        net.train()
+        for start in range(0, len(order), batch):
+            idx = order[start:start + batch]
+            pa, pb = net(xt[a[idx]]).squeeze(1), net(xt[b[idx]]).squeeze(1)
+            rank = torch.nn.functional.softplus(pb - pa).mean()  # RankNet: -log sigmoid(pa - pb)
+            rows = torch.from_numpy(rng.integers(0, len(z), size=batch))
+            reg = ((net(xt[rows]).squeeze(1) - zt[rows]) ** 2).mean()
+            loss = rank + LAMBDA * reg
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    net.eval()
+    return net
+
+
+def predict(net, x):
+    import torch
+
+    with torch.no_grad():
+        return net(torch.from_numpy(x)).squeeze(1).numpy()
+
+
+def standardise(train_x, *others):
+    import numpy as np
+
+    mean, scale = train_x.mean(axis=0), train_x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    return [((v - mean) / scale).astype("float32") for v in (train_x, *others)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "judgments")
+    parser.add_argument("--family", choices=["en", "other"], default="en")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    from mtcheck.judgments import load_mqm_tables
+    from quality_model import _meta
+    from train_quality import dataset_features
+
+    torch.set_num_threads(2)
+    rows = load_mqm_tables(args.data)
+    parts = []
+    for dataset, frame in rows.groupby("dataset", sort=True):
+        feats = dataset_features(dataset, frame, 0)  # no fluency: the head does not use it
+        parts.append(pd.concat([frame.reset_index(drop=True), feats.add_prefix("f_")], axis=1))
+    table = pd.concat(parts, ignore_index=True)
+    english = args.family == "en"
+    table = table[table["lp"].str.endswith("-en") == english]
+    table = table[(table["ref"].str.strip() != "") & (table["src"].str.strip() != "")].reset_index(drop=True)
+    train_rows, held_rows = table[~table["held_out"]].reset_index(drop=True), table[table["held_out"]]
+    mqm = train_rows["mqm"].to_numpy(dtype=float)
+    keys, sets = train_rows["key"].to_numpy(), train_rows["dataset"].to_numpy()
+    print(f"{args.family}: {len(train_rows)} training rows of {sorted(set(sets))}; "
+          f"held out {sorted(set(held_rows['dataset']))}", flush=True)
+
+    from mtcheck.evaluate import grouped_tau
+
+    best, best_tau = None, -1.0
+    for config in CONFIGS:
+        hidden, wd, epochs, with_m = config
+        vec, scal = design(train_rows, english, with_m)
+        x = np.hstack([vec, scal])
+        taus = []
+        for name in sorted(set(sets)):
+            held = sets == name
+            xa, xb = standardise(np.nan_to_num(x[~held]), np.nan_to_num(x[held]))
+            net = train(xa, keys[~held], mqm[~held], sets[~held], hidden, wd, epochs)
+            taus.append(grouped_tau(predict(net, xb), mqm[held], keys[held]))
+        mean = float(np.mean(taus))
+        print(f"  config {config}: left-out grouped tau {', '.join(f'{t:+.3f}' for t in taus)}; mean {mean:+.3f}",
+              flush=True)
+        if mean > best_tau:
+            best, best_tau = config, mean
+    hidden, wd, epochs, with_m = best
+    print(f"chosen {best}", flush=True)
+    vec, scal = design(train_rows, english, with_m)
+    x = np.nan_to_num(np.hstack([vec, scal]))
+    for dataset, sub in held_rows.groupby("dataset", sort=True):
+        hv, hs = design(sub, english, with_m)
+        xa, xb = standardise(x, np.nan_to_num(np.hstack([hv, hs])))
+        net = train(xa, keys, mqm, sets, hidden, wd, epochs)
+        score = predict(net, xb)
+        print(f"\n{dataset}: {len(sub)} rows, {sub['key'].nunique()} sources")
+        print("| signal | grouped τ | global τ | AUC major | system r |\n|---|---|---|---|---|")
+        for name, values in [(n, sub[f"f_{n}"].to_numpy(dtype=float)) for n in ("chrf", "bleu", "emb_sim_ref",
+                                                                                 "xsim_ref", "xsim")] + [
+                ("vector head", score)]:
+            m = _meta(sub, values)
+            print(f"| {name} | {m['grouped_tau']:+.3f} | {m['global_tau']:+.3f} | {m['auc_major']:.3f} | "
+                  f"{m['system_pearson']:+.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
