@@ -14,7 +14,8 @@ marked words next to each other (only spaces between) join into one span. No mod
 no batch: a row's spans depend on that row alone.
 
 Scripts whose words are not separated by spaces (Chinese, Japanese, Thai) would come out as one
-word per clause, so the tagger does not tag those targets (`applies`).
+word per clause; the judgments have no such target with a span file, so it was never trained or
+measured on one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import re
 from collections import Counter
 
 WORD = re.compile(r"\w+|[^\w\s]")
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 _DIGIT = re.compile(r"\d")
 STEM = 4  # a word "shares its stem" with the reference when a reference word has the same first 4 letters
 
@@ -56,14 +56,6 @@ FEATURES = (WORD_FEATURES + SEGMENT_FEATURES + [f"prev_{n}" for n in NEIGHBOURS]
 
 def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in WORD.finditer(text or "")]
-
-
-def applies(target_lang: str | None, mt: str = "") -> bool:
-    """Whether the tagger can tag this target: not for scripts written without spaces."""
-    lang = (target_lang or "").lower().split("-")[0]
-    if lang in ("zh", "ja", "th", "ko", "lo", "km", "my"):
-        return False
-    return not _UNSPACED.search(mt[:200] or "")
 
 
 def _stem(word: str) -> str:
@@ -140,17 +132,3 @@ def probabilities(tagger: dict, x):
     z = (x - np.asarray(tagger["mean"])) / np.asarray(tagger["scale"])
     logit = z @ np.asarray(tagger["weights"]) + tagger["intercept"]
     return 1.0 / (1.0 + np.exp(-logit))
-
-
-def error_spans(tagger: dict, mt: str, ref: str, src: str = "") -> list[tuple[int, int, float]]:
-    """The (start, end, probability) spans a rater would likely mark in `mt`, most likely first."""
-    if not (ref or "").strip() or not (mt or "").strip():
-        return []
-    x, toks = word_features(mt, ref, src)
-    p = probabilities(tagger, x)
-    marked = p >= tagger["threshold"]
-    out = []
-    for start, end in join_marked(toks, marked):
-        inside = [p[i] for i, t in enumerate(toks) if start <= t[0] and t[1] <= end]
-        out.append((start, end, float(max(inside))))
-    return sorted(out, key=lambda s: (-s[2], s[0]))

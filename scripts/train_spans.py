@@ -41,24 +41,19 @@ VERSION = "mqm-spans-1"
 
 def span_rows(folder: Path):
     """Judgment rows with a reference from tables that have a span file, each with its gold offsets."""
+    import pandas as pd
+
     from mtcheck.judgments import load_mqm_tables, marked_characters
 
     rows = load_mqm_tables(folder)
     rows = rows[rows["ref"].str.strip() != ""]
-    gold = []
-    keep = []
+    parts = []
     for table, frame in rows.groupby("table", sort=True):
         marks = marked_characters(Path(folder) / f"{table}-spans.tsv.gz")
-        if not marks:
-            continue
-        keep.append(frame.index)
-        for idx, key in zip(frame.index, zip(frame["lp"], frame["system"], frame["doc_id"], frame["seg_id"])):
-            gold.append((idx, marks.get(key, set())))
-    index = [i for part in keep for i in part]
-    rows = rows.loc[index]
-    gold_by = dict(gold)
-    rows = rows.assign(gold=[gold_by[i] for i in rows.index])
-    # A test set whose span file marks nothing in its rows cannot train or test a tagger.
+        keys = zip(frame["lp"], frame["system"], frame["doc_id"], frame["seg_id"])
+        parts.append(frame.assign(gold=[marks.get(k, set()) for k in keys]))
+    rows = pd.concat(parts) if parts else rows.assign(gold=[])
+    # A test set with no span file, or whose span file marks nothing in its rows, cannot train or test a tagger.
     marked = rows.groupby("dataset")["gold"].apply(lambda g: sum(bool(x) for x in g))
     rows = rows[rows["dataset"].map(marked) > 0]
     return rows.reset_index(drop=True)
@@ -163,7 +158,7 @@ def choose(train) -> tuple[float, float, dict]:
 def evaluate(rows, tagger: dict, threshold: float, draws: int) -> list[dict]:
     import numpy as np
 
-    from span_tagger import join_marked
+    from span_tagger import FEATURES, join_marked
 
     results = []
     for dataset, sub in rows.groupby("dataset", sort=True):
@@ -173,8 +168,9 @@ def evaluate(rows, tagger: dict, threshold: float, draws: int) -> list[dict]:
         figures = {"tagger": f1(pred, gold)}
         rand = [f1(random_placement(pred, lengths, np.random.default_rng(seed)), gold) for seed in range(draws)]
         figures["random, same span lengths"] = tuple(float(np.mean([d[k] for d in rand])) for k in range(3))
-        rule = [{c for a, b in join_marked(toks, x[:, 0] == 0) for c in range(a, b)} if toks else set()
-                for x, toks, _ in feats]  # column 0 is in_ref
+        in_ref = FEATURES.index("in_ref")
+        rule = [{c for a, b in join_marked(toks, x[:, in_ref] == 0) for c in range(a, b)} if toks else set()
+                for x, toks, _ in feats]
         figures["every word the reference lacks"] = f1(rule, gold)
         figures["whole segment"] = f1([set(range(n)) for n in lengths], gold)
         results.append({"dataset": dataset, "rows": len(sub), "marked_rows": int(sum(bool(g) for g in gold)),

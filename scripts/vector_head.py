@@ -193,11 +193,11 @@ def main(argv=None) -> int:
     hidden, wd, epochs, with_m = best
     print(f"chosen {best}", flush=True)
     vec, scal = design(train_rows, english, with_m)
-    x = np.nan_to_num(np.hstack([vec, scal]))
-    for dataset, sub in held_rows.groupby("dataset", sort=True):
-        hv, hs = design(sub, english, with_m)
-        xa, xb = standardise(x, np.nan_to_num(np.hstack([hv, hs])))
-        net = train(xa, keys, mqm, sets, hidden, wd, epochs)
+    held_sets = list(held_rows.groupby("dataset", sort=True))
+    held_x = [np.nan_to_num(np.hstack(design(sub, english, with_m))) for _, sub in held_sets]
+    xa, *held_x = standardise(np.nan_to_num(np.hstack([vec, scal])), *held_x)
+    net = train(xa, keys, mqm, sets, hidden, wd, epochs)  # one fit, scored on every held-out set
+    for (dataset, sub), xb in zip(held_sets, held_x):
         score = predict(net, xb)
         print(f"\n{dataset}: {len(sub)} rows, {sub['key'].nunique()} sources")
         print("| signal | grouped τ | global τ | AUC major | system r |\n|---|---|---|---|---|")

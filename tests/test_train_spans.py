@@ -8,6 +8,8 @@ import json
 import shutil
 import sys
 
+import pytest
+
 from conftest import DATA, ROOT
 from mtcheck.errors import InputError
 
@@ -70,12 +72,9 @@ def test_bad_input_is_a_one_line_error(tmp_path, capsys):
     marked = spans.index[spans["start"] != ""][0]
     spans.loc[marked, "start"] = "x7"
     spans.to_csv(tmp_path / "bad-spans.tsv.gz", sep="\t", quoting=3, index=False)
-    try:
+    with pytest.raises(InputError) as err:
         marked_characters(tmp_path / "bad-spans.tsv.gz")
-    except InputError as exc:
-        assert f"bad-spans.tsv.gz:{marked + 2}: start 'x7' is not a character offset" in exc.one_line()
-    else:
-        raise AssertionError("a non-numeric offset was accepted")
+    assert f"bad-spans.tsv.gz:{marked + 2}: start 'x7' is not a character offset" in err.value.one_line()
     shutil.copy(JUDGMENTS / "mqm-google-wmt23.tsv.gz", tmp_path / "mqm-google-wmt23.tsv.gz")
     assert main(["--data", str(tmp_path)]) == 2  # held-out rows only
     assert "no training or no held-out rows" in capsys.readouterr().err
