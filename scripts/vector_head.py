@@ -46,7 +46,7 @@ CONFIGS = [  # (hidden, weight decay, epochs, with m itself)
     (64, 1e-3, 8, False),
     (64, 1e-3, 8, True),
     (256, 1e-2, 8, False),
-    (64, 1e-3, 20, False),
+    (64, 1e-3, 3, False),
 ]
 
 
@@ -57,24 +57,31 @@ def vectors(texts: list[str], model: str | None):
     return matrix[rows].astype("float32")
 
 
-def design(table, english: bool, with_m: bool):
+def encode(table, english: bool) -> list[tuple]:
+    """Per encoder, the (m, r, s) vectors of `table`'s rows (s is None where the encoder skips the source).
+
+    From the persistent score cache, which dataset_features fills, so encoding once serves every
+    configuration.
+    """
+    encoders = [("use", True)] + ([(None, False)] if english else [])
+    return [(vectors(table["mt"].tolist(), model), vectors(table["ref"].tolist(), model),
+             vectors(table["src"].tolist(), model) if with_src else None) for model, with_src in encoders]
+
+
+def design(encoded: list[tuple], table, with_m: bool):
     """The feature matrix of the rows of `table` (every row has src, mt and ref)."""
     import numpy as np
 
     blocks = []
-    encoders = [("use", True)] + ([(None, False)] if english else [])
-    for model, with_src in encoders:
-        m = vectors(table["mt"].tolist(), model)
-        r = vectors(table["ref"].tolist(), model)
+    for m, r, s in encoded:
         parts = [m * r, np.abs(m - r)]
-        if with_src:
-            s = vectors(table["src"].tolist(), model)
+        if s is not None:
             parts += [m * s, np.abs(m - s)]
         if with_m:
             parts.insert(0, m)
         blocks += parts
     scal = table[[f"f_{n}" for n in SCALARS]].to_numpy(dtype="float32")
-    return np.hstack(blocks), scal
+    return np.nan_to_num(np.hstack(blocks + [scal]))
 
 
 def pairs_of(keys, mqm):
@@ -105,12 +112,12 @@ def train(x, keys, mqm, datasets, hidden: int, wd: float, epochs: int):
         sel = datasets == name
         z[sel] = -(mqm[sel] - mqm[sel].mean()) / (mqm[sel].std() + 1e-9)
     a, b = pairs_of(keys, mqm)
-    # Cost, measured 2026-12-02 on synthetic rows of this shape (77,000 x 2,300, 320,000 pairs):
-    # one epoch takes 52 s, and half of it (8.7 of 17.7 s in a profile) is this input Dropout.
-    # torch 2.13's CPU random numbers cost 6-20 ms per 512 x 2,300 mask, in native and AVX2 mode
-    # alike, against about 1 ms for the Linear layer. Dropping it or masking fewer columns would
-    # halve training; not done yet, because the leave-one-test-set-out figures were made with it.
-    net = torch.nn.Sequential(torch.nn.Dropout(0.1), torch.nn.Linear(x.shape[1], hidden), torch.nn.Tanh(),
+    # No Dropout on the input: measured 2026-12-02 on synthetic rows of this shape (77,000 x 2,300,
+    # 320,000 pairs), an input Dropout took half of each 52 s epoch (8.7 of 17.7 s in a profile),
+    # because torch 2.13's CPU random numbers cost 6-20 ms per 512 x 2,300 mask, in native and AVX2
+    # mode alike, against about 1 ms for the Linear layer. Weight decay regularises instead; the
+    # hidden layer's Dropout (64 columns) is cheap and stays.
+    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.Tanh(),
                               torch.nn.Dropout(0.1), torch.nn.Linear(hidden, 1))
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=wd)
     xt, zt = torch.from_numpy(x), torch.from_numpy(z)
@@ -147,22 +154,69 @@ def standardise(train_x, *others):
     return [((v - mean) / scale).astype("float32") for v in (train_x, *others)]
 
 
+def loo(x, keys, mqm, sets, config) -> list[float]:
+    """Grouped tau on each training test set, left out in turn, of a head fitted on the others."""
+    import numpy as np
+
+    from mtcheck.evaluate import grouped_tau
+
+    hidden, wd, epochs, _ = config
+    taus = []
+    for name in sorted(set(sets)):
+        held = sets == name
+        xa, xb = standardise(x[~held], x[held])
+        net = train(xa, keys[~held], mqm[~held], sets[~held], hidden, wd, epochs)
+        taus.append(grouped_tau(predict(net, xb), mqm[held], keys[held]))
+    return taus
+
+
+def print_held_out(sub, score, shipped_head) -> None:
+    """One held-out test set's table: each single input, the shipped quality and the vector head."""
+    from mtcheck.fuse import quality_from_points
+    from quality_model import SINGLE_SIGNALS, _corpus_chrf, _meta, head_scores
+
+    print(f"\n{sub['dataset'].iloc[0]}: {len(sub)} rows, {sub['key'].nunique()} sources, "
+          f"{sub['system'].nunique()} systems")
+    print("| signal | grouped τ | global τ | AUC major | system r |\n|---|---|---|---|---|")
+    signals = [(name, sign * sub[col].to_numpy(dtype=float)) for name, col, sign in SINGLE_SIGNALS
+               if col in sub.columns and sub[col].notna().all()]
+    signals.append(("corpus chrF (system level only)", _corpus_chrf(sub)))
+    signals.append((f"shipped quality ({', '.join(shipped_head['features'])})",
+                    quality_from_points(head_scores(sub, shipped_head)[1])))
+    signals.append(("**vector head**", score))
+    for name, values in signals:
+        m = _meta(sub, values)
+        print(f"| {name} | {m['grouped_tau']:+.3f} | {m['global_tau']:+.3f} | {m['auc_major']:.3f} | "
+              f"{m['system_pearson']:+.3f} |")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "judgments")
     parser.add_argument("--family", choices=["en", "other"], default="en")
+    parser.add_argument("--configs", default=None,
+                        help="indexes into CONFIGS to try leave-one-out, comma-separated (default: all)")
+    parser.add_argument("--no-held-out", action="store_true",
+                        help="stop after the leave-one-test-set-out choice (for exploring configurations)")
     args = parser.parse_args(argv)
 
     import numpy as np
     import pandas as pd
     import torch
 
-    from mtcheck.judgments import load_mqm_tables
-    from quality_model import _meta
+    from mtcheck.evaluate import grouped_tau
+    from mtcheck.fuse import head_for, load_params
     from train_quality import dataset_features
 
+    from mtcheck.errors import MtcheckError
+    from mtcheck.judgments import load_mqm_tables
+
     torch.set_num_threads(2)
-    rows = load_mqm_tables(args.data)
+    try:
+        rows = load_mqm_tables(args.data)
+    except MtcheckError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
     parts = []
     for dataset, frame in rows.groupby("dataset", sort=True):
         feats = dataset_features(dataset, frame, 0)  # no fluency: the head does not use it
@@ -172,46 +226,43 @@ def main(argv=None) -> int:
     table = table[table["lp"].str.endswith("-en") == english]
     table = table[(table["ref"].str.strip() != "") & (table["src"].str.strip() != "")].reset_index(drop=True)
     train_rows, held_rows = table[~table["held_out"]].reset_index(drop=True), table[table["held_out"]]
+    if train_rows["dataset"].nunique() < 2 or (held_rows.empty and not args.no_held_out):
+        print(f"error: {args.data}: {args.family} targets need two training test sets (for leave-one-out) "
+              f"and a held-out one; found {train_rows['dataset'].nunique()} and {held_rows['dataset'].nunique()}",
+              file=sys.stderr)
+        return 2
     mqm = train_rows["mqm"].to_numpy(dtype=float)
     keys, sets = train_rows["key"].to_numpy(), train_rows["dataset"].to_numpy()
-    print(f"{args.family}: {len(train_rows)} training rows of {sorted(set(sets))}; "
+    names = sorted(set(sets))
+    print(f"{args.family}: {len(train_rows)} training rows of {names}; "
           f"held out {sorted(set(held_rows['dataset']))}", flush=True)
+    for col in ("chrf", "emb_sim_ref", "xsim_ref"):  # the single inputs on the same left-out rows
+        taus = [grouped_tau(train_rows.loc[sets == n, f"f_{col}"].to_numpy(dtype=float), mqm[sets == n],
+                            keys[sets == n]) for n in names]
+        print(f"  single input {col}: left-out grouped tau {', '.join(f'{t:+.3f}' for t in taus)}; "
+              f"mean {np.mean(taus):+.3f}", flush=True)
 
-    from mtcheck.evaluate import grouped_tau
-
+    encoded = encode(train_rows, english)
+    chosen = [CONFIGS[int(i)] for i in args.configs.split(",")] if args.configs else CONFIGS
     best, best_tau = None, -1.0
-    for config in CONFIGS:
-        hidden, wd, epochs, with_m = config
-        vec, scal = design(train_rows, english, with_m)
-        x = np.hstack([vec, scal])
-        taus = []
-        for name in sorted(set(sets)):
-            held = sets == name
-            xa, xb = standardise(np.nan_to_num(x[~held]), np.nan_to_num(x[held]))
-            net = train(xa, keys[~held], mqm[~held], sets[~held], hidden, wd, epochs)
-            taus.append(grouped_tau(predict(net, xb), mqm[held], keys[held]))
+    for config in chosen:
+        taus = loo(design(encoded, train_rows, config[3]), keys, mqm, sets, config)
         mean = float(np.mean(taus))
         print(f"  config {config}: left-out grouped tau {', '.join(f'{t:+.3f}' for t in taus)}; mean {mean:+.3f}",
               flush=True)
         if mean > best_tau:
             best, best_tau = config, mean
-    hidden, wd, epochs, with_m = best
     print(f"chosen {best}", flush=True)
-    vec, scal = design(train_rows, english, with_m)
-    held_sets = list(held_rows.groupby("dataset", sort=True))
-    held_x = [np.nan_to_num(np.hstack(design(sub, english, with_m))) for _, sub in held_sets]
-    xa, *held_x = standardise(np.nan_to_num(np.hstack([vec, scal])), *held_x)
+    if args.no_held_out:
+        return 0
+    hidden, wd, epochs, with_m = best
+    held_sets = [sub.reset_index(drop=True) for _, sub in held_rows.groupby("dataset", sort=True)]
+    held_x = [design(encode(sub, english), sub, with_m) for sub in held_sets]
+    xa, *held_x = standardise(design(encoded, train_rows, with_m), *held_x)
     net = train(xa, keys, mqm, sets, hidden, wd, epochs)  # one fit, scored on every held-out set
-    for (dataset, sub), xb in zip(held_sets, held_x):
-        score = predict(net, xb)
-        print(f"\n{dataset}: {len(sub)} rows, {sub['key'].nunique()} sources")
-        print("| signal | grouped τ | global τ | AUC major | system r |\n|---|---|---|---|---|")
-        for name, values in [(n, sub[f"f_{n}"].to_numpy(dtype=float)) for n in ("chrf", "bleu", "emb_sim_ref",
-                                                                                 "xsim_ref", "xsim")] + [
-                ("vector head", score)]:
-            m = _meta(sub, values)
-            print(f"| {name} | {m['grouped_tau']:+.3f} | {m['global_tau']:+.3f} | {m['auc_major']:.3f} | "
-                  f"{m['system_pearson']:+.3f} |")
+    shipped_head = head_for(load_params()["heads"][args.family], "ref+src")
+    for sub, xb in zip(held_sets, held_x):
+        print_held_out(sub, predict(net, xb), shipped_head)
     return 0
 
 
