@@ -17,11 +17,10 @@ leave-one-test-set-out grouped tau over the training sets only; the held-out tes
 (judgments.HELD_OUT) are scored once, with the chosen configuration, beside chrF++ and every
 single input. Seeds are fixed; the same data gives the same table.
 
-Status (stop 21): work in progress, not yet measured on the held-out sets. One configuration,
-(64, 1e-3, 8, False), was run leave-one-test-set-out on the English training sets: grouped tau
-+0.045 (WMT21 news zh-en left out), +0.043 (TED zh-en), +0.171 (WMT23 he-en). Each
-configuration took about 8 minutes on 2 cores; the session ended before the others ran. The
-next step is to set those three figures beside sentence chrF++ on the same left-out sets.
+Status (stop 23): measured, not shipped. On the English training sets, left out in turn, every
+configuration ranks translations of a source below each of its own single inputs (README
+"COMET-shaped vector head"): mean grouped tau 0.069-0.072 against 0.122 for sentence chrF++ and
+0.148 for USE's MT-reference cosine. So nothing of it enters mtcheck/data/.
 
 Vectors come from the score cache that scripts/train_quality.py fills (same encoders, same
 texts), so run that first or expect the encoders to run here.
