@@ -7,6 +7,7 @@ tests/data/judgments/ holds 25 source segments of each of WMT21 news zh-en and T
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import DATA, ROOT
 
@@ -47,3 +48,6 @@ def test_bad_input_is_a_one_line_error(tmp_path, capsys):
     assert "nowhere: no such judgments folder" in capsys.readouterr().err
     assert main(["--data", str(JUDGMENTS), "--family", "other"]) == 2  # the fixture has no German rows
     assert "other targets need two training test sets" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # checked before any data is read
+        main(["--data", str(JUDGMENTS), "--configs", "9"])
+    assert stop.value.code == 2 and "--configs 9: give indexes 0-3" in capsys.readouterr().err
