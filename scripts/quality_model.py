@@ -68,6 +68,8 @@ def _has_groups(table, key: str):
         mask &= table["f_xsim"].notna().to_numpy()
     if "fluency" in parts:
         mask &= table["f_fluency_adj"].notna().to_numpy()
+    if "lmref" in parts:
+        mask &= table["f_lm_ref_lp"].notna().to_numpy()
     return mask
 
 
@@ -125,25 +127,46 @@ def _ranknet(z, mqm, keys, c: float, datasets=None):
     return model.coef_[0], n_within
 
 
-def _choose_c(z, mqm, keys, datasets) -> tuple[float, dict]:
-    """C by leave-one-test-set-out grouped tau over the training test sets (never the held-out ones)."""
+def _choose_c(z, mqm, keys, datasets) -> tuple[float, dict, dict]:
+    """C by leave-one-test-set-out over the training test sets (never the held-out ones).
+
+    Returns C, the mean objective per C, and the chosen C's left-out grouped tau per test set
+    (printed beside the single inputs' on the same rows, so a head that ranks below its own
+    inputs is seen on the training side, before any held-out set is scored).
+    """
     import numpy as np
 
     from mtcheck.evaluate import global_tau, grouped_tau
 
     names = sorted(set(datasets))
     if len(names) < 2:
-        return 1.0, {}
-    scores = {}
+        return 1.0, {}, {}
+    scores, grouped = {}, {}
     for c in C_GRID:
-        taus = []
+        taus, grouped[c] = [], {}
         for name in names:
             held = datasets == name
             w, _ = _ranknet(z[~held], mqm[~held], keys[~held], c, datasets[~held])
+            g = grouped_tau(z[held] @ w, mqm[held], keys[held])
+            grouped[c][name] = round(float(g), 4)
             # Both halves of the objective count: the grouped and the global tau on the left-out set.
-            taus.append(grouped_tau(z[held] @ w, mqm[held], keys[held]) + global_tau(z[held] @ w, mqm[held]))
+            taus.append(g + global_tau(z[held] @ w, mqm[held]))
         scores[c] = float(np.mean(taus))
-    return max(scores, key=lambda c: (scores[c], -c)), scores
+    best = max(scores, key=lambda c: (scores[c], -c))
+    return best, scores, grouped[best]
+
+
+def loo_singles(rows, names: list[str]) -> dict:
+    """Each feature's own grouped tau on each training test set (higher feature = better, as oriented)."""
+    from mtcheck.evaluate import grouped_tau
+
+    out = {}
+    for name in names:
+        sign = -1 if name == "mt_len" else 1
+        out[name] = {ds: round(float(grouped_tau(sign * sub[f"f_{name}"].to_numpy(dtype=float),
+                                                 sub["mqm"].to_numpy(dtype=float), sub["key"].to_numpy())), 4)
+                     for ds, sub in rows.groupby("dataset", sort=True)}
+    return out
 
 
 def fit_head(train, key: str, names: list[str] | None = None) -> dict | None:
@@ -162,10 +185,10 @@ def fit_head(train, key: str, names: list[str] | None = None) -> dict | None:
     keys = rows["key"].to_numpy()
     datasets = rows["dataset"].to_numpy()
     if names:
-        c, by_c = _choose_c(z, mqm, keys, datasets)
+        c, by_c, loo = _choose_c(z, mqm, keys, datasets)
         weights, n_pairs = _ranknet(z, mqm, keys, c, datasets)
     else:  # a head with no feature (MT only, no language model): every row gets the training mean
-        c, by_c, weights, n_pairs = 0.0, {}, np.zeros(0), 0
+        c, by_c, loo, weights, n_pairs = 0.0, {}, {}, np.zeros(0), 0
     score = z @ weights
     mqm_x, mqm_y = monotone_map(score, np.minimum(mqm, 25.0), increasing=False)
     major_x, major_y = monotone_map(score, rows["has_major"].to_numpy(dtype=float), increasing=False)
@@ -176,6 +199,7 @@ def fit_head(train, key: str, names: list[str] | None = None) -> dict | None:
         "weights": [round(float(v), 6) for v in weights],
         "c": c,
         "cv_tau_by_c": {str(k): round(v, 4) for k, v in by_c.items()},
+        "loo_grouped_tau": loo,
         "mqm_x": mqm_x, "mqm_y": mqm_y, "major_x": major_x, "major_y": major_y,
         "train_rows": int(len(rows)), "train_pairs": int(n_pairs),
         "train_sets": sorted(rows["dataset"].unique()),
@@ -191,9 +215,20 @@ def fit_family(train, head_keys) -> dict:
             heads[key] = head
             w = ", ".join(f"{n} {v:+.3f}" for n, v in zip(head["features"], head["weights"]))
             print(f"  {key}: {head['train_rows']} rows, C {head['c']}; {w}", flush=True)
+            if head["loo_grouped_tau"]:
+                print("    left-out grouped tau: head " + _loo_line(head["loo_grouped_tau"]), flush=True)
+                rows = train[_has_groups(train, key)]
+                for name, taus in loo_singles(rows, head["features"]).items():
+                    print(f"      {name} alone " + _loo_line(taus), flush=True)
     # The baseline a source-only head must beat where no encoder knows the target language.
     heads["length"] = fit_head(train, "src", ["len_ratio", "mt_len"])
     return heads
+
+
+def _loo_line(taus: dict) -> str:
+    import numpy as np
+
+    return ", ".join(f"{ds} {t:+.3f}" for ds, t in taus.items()) + f"; mean {np.mean(list(taus.values())):+.3f}"
 
 
 def head_scores(table, head: dict):
@@ -234,10 +269,12 @@ SINGLE_SIGNALS = [("sentence chrF++", "f_chrf", 1), ("sentence BLEU", "f_bleu", 
                   ("emb_sim_ref (MiniLM; USE for non-English)", "f_emb_sim_ref", 1),
                   ("xsim_ref (USE MT↔ref)", "f_xsim_ref", 1), ("xsim (USE src↔MT)", "f_xsim", 1),
                   ("xsim_margin", "f_xsim_margin", 1), ("fluency_lp (SmolLM2)", "f_fluency_lp", 1),
-                  ("fluency_adj", "f_fluency_adj", 1), ("shorter MT (−log length)", "f_mt_len", -1)]
+                  ("fluency_adj", "f_fluency_adj", 1),
+                  ("lm_ref_lp (SmolLM2 MT | reference)", "f_lm_ref_lp", 1), ("shorter MT (−log length)", "f_mt_len", -1)]
 EVAL_SETS = [("ref+src", "with reference (source + MT + reference)"),
              ("src", "source + MT only"),
              ("ref+src+fluency", "with reference, fluency subset"),
+             ("ref+src+lmref", "with reference and --lm-ref, lm-ref subset"),
              ("src+fluency", "source + MT + fluency, fluency subset"),
              ("fluency", "MT only, fluency subset")]
 

@@ -19,6 +19,10 @@ the shipped ones, so they are not shipped).
    a hash of the segment key. Features are cached under
    $XDG_CACHE_HOME/mtcheck/train/, and every text's scores sit in the
    persistent score cache, so a second run takes a minute.
+   `lm_ref_lp` (the --lm-ref likelihood, another SmolLM2 pass) runs on the
+   rows of `--lmref-sources` sources per English test set, the fluency
+   subset's sources, so the four --lm-ref heads are fitted on the judgments
+   too (README "The reference-conditioned likelihood on the judgments").
 3. Heads: for each target family (English, other) and each signal set, a
    linear RankNet (Burges et al. 2005): logistic regression on the feature
    differences of every pair of translations of one source whose MQM differs,
@@ -53,7 +57,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 FEATURES_VERSION = 1
 # Head keys fitted per family; a run's signal set falls back to the largest fitted subset (fuse.head_for).
-HEAD_KEYS = ["ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
+HEAD_KEYS = ["ref+src+fluency+lmref", "ref+src+lmref", "ref+fluency+lmref", "ref+lmref",
+             "ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
 
 
 def feature_cache(dataset: str, frame, fluency_keys: frozenset) -> Path:
@@ -125,17 +130,29 @@ def with_lengths(feats, frame):
     return feats
 
 
-def carried_lmref_heads(shipped: dict) -> dict:
-    """The shipped English --lm-ref heads, kept as they are.
+def lmref_column(frame, n_sources: int):
+    """lm_ref_lp (scorers/lmref.py) on the rows of `n_sources` source segments of one English test set, NaN elsewhere.
 
-    The MT-given-reference likelihood costs a SmolLM2 pass per row (about 20 rows/s), too much for
-    the judgments here, so those opt-in heads stay as fitted on TED zh-en; each records that in
-    `fitted_on`. Other targets have no language model, so their lmref rows fall back to the new
-    heads without it (fuse.head_for).
+    The MT-given-reference likelihood costs a SmolLM2 pass over prompt, reference and MT: 4-25
+    rows/s here, so 250 sources of the four English test sets (13,250 rows) took 39 min from a
+    cold cache (2026-12-03). The sources are the fluency subset's (fluency_sample: the same hash
+    order), so the --lm-ref heads see the rows that have fluency too. Scores sit in the persistent
+    score cache; a second run reads them.
     """
-    heads = shipped.get("heads", {}).get("en", {})
-    return {key: {**head, "fitted_on": head.get("fitted_on", f"TED zh-en ({shipped.get('version')})")}
-            for key, head in heads.items() if "lmref" in key.split("+")}
+    import numpy as np
+
+    from mtcheck import schema as S
+    from mtcheck.scorers import ScoreContext, get
+
+    values = np.full(len(frame), np.nan)
+    if n_sources <= 0 or not frame["lp"].iloc[0].endswith("-en"):
+        return values
+    chosen = frame["key"].isin(fluency_sample(frame["key"], n_sources)).to_numpy()
+    sub = frame.loc[chosen, ["src", "mt", "ref"]].rename(columns={"src": S.SRC, "mt": S.MT, "ref": S.REF})
+    result = get("lmref")(sub.reset_index(drop=True), ScoreContext(target_lang="en", lm_ref=True))
+    if S.LM_REF_LP in result.columns.columns:
+        values[chosen] = result.columns[S.LM_REF_LP].to_numpy()
+    return values
 
 
 def main(argv=None) -> int:
@@ -143,6 +160,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "judgments")
     parser.add_argument("--out", type=Path, default=ROOT / "mtcheck" / "data" / "fusion.json")
     parser.add_argument("--fluency-sources", type=int, default=250)
+    parser.add_argument("--lmref-sources", type=int, default=250,
+                        help="source segments per English test set whose rows get lm_ref_lp (--lm-ref heads)")
     parser.add_argument("--write", action="store_true",
                         help="replace --out with the trained heads (by default the command only evaluates: "
                              "its heads did not beat the shipped ones on the held-out sets)")
@@ -169,6 +188,7 @@ def main(argv=None) -> int:
     parts = []
     for dataset, frame in rows.groupby("dataset", sort=True):
         feats = dataset_features(dataset, frame, args.fluency_sources)
+        feats["lm_ref_lp"] = lmref_column(frame.reset_index(drop=True), args.lmref_sources)
         parts.append(pd.concat([frame.reset_index(drop=True), feats.add_prefix("f_")], axis=1))
     table = pd.concat(parts, ignore_index=True)
     table["family"] = ["en" if lp.endswith("-en") else "other" for lp in table["lp"]]
@@ -188,8 +208,10 @@ def main(argv=None) -> int:
               f"{args.out} is left as it was (add such tables, or leave out --write)", file=sys.stderr)
         return 2
     if write:
-        carried = carried_lmref_heads(shipped)
-        heads["en"].update(carried)
+        from mtcheck.fuse import head_for
+
+        for family in heads:  # a head without training rows (no lm-ref for German) is its base's copy
+            heads[family].update({k: head_for(heads[family], k) for k in HEAD_KEYS if k not in heads[family]})
         params = {
             "version": "judgments-ranknet-5",
             "fitted_on": sorted(table.loc[~table["held_out"], "dataset"].unique()),

@@ -79,7 +79,7 @@ def test_training_on_real_rows_is_reproducible_and_beats_chance_on_the_held_out_
     from train_quality import main
 
     out1, out2 = tmp_path / "a.json", tmp_path / "b.json"
-    args = ["--data", str(JUDGMENTS), "--fluency-sources", "0"]
+    args = ["--data", str(JUDGMENTS), "--fluency-sources", "0", "--lmref-sources", "0"]
     assert main(args + ["--out", str(out1)]) == 0
     printed = capsys.readouterr().out
     assert "mqm-google-wmt23/zh-en — with reference" in printed and "| sentence chrF++ |" in printed
@@ -87,7 +87,7 @@ def test_training_on_real_rows_is_reproducible_and_beats_chance_on_the_held_out_
     assert not out1.exists()  # evaluation only, without --write
     # Only English targets are in the fixture: writing parameters without the other family is refused,
     # and the shipped file is untouched.
-    assert main(["--data", str(JUDGMENTS), "--fluency-sources", "0", "--write", "--out", str(out2)]) == 2
+    assert main(args + ["--write", "--out", str(out2)]) == 2
     assert "no training rows for other targets" in capsys.readouterr().err and not out2.exists()
     # The same data gives the same heads.
     import quality_model
@@ -105,6 +105,24 @@ def test_training_on_real_rows_is_reproducible_and_beats_chance_on_the_held_out_
     with_ref = next(r for r in result if r["kind"].startswith("with reference"))
     head = next(r for r in with_ref["table"] if r["signal"].startswith("head score"))
     assert head["grouped_tau"] > 0.05  # 25 unseen WMT23 sources: the head ranks their translations
+
+
+def test_lm_ref_feature_scores_the_chosen_sources_rows_only_and_english_targets_only():
+    import numpy as np
+
+    from train_quality import fluency_sample, lmref_column
+
+    rows = load_mqm_tables(JUDGMENTS)
+    frame = rows[rows["dataset"] == "mqm-google-wmt21-ted/zh-en"].reset_index(drop=True)
+    values = lmref_column(frame, 1)
+    chosen = frame["key"].isin(fluency_sample(frame["key"], 1)).to_numpy()
+    assert frame.loc[chosen, "key"].nunique() == 1 and chosen.sum() >= 5  # one source, all its systems
+    assert np.isfinite(values[chosen]).all() and np.isnan(values[~chosen]).all()
+    assert (values[chosen] < 0).all()  # mean log-probabilities
+    # Where the MT is the reference itself, the likelihood is far higher than for any system's MT.
+    copy = frame.loc[chosen].assign(mt=frame.loc[chosen, "ref"]).reset_index(drop=True)
+    assert lmref_column(copy, 1).min() >= values[chosen].max()
+    assert np.isnan(lmref_column(frame.assign(lp="zh-de"), 1)).all()  # no English language model
 
 
 def test_a_damaged_span_file_is_a_one_line_error(tmp_path):
