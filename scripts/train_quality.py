@@ -133,9 +133,9 @@ def with_lengths(feats, frame):
 def lmref_column(frame, n_sources: int):
     """lm_ref_lp (scorers/lmref.py) on the rows of `n_sources` source segments of one English test set, NaN elsewhere.
 
-    The MT-given-reference likelihood costs a SmolLM2 pass over prompt, reference and MT: 4-25
-    rows/s here, so 250 sources of the four English test sets (13,250 rows) took 39 min from a
-    cold cache (2026-12-03). The sources are the fluency subset's (fluency_sample: the same hash
+    The MT-given-reference likelihood costs a SmolLM2 pass over prompt, reference and MT: 4-9
+    rows/s here (news is the slowest), so 250 sources of the four English test sets (13,250 rows)
+    took 39 min from a cold cache on 2 cores (2026-12-03, native mode). The sources are the fluency subset's (fluency_sample: the same hash
     order), so the --lm-ref heads see the rows that have fluency too. Scores sit in the persistent
     score cache; a second run reads them.
     """
