@@ -216,16 +216,16 @@ def fit_family(train, head_keys) -> dict:
             w = ", ".join(f"{n} {v:+.3f}" for n, v in zip(head["features"], head["weights"]))
             print(f"  {key}: {head['train_rows']} rows, C {head['c']}; {w}", flush=True)
             if head["loo_grouped_tau"]:
-                print("    left-out grouped tau: head " + _loo_line(head["loo_grouped_tau"]), flush=True)
+                print("    left-out grouped tau: head " + loo_line(head["loo_grouped_tau"]), flush=True)
                 rows = train[_has_groups(train, key)]
                 for name, taus in loo_singles(rows, head["features"]).items():
-                    print(f"      {name} alone " + _loo_line(taus), flush=True)
+                    print(f"      {name} alone " + loo_line(taus), flush=True)
     # The baseline a source-only head must beat where no encoder knows the target language.
     heads["length"] = fit_head(train, "src", ["len_ratio", "mt_len"])
     return heads
 
 
-def _loo_line(taus: dict) -> str:
+def loo_line(taus: dict) -> str:
     import numpy as np
 
     return ", ".join(f"{ds} {t:+.3f}" for ds, t in taus.items()) + f"; mean {np.mean(list(taus.values())):+.3f}"

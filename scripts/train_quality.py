@@ -135,9 +135,9 @@ def lmref_column(frame, n_sources: int):
 
     The MT-given-reference likelihood costs a SmolLM2 pass over prompt, reference and MT: 4-9
     rows/s here (news is the slowest), so 250 sources of the four English test sets (13,250 rows)
-    took 39 min from a cold cache on 2 cores (2026-12-03, native mode). The sources are the fluency subset's (fluency_sample: the same hash
-    order), so the --lm-ref heads see the rows that have fluency too. Scores sit in the persistent
-    score cache; a second run reads them.
+    took 39 min from a cold cache on 2 cores (2026-12-03, native mode). The sources are the
+    fluency subset's (fluency_sample: the same hash order), so the --lm-ref heads see the rows
+    that have fluency too. Scores sit in the persistent score cache; a second run reads them.
     """
     import numpy as np
 

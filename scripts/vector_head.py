@@ -205,9 +205,9 @@ def main(argv=None) -> int:
     import torch
 
     from mtcheck.errors import MtcheckError
-    from mtcheck.evaluate import grouped_tau
     from mtcheck.fuse import head_for, load_params
     from mtcheck.judgments import load_mqm_tables
+    from quality_model import loo_line, loo_singles
     from train_quality import dataset_features
 
     try:
@@ -239,11 +239,8 @@ def main(argv=None) -> int:
     names = sorted(set(sets))
     print(f"{args.family}: {len(train_rows)} training rows of {names}; "
           f"held out {sorted(set(held_rows['dataset']))}", flush=True)
-    for col in ("chrf", "emb_sim_ref", "xsim_ref"):  # the single inputs on the same left-out rows
-        taus = [grouped_tau(train_rows.loc[sets == n, f"f_{col}"].to_numpy(dtype=float), mqm[sets == n],
-                            keys[sets == n]) for n in names]
-        print(f"  single input {col}: left-out grouped tau {', '.join(f'{t:+.3f}' for t in taus)}; "
-              f"mean {np.mean(taus):+.3f}", flush=True)
+    for col, taus in loo_singles(train_rows, ["chrf", "emb_sim_ref", "xsim_ref"]).items():
+        print(f"  single input {col}: left-out grouped tau {loo_line(taus)}", flush=True)  # same left-out rows
 
     encoded = encode(train_rows, english)
     best, best_tau = None, -1.0
