@@ -1,6 +1,6 @@
 """Time `mtcheck check` stage by stage on N segments of real text and print segments per second.
 
-    .venv/bin/python benchmarks/bench_check.py [--n 500] [--repeats 3] [--no-embedding]
+    .venv/bin/python benchmarks/bench_check.py [--n 500] [--repeats 3] [--no-embedding] [--xsim-ref-cost]
 
 Rows are the first N (system, segment) rows of the TED zh-en MQM data in
 ../shared/data/mqm/ (source, MT and reference), or the test fixture repeated
@@ -8,6 +8,11 @@ when that folder is absent. Each stage's time is the median over the repeats.
 Machines here are noisy, so every figure is also given as a ratio to a
 baseline measured in the same process: a plain loop of sacrebleu sentence
 chrF++ over the same rows.
+
+--xsim-ref-cost also runs, in every repeat, the check without the cross-lingual
+MT<->reference cosine (CheckOptions(xsim_ref=False)), which the default run has
+computed since the judgments-trained heads use it (fusion mqm-ranknet-5), and
+prints the default run's time as a ratio to it: the issue-12 speed target.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500, help="segments per run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-embedding", action="store_true")
+    parser.add_argument("--xsim-ref-cost", action="store_true",
+                        help="also time the run without xsim_ref, interleaved, and print the ratio")
     args = parser.parse_args()
 
     from mtcheck.pipeline import CheckOptions, run
@@ -62,7 +69,8 @@ def main() -> None:
     run(options=options, frame=frame.head(20))  # warm-up: imports and model load are not per-segment costs
 
     stage_times: dict[str, list[float]] = {}
-    totals, baselines = [], []
+    totals, baselines, without = [], [], []
+    from dataclasses import replace
     from mtcheck.embedders import _VECTORS
 
     for _ in range(args.repeats):
@@ -73,6 +81,11 @@ def main() -> None:
         totals.append(time.perf_counter() - t0)
         for stage, seconds in result.summary["timings_s"].items():
             stage_times.setdefault(stage, []).append(seconds)
+        if args.xsim_ref_cost:
+            _VECTORS.clear()
+            t0 = time.perf_counter()
+            run(options=replace(options, xsim_ref=False), frame=frame)
+            without.append(time.perf_counter() - t0)
 
     base = statistics.median(baselines)
     print(f"{'stage':24s} {'median s':>10s} {'seg/s':>10s} {'x baseline':>11s}")
@@ -83,6 +96,11 @@ def main() -> None:
         print(f"{stage:24s} {med:10.3f} {rate:10.1f} {med / base:11.2f}")
     total = statistics.median(totals)
     print(f"{'total check':24s} {total:10.3f} {len(frame) / total:10.1f} {total / base:11.2f}")
+    if without:
+        other = statistics.median(without)
+        print(f"{'total without xsim_ref':24s} {other:10.3f} {len(frame) / other:10.1f} {other / base:11.2f}")
+        print(f"default run / run without xsim_ref: {total / other:.2f}x (median of per-repeat ratios "
+              f"{statistics.median(t / o for t, o in zip(totals, without)):.2f}x)")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ class CheckOptions:
     fluency: str = "auto"                # auto (rows without a reference), on, off
     ter: bool = False                    # sentence and corpus TER (slow; not used by the fusion)
     lm_ref: bool = False                 # MT-given-reference likelihood under SmolLM2 (slow; English)
-    xsim_ref: bool = False               # also the cross-lingual MT<->reference cosine (scripts/train_quality.py)
+    xsim_ref: bool | None = None         # the cross-lingual MT<->reference cosine; None: when the fusion uses it
     precision: str | None = None         # language-model engine: auto, fp32, onnx, int8 [default: auto]
     cache: bool = True                   # the persistent score cache (mtcheck/cache.py); False: --no-cache
     check_settings: dict | None = None   # check id -> {"enabled": bool, "severity": str} (configuration)
@@ -115,6 +115,12 @@ def _check_fluency_option(options: CheckOptions) -> None:
         raise UsageError(f"fluency must be auto, on or off, not '{options.fluency}'")
 
 
+def _wants_xsim_ref(options: CheckOptions) -> bool:
+    from mtcheck.fuse import uses_xsim_ref
+
+    return options.xsim_ref if options.xsim_ref is not None else uses_xsim_ref(options.target_lang)
+
+
 def partition_signals(rows, options: CheckOptions, context, progress=None, timer: _Timer | None = None) -> Signals:
     """Score and run the rule checks on aligned rows, with what the survey knows of the whole run."""
     from mtcheck import cache, scorers
@@ -129,7 +135,7 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
     rows = rows.copy()
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
                                fluency=options.fluency, ter=options.ter, lm_ref=options.lm_ref,
-                               xsim_ref=options.xsim_ref, precision=precision, progress=progress,
+                               xsim_ref=_wants_xsim_ref(options), precision=precision, progress=progress,
                                max_refs=context.max_refs, margin_pool=context.margin_pool)
     stats, signals = {}, []
     for name in options.scorers or scorers.DEFAULT_SCORERS:

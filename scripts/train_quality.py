@@ -155,6 +155,40 @@ def lmref_column(frame, n_sources: int):
     return values
 
 
+def parse_heads(spec: str) -> list[list[str]]:
+    """--heads "family:key,..." as [[family, key], ...]; a UsageError names the first that is not a head."""
+    from mtcheck.errors import UsageError
+
+    named = [item.strip().split(":", 1) for item in spec.split(",") if item.strip()]
+    bad = [":".join(n) for n in named if len(n) != 2 or n[0] not in ("en", "other") or n[1] not in HEAD_KEYS]
+    if bad:
+        raise UsageError(f"--heads: '{bad[0]}' is not a head (write family:key, family en or other, "
+                         f"key one of {', '.join(HEAD_KEYS)})")
+    return named
+
+
+def merge_heads(out: Path, heads: dict, copied: dict, spec: str, provenance: dict) -> dict:
+    """The parameter file `out` with the named trained heads in place of its own (README "A fresh check").
+
+    `spec` is "family:key,..."; a trained head that is a copy of a named one (German's lm-ref and
+    fluency keys copy their base: no English language model) replaces the same key too, so the
+    file's copies stay copies. The version's number goes up by one and the replaced keys are listed.
+    """
+    params = json.loads(out.read_text(encoding="utf-8"))
+    named = parse_heads(spec)
+    replaced: dict[str, list[str]] = {}
+    for family, key in named:
+        for k in [key] + [c for c, head in copied[family].items() if head is heads[family][key]]:
+            params["heads"][family][k] = heads[family][k]
+            replaced.setdefault(family, []).append(k)
+    stem, _, number = params["version"].rpartition("-")
+    params["version"] = f"{stem}-{int(number) + 1}" if number.isdigit() else f"{params['version']}-1"
+    params["replaced"] = {"heads": {f: sorted(set(ks)) for f, ks in replaced.items()},
+                          "by": "scripts/train_quality.py --write --heads " + spec, **provenance,
+                          "decided_by": "scripts/fresh_check.py (README \"A fresh check on WMT22\")"}
+    return params
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "judgments")
@@ -165,11 +199,14 @@ def main(argv=None) -> int:
     parser.add_argument("--write", action="store_true",
                         help="replace --out with the trained heads (by default the command only evaluates: "
                              "its heads did not beat the shipped ones on the held-out sets)")
+    parser.add_argument("--heads", default="",
+                        help="with --write: replace only these heads of --out (family:key,..., e.g. "
+                             "en:ref+src,other:src) and the heads that are copies of them, keep the rest")
     args = parser.parse_args(argv)
 
     import pandas as pd
 
-    from mtcheck.errors import MtcheckError
+    from mtcheck.errors import MtcheckError, UsageError
     from mtcheck.fuse import load_params
     from mtcheck.judgments import load_mqm_tables
 
@@ -177,6 +214,11 @@ def main(argv=None) -> int:
     from quality_model import evaluate_heads, fit_family, print_tables
 
     try:
+        if args.heads:
+            parse_heads(args.heads)
+            if not args.write or not args.out.exists():
+                raise UsageError("--heads replaces heads of an existing --out file: give --write and an --out "
+                                 "that exists")
         rows = load_mqm_tables(args.data)
         if rows["held_out"].all() or not rows["held_out"].any():
             raise MtcheckError("the split leaves no training or no held-out rows", path=str(args.data))
@@ -210,15 +252,18 @@ def main(argv=None) -> int:
     if write:
         from mtcheck.fuse import head_for
 
+        copied = {}
         for family in heads:  # a head without training rows (no lm-ref for German) is its base's copy
-            heads[family].update({k: head_for(heads[family], k) for k in HEAD_KEYS if k not in heads[family]})
-        params = {
-            "version": "judgments-ranknet-5",
-            "fitted_on": sorted(table.loc[~table["held_out"], "dataset"].unique()),
-            "held_out": sorted(table.loc[table["held_out"], "dataset"].unique()),
-            "quality": "100 - 4 * expected MQM points, clipped to 0..100",
-            "heads": heads,
-        }
+            heads[family].pop("length", None)  # the length-only baseline is for the table, never shipped
+            copied[family] = {k: head_for(heads[family], k) for k in HEAD_KEYS if k not in heads[family]}
+            heads[family].update(copied[family])
+        provenance = {"fitted_on": sorted(table.loc[~table["held_out"], "dataset"].unique()),
+                      "held_out": sorted(table.loc[table["held_out"], "dataset"].unique())}
+        if args.heads:
+            params = merge_heads(args.out, heads, copied, args.heads, provenance)
+        else:
+            params = {"version": "judgments-ranknet-5", **provenance,
+                      "quality": "100 - 4 * expected MQM points, clipped to 0..100", "heads": heads}
         args.out.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
     return 0

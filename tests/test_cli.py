@@ -59,7 +59,7 @@ def test_check_line_aligned_files_with_source_and_reference(tmp_path):
     assert roles[:2] == ["mt-ref similarity", "src-mt similarity"] and summary["options"]["fluency"] == "auto"
     # Every row has a reference, so fluency (auto) did not run and quality rests on ref and src.
     assert "fluency" not in pd.read_csv(out / "segments.csv").columns
-    assert list(summary["signals_per_row"]) == ["chrf;bleu;emb_sim_ref;xsim;xsim_margin;checks"]
+    assert list(summary["signals_per_row"]) == ["chrf;bleu;emb_sim_ref;xsim;xsim_margin;xsim_ref;checks"]
     assert [i["role"] for i in summary["inputs"]] == ["mt", "src", "ref"]
 
 

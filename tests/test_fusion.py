@@ -21,19 +21,26 @@ def ted():
 
 
 def test_shipped_parameters_have_every_head_for_both_target_families():
+    from mtcheck.fuse import group_features
+
     params = load_params()
     assert params["version"].startswith("mqm-")
     for family in ("en", "other"):
         heads = params["heads"][family]
         assert sorted(heads) == sorted(HEADS)
+        replaced = params["replaced"]["heads"].get(family, [])
         for key, head in heads.items():
             # No language model for non-English targets: those heads are the ones without it.
             fitted = key if family == "en" else "+".join(
                 p for p in key.split("+") if p not in ("fluency", "lmref")) or "mt"
-            # Chosen by cross-validation among the TED-era candidates (the fit recorded them);
-            # scripts/train_quality.py trains on group_features, which has since changed.
-            assert set(head["features"]) <= set(head["candidates"])
-            assert fitted in heads and head["candidates"][-1] == "mt_len"
+            assert fitted in heads
+            if key in replaced:  # trained on the judgments (README "A fresh check on WMT22")
+                assert set(head["features"]) <= set(group_features(fitted)) and "mt_len" not in head["features"]
+                assert set(head["train_sets"]) <= set(params["replaced"]["fitted_on"])
+                assert not set(head["train_sets"]) & set(params["replaced"]["held_out"])
+            else:
+                # Chosen by cross-validation among the TED-era candidates (the fit recorded them).
+                assert set(head["features"]) <= set(head["candidates"]) and head["candidates"][-1] == "mt_len"
             n = len(head["features"])
             assert len(head["mean"]) == len(head["scale"]) == len(head["weights"]) == n
             assert np.isfinite(head["weights"]).all() and min(head["scale"], default=1) > 0
@@ -60,8 +67,20 @@ def test_reference_rows_use_reference_signals_and_others_do_not(ted):
     seg = check(rows, fluency="off")
     assert seg["signals"].iloc[0] == "xsim;xsim_margin;checks"
     assert seg["signals"].iloc[3] == "checks"
-    assert seg["signals"].iloc[6] == "chrf;bleu;emb_sim_ref;xsim;xsim_margin;checks"
+    assert seg["signals"].iloc[6] == "chrf;bleu;emb_sim_ref;xsim;xsim_margin;xsim_ref;checks"
     assert seg["quality"].between(0, 100).all() and seg["expected_mqm"].ge(0).all()
+
+
+def test_a_rows_quality_does_not_depend_on_the_other_rows_of_the_run(ted):
+    """The same input gives the same scores whatever else is in the corpus (the margin's pool does not leak in)."""
+    rows = ted[["doc_id", "seg_id", "system", "src", "mt", "ref"]].head(40).copy()
+    alone = check(rows.head(10), fluency="off")
+    edited = rows.copy()
+    edited.loc[edited.index[20:], "mt"] = edited.loc[edited.index[20:], "mt"].str.upper()
+    together = check(edited, fluency="off").head(10)
+    assert together["xsim_margin"].ne(alone["xsim_margin"]).any()  # the margin itself is corpus-relative
+    assert together["quality"].tolist() == alone["quality"].tolist()
+    assert together["p_major"].tolist() == alone["p_major"].tolist()
 
 
 def test_the_mt_as_its_own_reference_scores_higher_than_a_wrong_reference(ted):

@@ -83,7 +83,9 @@ def test_training_on_real_rows_is_reproducible_and_beats_chance_on_the_held_out_
     assert main(args + ["--out", str(out1)]) == 0
     printed = capsys.readouterr().out
     assert "mqm-google-wmt23/zh-en — with reference" in printed and "| sentence chrF++ |" in printed
-    assert "previous quality (mqm-ranknet-4" in printed  # the shipped heads on the same rows
+    from mtcheck.fuse import load_params
+
+    assert f"previous quality ({load_params()['version']}" in printed  # the shipped heads on the same rows
     assert not out1.exists()  # evaluation only, without --write
     # Only English targets are in the fixture: writing parameters without the other family is refused,
     # and the shipped file is untouched.
@@ -132,3 +134,46 @@ def test_a_damaged_span_file_is_a_one_line_error(tmp_path):
     _write(tmp_path / "mqm-google-wmt23-spans.tsv.gz", spans.drop(columns=["severity"]))
     with pytest.raises(InputError, match="mqm-google-wmt23-spans.tsv.gz:1: missing column.s. severity"):
         load_mqm_tables(tmp_path)
+
+
+def test_merging_named_heads_replaces_them_and_their_copies_and_keeps_the_rest(tmp_path, capsys):
+    import json
+
+    from train_quality import main, merge_heads
+
+    out = tmp_path / "fusion.json"
+    shipped = {"version": "mqm-ranknet-4", "heads": {
+        "en": {"ref+src": {"id": "old en ref+src"}, "src": {"id": "old en src"}},
+        "other": {"ref+src": {"id": "old"}, "ref+src+lmref": {"id": "old"}, "ref": {"id": "old ref"}}}}
+    out.write_text(json.dumps(shipped), encoding="utf-8")
+    trained_ref_src = {"id": "new other ref+src"}
+    heads = {"en": {"ref+src": {"id": "new en ref+src"}, "src": {"id": "new en src"}},
+             "other": {"ref+src": trained_ref_src, "ref": {"id": "new ref"}, "ref+src+lmref": trained_ref_src}}
+    copied = {"en": {}, "other": {"ref+src+lmref": trained_ref_src}}
+    params = merge_heads(out, heads, copied, "en:ref+src, other:ref+src", {"fitted_on": ["a"], "held_out": ["b"]})
+    assert params["version"] == "mqm-ranknet-5"
+    assert params["heads"]["en"] == {"ref+src": {"id": "new en ref+src"}, "src": {"id": "old en src"}}
+    # German's lm-ref key is a copy of its ref+src head, so it follows it; "ref" was not named.
+    assert params["heads"]["other"] == {"ref+src": trained_ref_src, "ref+src+lmref": trained_ref_src,
+                                        "ref": {"id": "old ref"}}
+    assert params["replaced"]["heads"] == {"en": ["ref+src"], "other": ["ref+src", "ref+src+lmref"]}
+    # A head that does not exist is refused before any training, and --heads needs an existing --out.
+    assert main(["--heads", "en:ref+nothing", "--write", "--out", str(out)]) == 2
+    assert "'en:ref+nothing' is not a head" in capsys.readouterr().err
+    assert main(["--heads", "en:src", "--out", str(out)]) == 2
+    assert "give --write" in capsys.readouterr().err
+
+
+def test_fresh_check_bad_inputs_are_one_line_errors_naming_the_file(tmp_path, capsys):
+    from fresh_check import TABLE, main
+
+    assert main(["--data", str(tmp_path), "--trained", str(tmp_path / "none.json")]) == 2
+    assert f"{TABLE}.tsv.gz: no such judgments file" in capsys.readouterr().err
+    rows = read_table(JUDGMENTS / "mqm-google-wmt21-news.tsv.gz").head(3).assign(score_kind="mqm_norm")
+    _write(tmp_path / f"{TABLE}.tsv.gz", rows)
+    assert main(["--data", str(tmp_path), "--trained", str(tmp_path / "none.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "none.json: cannot read it (FileNotFoundError)" in err
+    (tmp_path / "odd.json").write_text('{"version": "x"}', encoding="utf-8")
+    assert main(["--data", str(tmp_path), "--trained", str(tmp_path / "odd.json")]) == 2
+    assert "odd.json: not a parameter file" in capsys.readouterr().err
