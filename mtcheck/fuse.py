@@ -201,7 +201,8 @@ def _because(row_feats, key: str) -> str:
     if "ref" in key.split("+"):
         bits.append(f"chrF++ {row_feats['chrf']:.0f} against the reference")
     if "src" in key.split("+"):
-        bits.append(f"source similarity margin {row_feats['xsim_margin']:+.2f}")
+        # The raw cosine, which the heads read; not the margin, whose pool is the run's other rows.
+        bits.append(f"source similarity {row_feats['xsim']:.2f}")
     if "fluency" in key.split("+"):
         bits.append(f"fluency percentile {row_feats['fluency']:.0f} among fluent English")
     if "lmref" in key.split("+"):

@@ -163,12 +163,19 @@ def test_minilm_engines_agree_and_ignore_batch_mates(ted, monkeypatch):
     assert np.abs(together - reference).max() < 1e-4 and (together * reference).sum(axis=1).min() > 0.9999
 
 
-def test_use_vectors_ignore_batch_mates(ted):
+def test_use_vectors_ignore_batch_mates_and_threads(ted, monkeypatch):
+    """Encoded side by side on threads (embedders._threaded_one_by_one), every vector keeps its bits."""
+    from mtcheck import embedders
+
     use = get_embedder("use")
-    texts = list(ted["src"].head(6)) + list(ted["mt"].head(6))
+    texts = list(ted["src"].head(20)) + list(ted["mt"].head(20)) + ["Short one.", "A much longer sentence " * 12]
     together = use.encode(texts)
     alone = np.vstack([use.encode([t]) for t in texts])
-    assert np.abs(together - alone).max() < 1e-3
+    assert np.array_equal(together, alone)
+    monkeypatch.setattr(embedders, "_use_threads", lambda: 1)
+    assert np.array_equal(use.encode(texts), together)
+    monkeypatch.setattr(embedders, "_use_threads", lambda: 4)
+    assert np.array_equal(use.encode(texts[::-1]), together[::-1])
 
 
 @pytest.mark.parametrize("make", [lambda: CHRF(word_order=2), lambda: BLEU(effective_order=True), lambda: TER()])
