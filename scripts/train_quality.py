@@ -1,11 +1,13 @@
 """Train the quality model (mtcheck/data/fusion.json) on the human judgments, and print its evaluation.
 
     .venv/bin/python scripts/train_quality.py [--data ../shared/data/judgments] [--fluency-sources 250]
-                                              [--write [--out mtcheck/data/fusion.json]]
+                                              [--write [--out mtcheck/data/fusion.json] [--heads en:ref+src,...]]
 
 It prints the held-out evaluation table, with the shipped heads' figures on the same rows, and
-writes nothing unless --write is given (README "Quality score": the trained heads do not yet beat
-the shipped ones, so they are not shipped).
+writes nothing unless --write is given. With --heads, only the named heads (and their copies)
+replace those of the existing --out; that is how fusion mqm-ranknet-5 was written, after
+scripts/fresh_check.py compared them on rows nothing had been fitted on (README "A fresh check on
+WMT22"). Without it, every head is written.
 
 1. Rows: the multi-system MQM tables (mtcheck/judgments.py), about 86,000 rows.
    Held out, whole: WMT23 MQM zh-en and en-de, and WMT21 news en-de. Nothing
