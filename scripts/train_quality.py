@@ -169,6 +169,21 @@ def parse_heads(spec: str) -> list[list[str]]:
     return named
 
 
+def check_params_file(path: Path) -> None:
+    """An InputError naming `path` unless it is a parameter file --heads can merge into."""
+    from mtcheck.errors import InputError
+
+    try:
+        params = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"cannot read it as a parameter file ({type(exc).__name__})", path=str(path),
+                         hint="give --out a fusion.json written by this script") from None
+    if not isinstance(params, dict) or not isinstance(params.get("heads"), dict) or "version" not in params \
+            or not all(isinstance(params["heads"].get(f), dict) for f in ("en", "other")):
+        raise InputError("not a parameter file (it needs 'version' and 'heads' for en and other)",
+                         path=str(path), hint="give --out a fusion.json written by this script")
+
+
 def merge_heads(out: Path, heads: dict, copied: dict, spec: str, provenance: dict) -> dict:
     """The parameter file `out` with the named trained heads in place of its own (README "A fresh check").
 
@@ -221,6 +236,7 @@ def main(argv=None) -> int:
             if not args.write or not args.out.exists():
                 raise UsageError("--heads replaces heads of an existing --out file: give --write and an --out "
                                  "that exists")
+            check_params_file(args.out)  # before the minutes of training, not after
         rows = load_mqm_tables(args.data)
         if rows["held_out"].all() or not rows["held_out"].any():
             raise MtcheckError("the split leaves no training or no held-out rows", path=str(args.data))

@@ -162,6 +162,12 @@ def test_merging_named_heads_replaces_them_and_their_copies_and_keeps_the_rest(t
     assert "'en:ref+nothing' is not a head" in capsys.readouterr().err
     assert main(["--heads", "en:src", "--out", str(out)]) == 2
     assert "give --write" in capsys.readouterr().err
+    # An --out that is not a parameter file is refused before training, and left as it was.
+    (tmp_path / "notes.json").write_text('{"heads": []}', encoding="utf-8")
+    assert main(["--heads", "en:src", "--write", "--out", str(tmp_path / "notes.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "notes.json: not a parameter file" in err
+    assert (tmp_path / "notes.json").read_text(encoding="utf-8") == '{"heads": []}'
 
 
 def test_fresh_check_bad_inputs_are_one_line_errors_naming_the_file(tmp_path, capsys):
