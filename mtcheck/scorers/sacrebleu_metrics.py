@@ -156,8 +156,28 @@ def score_from_stats(metric, table, n_bootstrap: int, num_refs: int = 1):
     scores = [metric._compute_score_from_stats(resample_sum(table, rng.choice(len(table), size=(1, len(table)))[0]))
               for _ in range(n_bootstrap)]
     metric.n_bootstrap, metric.seed = n_bootstrap, str(seed).lower()
-    actual.estimate_ci(scores)
+    actual.estimate_ci(_same_score_type(scores))
     return actual
+
+
+def _same_score_type(scores):
+    """The resampled scores with one number type, so that `statistics.mean` in `estimate_ci` accepts them.
+
+    chrF computes in the statistics' own type (numpy float32) but returns a Python 0.0 early when a
+    resample holds no hypothesis character, i.e. when every drawn row has an empty MT. On a small
+    corpus with an empty MT that happens in some of the 1,000 resamples (3 rows, one empty: 1/27 of
+    them), and `statistics.mean` then refuses to mix float and float32 ("don't know how to coerce"),
+    as sacrebleu's own `corpus_score(..., n_bootstrap=1000)` does on the same input (issue 27). The
+    early zeros are exact in float32, so casting them gives the interval sacrebleu would give.
+    """
+    import numpy as np
+
+    kinds = {type(s.score) for s in scores}
+    if len(kinds) > 1:
+        wanted = np.result_type(*[s.score for s in scores if not isinstance(s.score, float)]).type
+        for s in scores:
+            s.score = wanted(s.score)
+    return scores
 
 
 SUM_BLOCK = 65_536
