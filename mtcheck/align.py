@@ -69,9 +69,18 @@ def _check_counts(mt: Side, other: Side) -> None:
     if len(mt.segments) == len(other.segments):
         return
     where = first_divergence(mt.texts(), other.texts())
-    at = (f"they visibly diverge at segment {where}"
-          if where else f"no visible divergence before segment {min(len(mt.segments), len(other.segments))}")
-    line = mt.segments[where - 1].line if where and where <= len(mt.segments) else None
+    shorter = min(len(mt.segments), len(other.segments))
+    longer = mt if len(mt.segments) > len(other.segments) else other
+    if where:
+        at = f"they visibly diverge at segment {where}"
+        line = mt.segments[where - 1].line if where <= len(mt.segments) else None
+    else:
+        # No pair looks shifted: the files agree as far as the shorter goes, and the longer one has
+        # lines the other lacks at its end (issue 27: say where they stop agreeing).
+        extra = len(longer.segments) - shorter
+        at = (f"they pair up on the first {shorter}, and {longer.role} has {extra} more from line "
+              f"{longer.segments[shorter].line} on")
+        line = longer.segments[shorter].line if longer is mt else None
     raise AlignmentError(
         f"{mt.role} has {len(mt.segments)} segments but {other.path} ({other.role}) has "
         f"{len(other.segments)}; {at}",

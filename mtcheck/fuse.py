@@ -46,9 +46,14 @@ mtcheck/data/fusion.json (`mqm-ranknet-5`) and come from two fits:
 
 Severity is the worst finding. Besides the rule checks, the fusion adds a
 `low-quality` finding (major) when the head's P(major error) is at least 0.5,
-i.e. more likely than not. A rule finding also caps quality at the MQM
-weight of its severity (minor: 96, major: 80, critical: 0), so sorting by
-quality never puts a flagged segment above what its finding costs.
+i.e. more likely than not. Each finding then adds its MQM points to the
+head's expected points (minor 1, major 5, critical 25), as MQM adds up the
+errors raters mark: `expected_mqm` is the head's estimate plus the findings'
+points, capped at 25. So a segment with a major finding is at most 80 and a
+minor one at most 96, and within a severity the segments the head finds worse
+still come first (issue 27: a cap at 80 had tied every major segment). Two
+findings cost more than one. A critical finding reaches the cap: every
+critical segment is quality 0, to be translated again.
 """
 
 from __future__ import annotations
@@ -224,16 +229,22 @@ def _has_translation_evidence(key: str) -> bool:
 
 
 def explain(findings: list[Finding], quality: float, key: str, row_feats) -> str:
+    notes = [f.message for f in findings if f.is_note]
+    findings = [f for f in findings if not f.is_note]
     if not findings:
-        return f"No problem found (quality {quality:.0f}; {_because(row_feats, key)})."
+        return " ".join([f"No problem found (quality {quality:.0f}; {_because(row_feats, key)})."] + notes)
     worst = findings[0]
     text = worst.message
-    others = sorted({f.check for f in findings[1:]} - {worst.check})
-    more = len(findings) - 1
+    more = findings[1:]
     if more:
-        text += f" (+{more} more finding{'s' if more > 1 else ''}"
-        text += f": {', '.join(others)})" if others else ")"
-    return text
+        # Every further finding named, a repeated check with its count: "(+2 more findings: no-terminal-punct
+        # x2)" rather than one name for two findings.
+        counts: dict[str, int] = {}
+        for f in more:
+            counts[f.check] = counts.get(f.check, 0) + 1
+        names = ", ".join(name if n == 1 else f"{name} \u00d7{n}" for name, n in counts.items())
+        text += f" (+{len(more)} more finding{'s' if len(more) > 1 else ''}: {names})"
+    return " ".join([text] + notes)
 
 
 def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", params: dict | None = None,
@@ -254,7 +265,6 @@ def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", param
     positions = {k: [i for i, key in enumerate(keys) if key == k] for k in dict.fromkeys(keys)}
     for key, rows in positions.items():
         _, expected[rows], p_major[rows] = apply_head(head_for(heads, key), feats.iloc[rows])
-    quality = quality_from_points(expected)
 
     added: list[tuple[int, Finding]] = []
     for pos, index in enumerate(frame.index):
@@ -269,16 +279,16 @@ def fuse(frame, by_row: dict[int, list[Finding]], target_lang: str = "en", param
             by_row.setdefault(index, []).append(finding)
             by_row[index].sort(key=lambda f: (-S.SEVERITY_RANK[f.severity], f.start))
             added.append((index, finding))
-        caps = [100.0 - POINTS_TO_QUALITY * MQM_POINTS[f.severity] for f in by_row.get(index, [])]
-        if caps:
-            quality[pos] = min(quality[pos], min(caps))
+        points = sum(MQM_POINTS[f.severity] for f in by_row.get(index, []) if not f.is_note)
+        expected[pos] = min(MQM_CAP, expected[pos] + points)
+    quality = quality_from_points(expected)
 
     severity, checks, explanation = [], [], []
     for pos, index in enumerate(frame.index):
         found = by_row.get(index, [])
         worst = max((S.SEVERITY_RANK[f.severity] for f in found), default=0)
         severity.append(S.SEVERITIES[worst])
-        checks.append(";".join(dict.fromkeys(f.check for f in found)))
+        checks.append(";".join(dict.fromkeys(f.check for f in found if not f.is_note)))
         explanation.append(explain(found, quality[pos], keys[pos], feats.iloc[pos]))
     frame[S.QUALITY] = np.round(quality, 2)
     frame[S.EXPECTED_MQM] = np.round(expected, 3)

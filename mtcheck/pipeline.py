@@ -106,8 +106,8 @@ def _override_severities(found, settings: dict):
 
     if not any("severity" in s for s in settings.values()):
         return found
-    return [(i, replace(f, severity=settings[f.check]["severity"]) if "severity" in settings.get(f.check, {})
-             else f) for i, f in found]
+    return [(i, replace(f, severity=settings[f.check]["severity"])
+             if "severity" in settings.get(f.check, {}) and not f.is_note else f) for i, f in found]
 
 
 def _check_fluency_option(options: CheckOptions) -> None:
@@ -150,7 +150,7 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
         advance = progress("rule checks", len(enabled) * len(rows)) if progress else None
         found = run_checks(rows, enabled, advance,
                            CheckContext(target_lang=options.target_lang, source_lang=context.source_lang,
-                                        duplicates=context.duplicates))
+                                        duplicates=context.duplicates, xmodel=options.xmodel))
         found = _override_severities(found, options.check_settings or {})
     cache_use = {"enabled": store.enabled, "path": str(store.path) if store.path else None,
                  "hits": store.hits - hits, "misses": store.misses - misses}
@@ -200,7 +200,8 @@ def check_partition(rows, options: CheckOptions, context, verdicts=None, progres
     with timer.stage("fuse"):
         veto = false_alarm_test(rows, verdicts) if verdicts is not None and verdicts.false_alarms else None
         added = fuse(rows, findings_for(found), options.target_lang, veto=veto, vetoed=suppressed)
-        found = sorted(found + added,
+        # Notes (severity ok) have spoken through the explanation; they are no findings.
+        found = sorted([item for item in found + added if not item[1].is_note],
                        key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     if suppressed:
         note_suppressed(rows, suppressed)
@@ -273,8 +274,15 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     from mtcheck.postedit import post_edit_summary, read_post_edits
     from mtcheck.verdicts import load_verdicts
 
+    from dataclasses import replace
+
+    from mtcheck.io.base import display_path
+
     options = options or CheckOptions()
     _check_fluency_option(options)
+    # Inputs are named in the report as the user would name them to a colleague (issue 27).
+    spec = spec.displayed() if spec is not None else None
+    options = replace(options, verdicts=display_path(options.verdicts), post_edits=display_path(options.post_edits))
     partition_rows = partition_rows or PARTITION_ROWS
     timer = _Timer()
     # Files that only matter at the end are read first, so a mistake in them fails fast.

@@ -25,21 +25,10 @@ PE_HTER, PE_CHRF, PE_CHANGED = S.PE_HTER, S.PE_CHRF, S.PE_CHANGED
 
 
 def read_post_edits(path: str | Path) -> list[str]:
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read post-edits: {exc.strerror}", path=str(path)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError("post-edits are not UTF-8", path=str(path), line=line,
-                         hint="save the file as UTF-8") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.rstrip("\r") for line in lines]
+    """The editors' lines, read as every other line file is (UTF-8, or UTF-16/32 with a byte-order mark)."""
+    from mtcheck.io.base import read_text, split_lines
+
+    return split_lines(read_text(path))
 
 
 def check_post_edit_count(post_edits: list[str], segments: int, path) -> None:

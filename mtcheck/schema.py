@@ -40,8 +40,10 @@ PE_HTER, PE_CHRF, PE_CHANGED = "pe_hter", "pe_chrf", "pe_changed"
 
 # Fused verdict.
 QUALITY, SEVERITY, FLAGGED = "quality", "severity", "flagged"
-# The fusion's estimates behind `quality` (fuse.py): expected MQM points and
-# the probability of at least one major error.
+# The fusion's estimates behind `quality` (fuse.py): expected MQM points (the
+# head's estimate plus the MQM points of the row's findings, capped at 25;
+# quality = 100 - 4 x expected_mqm) and the probability of at least one major
+# error (the head's alone).
 EXPECTED_MQM, P_MAJOR = "expected_mqm", "p_major"
 CHECKS, EXPLANATION, SIGNALS = "checks", "explanation", "signals"
 # What to do with the segment, from the routing bands (workflow.py).

@@ -130,7 +130,7 @@ def test_a_second_run_loads_no_model_and_gives_the_same_scores(store, monkeypatc
     assert first.summary["cache"]["misses"] > 0
     for col in ("chrf", "bleu", "emb_sim_ref", "xsim", "xsim_margin", "quality"):
         assert np.array_equal(first.segments[col].to_numpy(), second.segments[col].to_numpy())
-    assert {m["engine"] for m in second.summary["models"]} == {"none: every vector was cached"}
+    assert {m["engine"] for m in second.summary["models"]} == {"none: vectors from cache"}
 
 
 def test_an_edit_rescores_only_the_edited_segment(store, monkeypatch):

@@ -89,14 +89,32 @@ def test_no_terminal_punct_negatives(text, row):
 def test_sample_repeated_header_and_duplicated_headlines(sample_result):
     seg = sample_result.segments
     header = seg[seg["mt"].str.startswith("First Observation General Secretary")]
-    assert len(header) == 3 and header["checks"].str.contains("duplicate-segment").all()
+    assert len(header) == 3 and header["checks"].str.contains("duplicate-segment").tolist() == [False, True, True]
+    # The first copy is the original: not flagged for it, and its explanation says so (issue 27).
+    assert "The original of a text repeated 2 more times" in header["explanation"].iloc[0]
+    assert "the original is segment 1" in header["explanation"].iloc[1]
     for start in ("Micro Video | Strengthening", "Study every day |", "Guiding the right direction",
                   "The overall stable operation of domestic prices", "The Construction of Modern Civilization"):
         rows = segment(sample_result, start)
         assert len(rows) == 2, start
         first, second = rows.iloc[0], rows.iloc[1]
-        assert "duplicate-segment" not in first["checks"]
+        assert "duplicate-segment" not in first["checks"] and "The original of a text" in first["explanation"]
         assert "duplicate-segment" in second["checks"] and second["severity"] == "major"
+
+
+def test_five_thousand_identical_lines_keep_the_first_as_the_original(tmp_path):
+    """Every row of 5,000 identical lines used to be flagged major, the first included."""
+    from mtcheck.io import InputSpec
+    from mtcheck.pipeline import check, run
+
+    mt = tmp_path / "mt.txt"
+    mt.write_text("The government announced new measures for the economy.\n" * 5000, encoding="utf-8")
+    result = run(InputSpec(mt=[str(mt)]), __import__("mtcheck.pipeline").pipeline.CheckOptions(fluency="off"))
+    seg = result.segments
+    assert seg["flagged"].tolist() == [False] + [True] * 4999
+    assert seg["explanation"].iloc[0].startswith("No problem found") and "4,999 more times" in seg["explanation"].iloc[0]
+    assert "the original is segment 1 (line 1)" in seg["explanation"].iloc[1]
+    assert not any(f.severity == "ok" for _, f in result.findings)  # the note is no finding
 
 
 def test_faithful_duplicates_pass_when_the_source_repeats_too():
@@ -107,7 +125,7 @@ def test_faithful_duplicates_pass_when_the_source_repeats_too():
     })
     assert list(duplicate_segment(frame, EN)) == []
     frame.loc[1, "src"] = "这是另一句不同的原文。"
-    assert [i for i, _ in duplicate_segment(frame, EN)] == [1]
+    assert [(i, f.severity) for i, f in duplicate_segment(frame, EN)] == [(0, "ok"), (1, "major")]
 
 
 def test_duplicates_are_counted_per_system():
@@ -232,6 +250,85 @@ def test_repeated_phrase_loops():
     assert fired(repeated_phrase, "I had had enough.") == []
 
 
+# --- hallucinations: oscillations and detached output (issue 27) ---------------
+
+def test_a_sentence_said_again_and_again_is_a_critical_loop():
+    """The issue's first case: quality 90.6, route publish, no finding before."""
+    text = "The cat sat on the mat. The cat sat on the mat. The cat sat on the mat."
+    found = fired(repeated_phrase, text)
+    assert [f.severity for f in found] == ["critical"]
+    assert text[found[0].start:found[0].end] == text.rstrip(".")
+    assert "3 times" in found[0].message and "'The cat sat on the mat'" in found[0].message
+
+
+def test_a_repeated_clause_inside_a_sentence_is_major():
+    # TED zh-en MT with a clause of it said twice (injected): the loop is not most of the segment.
+    text = ("We stand on the earth and look up at the night sky, look up at the night sky, "
+            "and we can see the stars with our naked eyes.")
+    found = fired(repeated_phrase, text)
+    assert [f.severity for f in found] == ["major"]
+    assert text[found[0].start:found[0].end] == "look up at the night sky, look up at the night sky"
+
+
+def test_a_one_megabyte_loop_is_found_quickly_and_whole():
+    text = "The cat sat on the mat. " * 23_000  # the issue's 1 MB line
+    found = fired(repeated_phrase, text)
+    assert len(found) == 1 and found[0].severity == "critical" and "23,000 times" in found[0].message
+    assert found[0].start == 0 and found[0].end == len(text.rstrip(". "))
+
+
+def test_a_loop_the_source_does_not_have_is_flagged_even_when_the_source_repeats_a_word():
+    src = "星系逐渐形成， 一批一批的恒星在星系中形成。"  # TED zh-en: "一批一批" is a doubled word
+    mt = "Galaxies are forming, and stars are forming in galaxies, one by one."
+    assert fired(repeated_phrase, mt, src=src) == []
+    assert [f.severity for f in fired(repeated_phrase, f"{mt} {mt}", src=src)] == ["critical"]
+    # A repetition the source has too, about as long, is rhetoric (TED zh-en MT and its source).
+    src = "爱因斯坦意识到如果宇宙是空的， 如果宇宙是空的， 它将看起来像这幅照片一样。"
+    assert fired(repeated_phrase, "Einstein realized that if the universe is empty, if the universe is empty, "
+                                  "it will look like this picture.", src=src) == []
+
+
+def test_loops_are_rare_on_human_references():
+    frame = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    refs = frame.drop_duplicates("seg_id")
+    assert sum(len(fired(repeated_phrase, r, src=s)) for r, s in zip(refs["ref"], refs["src"])) == 0
+
+
+def test_detached_and_overlong_mt_are_hallucinations():
+    from mtcheck.checks.hallucination import hallucination
+
+    zh = CheckContext("en", source_lang="zh")
+    src = "我们站在地球上仰望夜空用肉眼就能看到天上的繁星。"
+    ref = "We can stand on the Earth and look up at the night sky and see stars with our bare eyes."
+    # xsim as the cross-lingual scorer writes it; below 0.15 no human translation of TED fell.
+    detached = fired(hallucination, "The stock market closed higher on Friday.", zh, src=src, xsim=0.04)
+    assert [f.severity for f in detached] == ["critical"] and "unrelated to its source" in detached[0].message
+    assert fired(hallucination, "We stand on the earth and see the stars.", zh, src=src, xsim=0.62) == []
+    # Another encoder's cosines (--xmodel) are on another scale: the threshold is not theirs.
+    assert fired(hallucination, "The stock market closed higher.", CheckContext("en", "zh", xmodel="LaBSE"),
+                 src=src, xsim=0.04) == []
+    # Hebrew is not among the packaged encoder's languages: its low cosines mean nothing.
+    assert fired(hallucination, "The stock market closed higher.", CheckContext("en", "he"), src="שלום עולם",
+                 xsim=0.04) == []
+    overlong = ref + " And then the stars fell down upon the city, and everyone in the city ran into the hills."
+    overlong += " Nobody knew what had happened, and the newspapers wrote about it for weeks and weeks."
+    assert "times as long as a usual translation of its source" in fired(hallucination, overlong, zh, src=src)[0].message
+    overlong += " It was the strangest summer the town had ever seen."
+    found = fired(hallucination, overlong, zh, src=src, ref=ref, xsim=0.5)
+    assert [f.severity for f in found] == ["major"] and "times as long as its reference" in found[0].message
+    assert fired(hallucination, ref, zh, src=src, ref=ref, xsim=0.8) == []
+
+
+def test_no_terminal_punct_reads_past_markup():
+    """"alert(1)</script>" used to end "at 'script'" (issue 27)."""
+    found = fired(no_terminal_punct, "<script>alert(1)</script>", kind="sentence")
+    assert all("script" not in f.message for f in found)
+    assert fired(no_terminal_punct, "<p>The cat sat on the mat.</p>", kind="sentence") == []
+    text = "<b>From proposing the concept, and then emphasizing that</b>"
+    found = fired(no_terminal_punct, text, kind="sentence")
+    assert [text[f.start:f.end] for f in found] == ["that"] and found[0].severity == "major"
+
+
 def test_sample_corpus_flags_what_an_editor_sees(sample_result):
     seg = sample_result.segments
 
@@ -335,3 +432,15 @@ def test_spelling_leaves_compounds_names_and_both_spellings_alone(text):
 
 def test_spelling_is_opt_in():
     assert not available()["spelling"].default
+
+
+def test_the_issue_loop_is_no_longer_published():
+    from mtcheck.pipeline import check
+
+    table = pd.DataFrame({"mt": ["The cat sat on the mat. The cat sat on the mat. The cat sat on the mat.",
+                                 "A dog barked at the postman this morning."],
+                          "ref": ["The cat sat on the mat.", "A dog barked at the postman this morning."]})
+    seg = check(table, fluency="off")
+    assert seg["severity"].tolist() == ["critical", "ok"]
+    assert seg["route"].tolist() == ["retranslate", "publish"]
+    assert seg["quality"].iloc[0] == 0

@@ -133,7 +133,7 @@ def test_pipeline_writes_fluency_columns_on_the_sample():
     assert seg["fluency"].between(0, 100).all()
     assert "fluency" in result.summary["signals"]
     assert result.summary["models"][0]["role"] == "fluency"
-    assert result.summary["models"][0]["engine"] in ("onnx", "fp32", "none: every score was cached")
+    assert result.summary["models"][0]["engine"] in ("onnx", "fp32", "none: scores from cache")
     fluent = seg[seg["mt"] == FLUENT].iloc[0]
     assert fluent["fluency"] > 20
 

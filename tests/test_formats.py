@@ -71,7 +71,7 @@ def test_untranslated_xliff_unit_is_an_omission(tmp_path):
     ("bomb.xlf", None, "refused unsafe XML"),
     ("malformed.xlf", 5, "malformed XML: mismatched tag"),
     ("wrong-encoding.tmx", 3, "malformed XML: not well-formed"),
-    ("ragged.tsv", 4, "Expected 3 fields in line 4"),
+    ("ragged.tsv", 3, "this row has 2 cells, the header has 3"),
     ("broken.srt", 6, "cue 2 has no timing line"),
 ])
 def test_hostile_inputs_fail_in_one_line_and_write_nothing(tmp_path, name, line, needle):
@@ -101,3 +101,72 @@ def test_format_flag_overrides_detection(tmp_path):
     copy.write_bytes((FORMATS / "sample.tmx").read_bytes())
     frame = load(InputSpec(data=str(copy), fmt="tmx")).table
     assert len(frame) == 2
+
+
+# --- issue 27: inputs a new user brought ---------------------------------------
+
+def _one_line_error(tmp_path, *args):
+    result = runner.invoke(app, ["check", *map(str, args), "-o", str(tmp_path / "out"), "-q"])
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "out").exists()
+    return lines[0]
+
+
+@pytest.mark.parametrize("encoding,bom", [("utf-16-le", "\ufeff"), ("utf-16-be", "\ufeff"), ("utf-32-le", "\ufeff")])
+def test_utf16_and_utf32_with_a_bom_are_read(tmp_path, encoding, bom):
+    """Excel's "Unicode Text" export is UTF-16-LE with a BOM; it used to be refused as binary."""
+    text = "src\tmt\tref\n猫坐着。\tThe cat sat.\tThe cat sat down.\n狗叫了。\tThe dog barked.\tA dog barked.\n"
+    table = tmp_path / "excel.txt.tsv"
+    table.write_bytes((bom + text).encode(encoding))
+    lines = tmp_path / "mt.txt"
+    lines.write_bytes((bom + "The cat sat.\nThe dog barked.\n").encode(encoding))
+    frame = load(InputSpec(data=str(table))).table
+    assert frame["mt"].tolist() == ["The cat sat.", "The dog barked."]
+    assert frame["src"].tolist()[0] == "猫坐着。"
+    result = runner.invoke(app, ["check", str(table), "-o", str(tmp_path / "r"), "-q", "--no-embedding"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["check", "-t", str(lines), "-o", str(tmp_path / "r2"), "-q", "--no-embedding"])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+    assert pd.read_csv(tmp_path / "r2" / "segments.csv")["mt"].tolist() == ["The cat sat.", "The dog barked."]
+
+
+def test_undeclared_binary_is_still_refused(tmp_path):
+    data = tmp_path / "mt.txt"
+    data.write_bytes("The cat sat.\n".encode("utf-16-le"))  # UTF-16 without its BOM: NUL bytes, no declaration
+    assert "binary file (NUL byte)" in _one_line_error(tmp_path, "-t", data)
+
+
+def test_short_and_long_rows_are_both_errors_naming_the_line(tmp_path):
+    short = tmp_path / "short.tsv"
+    short.write_text("src\tmt\tref\n一\tOne.\tOne.\n二\tTwo.\n", encoding="utf-8")
+    message = _one_line_error(tmp_path, short)
+    assert "short.tsv:3:" in message and "2 cells, the header has 3" in message
+    long = tmp_path / "long.csv"
+    long.write_text("mt,ref\nOne.,One.\nTwo.,Two.,extra\n", encoding="utf-8")
+    message = _one_line_error(tmp_path, long)
+    assert "long.csv:3:" in message and "3 cells, the header has 2" in message
+
+
+def test_unclosed_csv_quote_names_the_line_it_opened_on(tmp_path):
+    table = tmp_path / "quotes.csv"
+    table.write_text('mt,ref\n"One.",One.\n"Two, and,Two.\nThree.,Three.\n', encoding="utf-8")
+    message = _one_line_error(tmp_path, table)
+    assert "quotes.csv:3:" in message and "never closed" in message and "TSV" not in message
+
+
+def test_missing_mt_column_lists_the_columns_found(tmp_path):
+    table = tmp_path / "cols.tsv"
+    table.write_text("source\ttranslation\treference\nA\tB\tC\n", encoding="utf-8")
+    message = _one_line_error(tmp_path, table)
+    assert "no 'mt' column" in message and "'source', 'translation', 'reference'" in message
+
+
+def test_unequal_files_that_agree_say_where_they_stop(tmp_path):
+    mt, ref = tmp_path / "mt.txt", tmp_path / "ref.txt"
+    mt.write_text("The cat sat.\nThe dog barked.\n", encoding="utf-8")
+    ref.write_text("The cat sat.\nThe dog barked.\nA third line.\n", encoding="utf-8")
+    message = _one_line_error(tmp_path, "-t", mt, "-r", ref)
+    assert "no visible divergence" not in message
+    assert "pair up on the first 2" in message and "ref has 1 more from line 3" in message

@@ -103,10 +103,45 @@ def test_source_only_quality_drops_when_the_mt_belongs_to_another_source(ted):
     assert right["checks"].str.contains("low-quality").mean() < 0.05
 
 
-def test_a_rule_finding_caps_quality_at_its_mqm_weight(ted_result):
+def test_a_rule_finding_costs_its_mqm_weight(ted_result):
     seg = ted_result.segments
     assert (seg.loc[seg["severity"] == "major", "quality"] <= 80).all()
     assert (seg.loc[seg["severity"] == "minor", "quality"] <= 96).all()
+    # Major rows are no longer tied at the cap (issue 27): their quality still carries the head's estimate.
+    assert seg.loc[seg["severity"] == "major", "quality"].nunique() > 1
+
+
+def test_quality_orders_rows_within_a_severity(ted):
+    """The same loop injected into a translation raters found perfect and into one they found poor: both are
+    major, and the poor one comes first on the worklist; a second major finding costs another 20 points."""
+    rows = ted[ted["system"] != "ref-A"].copy()
+    rows["mqm"] = rows["mqm"].astype(float)
+    good = rows[rows["mqm"] == 0].iloc[0]
+    bad = rows.sort_values("mqm").iloc[-1]
+    loop = " in the city in the city"  # repeated-phrase, major
+    table = pd.DataFrame([
+        {"src": good["src"], "mt": good["mt"], "ref": good["ref"]},
+        {"src": good["src"], "mt": good["mt"].rstrip(".") + loop + ".", "ref": good["ref"]},
+        {"src": bad["src"], "mt": bad["mt"].rstrip(".") + loop + ".", "ref": bad["ref"]},
+        {"src": good["src"], "mt": good["mt"].rstrip(".") + loop + " the the the.", "ref": good["ref"]},
+    ])
+    seg = check(table, fluency="off")
+    assert seg["severity"].tolist()[1:] == ["major", "major", "major"]
+    clean, good_loop, bad_loop, two_loops = seg["quality"].tolist()
+    assert bad_loop < good_loop <= 80 < clean
+    assert two_loops < good_loop
+    # On the same row's signals, each major finding costs 5 MQM points, 20 quality, until the cap.
+    from mtcheck.checks import Finding
+    from mtcheck.fuse import fuse
+
+    major = Finding("repeated-phrase", "major", "loop", 0, 1)
+    costs = []
+    for found in ([], [major], [major, major]):
+        frame = seg.iloc[[0]].copy()
+        fuse(frame, {frame.index[0]: list(found)})
+        costs.append(float(frame["quality"].iloc[0]))
+    assert costs[0] - costs[1] == pytest.approx(20, abs=0.02)
+    assert costs[1] - costs[2] == pytest.approx(20, abs=0.02)
 
 
 def test_copied_source_is_critical_with_quality_zero(ted):
@@ -173,3 +208,15 @@ def test_fluency_alone_raises_no_major_low_quality_finding():
     assert frame["p_major"].iloc[0] >= 0.5 and frame["quality"].iloc[0] < 80  # it still ranks low
     assert frame["severity"].iloc[0] == "ok"
     # With a source the finding is raised: test_source_only_quality_drops_when_the_mt_belongs_to_another_source.
+
+
+def test_explanation_names_every_further_finding():
+    """"(+2 more findings: no-terminal-punct)" used to name one check for two findings."""
+    from mtcheck.checks import Finding
+    from mtcheck.fuse import explain
+
+    found = [Finding("repeated-phrase", "major", "A loop.", 0, 5),
+             Finding("no-terminal-punct", "minor", "x", 6, 7), Finding("no-terminal-punct", "minor", "y", 8, 9)]
+    assert explain(found, 60.0, "ref", None) == "A loop. (+2 more findings: no-terminal-punct \u00d72)"
+    found = [found[1], found[2], Finding("doubled-word", "minor", "z", 1, 2)]
+    assert explain(found, 90.0, "ref", None) == "x (+2 more findings: no-terminal-punct, doubled-word)"

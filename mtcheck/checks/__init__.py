@@ -20,11 +20,21 @@ from mtcheck import schema as S
 
 @dataclass(frozen=True)
 class Finding:
+    """What a check found in one row's MT, with its span (character offsets into `mt`).
+
+    Severity `ok` makes a *note*: it does not flag the row, costs no MQM points and is neither listed
+    in `checks` nor written to findings.csv; the fusion puts its message into the explanation (the
+    original of a duplicated text says so). `is_note` tells them apart."""
+
     check: str
-    severity: str  # minor | major | critical
+    severity: str  # minor | major | critical, or ok for a note
     message: str
     start: int
     end: int
+
+    @property
+    def is_note(self) -> bool:
+        return self.severity == "ok"
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,9 @@ class CheckContext:
     target_lang: str = "en"
     source_lang: str | None = None
     duplicates: dict | None = None  # checks/repetition.py DuplicateSurvey index of the whole run
+    # The cross-lingual encoder that scored `xsim`: None is the packaged USE, whose thresholds the checks
+    # measured (checks/hallucination.py); with another (--xmodel) they leave the cosine alone.
+    xmodel: str | None = None
 
     @property
     def lang(self) -> str:
@@ -73,8 +86,8 @@ def default_checks() -> list[str]:
     return [name for name, info in available().items() if info.default]
 
 
-BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "numbers", "repetition", "runon",
-                   "source", "spelling", "truncation", "untranslated")
+BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "numbers", "repetition",
+                   "hallucination", "runon", "source", "spelling", "truncation", "untranslated")
 
 
 def _load_builtin_checks() -> None:

@@ -8,6 +8,7 @@ al. 2020) targets the same failure; later work adds n-gram loops.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterator
 
 from mtcheck import schema as S
@@ -131,9 +132,9 @@ def describe_first(index: dict, frame) -> None:
 def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]:
     """The same MT text more than once in a corpus: a repeated page header or a duplicated headline.
 
-    Two copies flag the second; three or more flag every copy, since a text
-    printed at each page break is page furniture wherever it stands. Copies
-    whose sources are identical too are a faithful translation and pass.
+    Every copy after the first is flagged (major); the first is the one to keep, and its
+    explanation says it is the original (a note, severity ok: it is not flagged; issue 27).
+    Copies whose sources are identical too are a faithful translation and pass.
     Segments shorter than DUPLICATE_MIN_WORDS words ("Yes.") repeat naturally.
     Copies are counted per system, over the whole run: a run in partitions passes the
     run's `DuplicateSurvey` index in `ctx.duplicates`; a frame checked on its own is the run.
@@ -153,44 +154,177 @@ def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]
         if entry is None:
             continue
         count, first, first_at = entry
-        if count >= 3:
-            msg = (f"This text appears {count} times in the corpus, like a page header printed at each "
-                   "page break; delete the copies that are page furniture.")
-        elif ordinal != first:
-            msg = f"Repeats {first_at} word for word, a duplicated headline or header; delete this copy."
+        later = count - 1
+        if ordinal == first:
+            yield ordinal, Finding("duplicate-segment", "ok",
+                                   f"The original of a text repeated {later:,} more time{'s' if later > 1 else ''} "
+                                   "in the corpus: keep this copy; the later ones are flagged.", 0, len(text))
+        elif count >= 3:
+            yield ordinal, Finding("duplicate-segment", "major",
+                                   f"This text appears {count:,} times in the corpus, like a page header printed at "
+                                   f"each page break; the original is {first_at}: delete this copy.", 0, len(text))
         else:
-            continue
-        yield ordinal, Finding("duplicate-segment", "major", msg, 0, len(text))
+            yield ordinal, Finding("duplicate-segment", "major",
+                                   f"Repeats {first_at} word for word, a duplicated headline or header; "
+                                   "delete this copy.", 0, len(text))
 
 
-# A phrase of 1-6 words said three or more times in a row, or one of 3-12 words
-# said twice in a row: the decoder looped (OpusFilter's RepetitionFilter idea).
-_SOURCE_REPEATS = re.compile(r"(\w{2,20}?)[\s,\uff0c\u3001;\uff1b]*\1", re.IGNORECASE)
-_LOOP_SHORT = re.compile(r"\b((?:[^\W_]+[\s,;]+){1,6}?)\1{2,}", re.IGNORECASE)
-_LOOP_LONG = re.compile(r"\b((?:[^\W_]+[\s,;]+){2,11}[^\W_]+)([\s,;]+)\1\b", re.IGNORECASE)
+# A phrase of 1-2 words said three or more times in a row ("the the the", "in the in the in the"): the
+# decoder looped (OpusFilter's RepetitionFilter idea). Longer units are found on tokens (`tandem_repeats`).
+_LOOP_SHORT = re.compile(r"\b((?:[^\W_]+[\s,;]+){1,2}?)\1{2,}", re.IGNORECASE)
+# Words, and each character of the scripts written without spaces (Chinese, Japanese), as tokens.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]")
+_TOKEN = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
+MIN_UNIT_TOKENS = 3
+# Repeated copies that make up at least this share of a segment's tokens make the loop critical: the
+# segment is mostly hallucinated and must be translated again, not edited.
+MOSTLY_REPEATED = 0.5
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A unit of `period` tokens said `copies` times back to back, from token `start` on."""
+
+    start: int
+    period: int
+    copies: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.period * self.copies
+
+
+def tokens(text: str) -> list[re.Match]:
+    return list(_TOKEN.finditer(text))
+
+
+def tandem_repeats(ids: list, min_unit: int = MIN_UNIT_TOKENS) -> list[Repeat]:
+    """Every maximal run of a unit of at least `min_unit` tokens repeated back to back, in token order.
+
+    Linear in the text's length, so a 1 MB line of one sentence said 23,000 times is checked in a
+    fraction of a second: a unit of period p shows up as tokens whose nearest earlier occurrence is
+    exactly p back (a token said once in the unit); each such token seeds a run of positions j with
+    ids[j] == ids[j - p], grown both ways. A run of at least p positions is one full copy more.
+    Periods are tried from the shortest, so a loop is reported at its own unit, not at a multiple.
+    Repeats may overlap when neither unit is a multiple of the other.
+    A unit whose every token occurs twice in it ("a b b a") seeds nothing and is missed; real
+    sentences hold a word said once.
+    """
+    last: dict = {}
+    seeds: dict[int, list[int]] = {}
+    for j, token in enumerate(ids):
+        i = last.get(token)
+        if i is not None and j - i >= min_unit:
+            seeds.setdefault(j - i, []).append(j)
+        last[token] = j
+    found: list[Repeat] = []
+    for period in sorted(seeds):
+        grown_to = -1
+        for j in seeds[period]:
+            if j <= grown_to:
+                continue
+            lo, hi = j, j
+            while lo - 1 >= period and ids[lo - 1] == ids[lo - 1 - period]:
+                lo -= 1
+            while hi + 1 < len(ids) and ids[hi + 1] == ids[hi + 1 - period]:
+                hi += 1
+            grown_to = hi
+            run = hi - lo + 1
+            if run < period:
+                continue
+            repeat = Repeat(lo - period, period, (run + period) // period)
+            # A loop of period p also has period 2p, 3p ...: report it once, at its own unit. A longer
+            # unit that holds a shorter loop ("if it is empty, if it is empty, ..." said twice) stays.
+            if any(f.start <= repeat.start and repeat.end <= f.end and period % f.period == 0 for f in found):
+                continue
+            found.append(repeat)
+    return sorted(found, key=lambda r: (r.start, -r.end))
+
+
+def outermost(repeats: list[Repeat]) -> list[Repeat]:
+    """The repeats that no other one contains: the loop an editor must cut, not the loops inside it."""
+    return [r for r in repeats
+            if not any(o is not r and o.start <= r.start and r.end <= o.end and (o.start, o.end) != (r.start, r.end)
+                       for o in repeats)]
+
+
+def _ids(found: list[re.Match]) -> list[str]:
+    return [m.group(0).lower() for m in found]
+
+
+def _source_repeats(source: str) -> tuple[int, float]:
+    """How often the source says its most repeated unit back to back (0: never), and the largest share of
+    its tokens that a repeat's extra copies take.
+
+    A unit of one word counts ("Both, both, both, I'm matching ..." in a WMT23 en-de source); in
+    Chinese or Japanese, where a token is a character, a unit needs two ("研究研究"), since a doubled
+    character is often one ordinary word ("谢谢", "看看")."""
+    if not source:
+        return 0, 0.0
+    ids = _ids(tokens(source))
+    repeats = [r for r in tandem_repeats(ids, min_unit=1) if r.period >= 2 or not _UNSPACED_CHAR.match(ids[r.start])]
+    if not repeats:
+        return 0, 0.0
+    return max(r.copies for r in repeats), max((r.copies - 1) * r.period for r in repeats) / len(ids)
+
+
+# How much more of the MT than of the source a mirrored repetition may take: "if the universe is
+# empty, if the universe is empty" mirrors "如果宇宙是空的， 如果宇宙是空的"; a whole sentence said twice
+# does not mirror a doubled word in its source ("一批一批").
+MIRRORED_SHARE_SLACK = 0.15
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
 @segment_check("repeated-phrase")
 def repeated_phrase(row: dict, ctx: CheckContext) -> Iterator[Finding]:
-    """A phrase repeated back to back: the MT decoder looped ("the the the", "in the city in the city").
+    """A phrase or sentence repeated back to back, a loop (hallucination); critical when the loop is most of the segment.
 
-    When the source repeats itself too ("无处不在，无处不在"), the repetition is rhetoric, not a loop.
+    Any unit of three or more tokens said twice in a row ("The cat sat on the mat. The cat sat on
+    the mat."), and a word or two said three times ("the the the"), are oscillations (Guerreiro et
+    al. 2023, "Looking for a needle in a haystack"). The language model cannot see them: repeated
+    text is predictable, so it scores as fluent. When the source repeats itself as often, and about as
+    much of it ("无处不在，无处不在"), the repetition is rhetoric, not a loop.
     """
     text = iter_text(row)
-    source = iter_text(row, S.SRC)
-    if source and (_SOURCE_REPEATS.search(source) or _LOOP_SHORT.search(source + " ")
-                   or _LOOP_LONG.search(source)):
-        return
+    source_copies, source_share = _source_repeats(iter_text(row, S.SRC))
+    found = tokens(text)
+
+    def mirrored(r: Repeat) -> bool:
+        share = (r.copies - 1) * r.period / len(found)
+        return r.copies <= source_copies and share <= source_share + MIRRORED_SHARE_SLACK
+
+    repeats = outermost([r for r in tandem_repeats(_ids(found)) if not mirrored(r)])
+    repeated = sum((r.copies - 1) * r.period for r in repeats)
+    critical = bool(found) and repeated / len(found) >= MOSTLY_REPEATED
     taken: list[tuple[int, int]] = []
-    for pattern in (_LOOP_SHORT, _LOOP_LONG):
-        for match in pattern.finditer(text + " "):
-            start, end = match.start(), min(match.end(), len(text))
-            if any(a <= start < b for a, b in taken):
-                continue
-            phrase = match.group(1).strip(" ,;")
-            if pattern is _LOOP_SHORT and len(phrase.split()) == 1 and phrase.lower() in ADJACENT_OK.get(ctx.lang, ()):
-                continue
-            taken.append((start, end))
-            yield Finding("repeated-phrase", "major",
-                          f"'{phrase}' is repeated back to back, a loop in the MT output; keep one copy.",
+    for r in repeats:
+        start, end = found[r.start].start(), found[r.end - 1].end()
+        unit = text[start:found[r.start + r.period - 1].end()]
+        taken.append((start, end))
+        times = "twice" if r.copies == 2 else f"{r.copies:,} times"
+        if critical:
+            yield Finding("repeated-phrase", "critical",
+                          f"'{_quote(unit)}' is said {times} back to back: most of the segment is a "
+                          "loop (a hallucination of the MT system); translate the segment again from the source.",
                           start, end)
+        else:
+            yield Finding("repeated-phrase", "major",
+                          f"'{_quote(unit)}' is said {times} back to back, a loop in the MT output; keep one copy.",
+                          start, end)
+    if source_copies:
+        return
+    for match in _LOOP_SHORT.finditer(text + " "):
+        start, end = match.start(), min(match.end(), len(text))
+        if any(a <= start < b for a, b in taken):
+            continue
+        phrase = match.group(1).strip(" ,;")
+        if len(phrase.split()) == 1 and phrase.lower() in ADJACENT_OK.get(ctx.lang, ()):
+            continue
+        taken.append((start, end))
+        yield Finding("repeated-phrase", "major",
+                      f"'{phrase}' is repeated back to back, a loop in the MT output; keep one copy.",
+                      start, end)

@@ -31,9 +31,19 @@ def has_terminal(text: str) -> bool:
     return stripped.endswith(TERMINALS)
 
 
+# A markup tag, blanked out before the sentence's end is read: "alert(1)</script>" must not end "at 'script'"
+# (issue 27). The markup-remnant check reports the tags themselves.
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>|<!--.*?-->")
+
+
+def _without_tags(text: str) -> str:
+    """`text` with every tag replaced by spaces of its length, so offsets into it stay offsets into `text`."""
+    return _TAG.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def unterminated(row: dict, ctx: CheckContext) -> Finding | None:
     """The finding for one row that stops without terminal punctuation, or None."""
-    text = iter_text(row).rstrip()
+    text = _without_tags(iter_text(row)).rstrip()
     if not text or row.get(S.KIND) in _EXEMPT_KINDS or has_terminal(text):
         return None
     if text.startswith(("(", "\uff08", "[")) and text.endswith((")", "\uff09", "]")):

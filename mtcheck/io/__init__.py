@@ -42,6 +42,16 @@ class InputSpec:
     target_lang: str | None = None   # picks the target side of a multilingual TMX
     align: bool = False              # align sides by content instead of by position
 
+    def displayed(self) -> "InputSpec":
+        """The same inputs named as a report names them (`base.display_path`): relative to the working
+        directory where they are inside it."""
+        from dataclasses import replace
+
+        from mtcheck.io.base import display_path
+
+        return replace(self, data=display_path(self.data), mt=[display_path(p) for p in self.mt],
+                       src=display_path(self.src), refs=[display_path(p) for p in self.refs])
+
 
 @dataclass
 class Loaded:
@@ -60,11 +70,16 @@ _SRT_HEAD = __import__("re").compile(rb"^\s*1\s*\r?\n\s*\d{1,2}:\d{2}:\d{2}[,.]\
 
 def sniff_format(path: str) -> str | None:
     """Recognise XLIFF, TMX, WMT XML and SRT by their first bytes, whatever the file is called."""
+    from mtcheck.io.base import wide_encoding
+
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096).lstrip(b"\xef\xbb\xbf")
     except OSError:
         return None
+    encoding = wide_encoding(head)
+    if encoding is not None:  # a UTF-16/32 file with its byte-order mark: look at its text
+        head = head[:len(head) - len(head) % 4].decode(encoding, "ignore").encode("utf-8")
     lowered = head.lower()
     for marker, fmt in _XML_ROOTS:
         if marker in lowered:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +36,24 @@ class Side:
         return [s.text for s in self.segments]
 
 
+def display_path(path: str | Path | None) -> str | None:
+    """The path a report names an input by: relative to the working directory when the file is inside
+    it, else as given. A report is shared with colleagues, and an absolute path names the user's own
+    folders (issue 27). Reading the file by this path works as long as the run does not change
+    directory, which mtcheck never does."""
+    if path is None:
+        return None
+    text = str(path)
+    if not os.path.isabs(text) or text.startswith("<"):
+        return text
+    here = os.getcwd()
+    try:
+        inside = os.path.commonpath([os.path.abspath(text), here]) == here
+    except ValueError:  # another drive on Windows
+        return text
+    return os.path.relpath(text, here) if inside else text
+
+
 def sha256_of(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -41,17 +62,72 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+# Byte-order marks of the Unicode encodings other than UTF-8, longest first: UTF-32-LE's begins with
+# UTF-16-LE's. Excel's "Unicode Text" export is UTF-16-LE with a BOM (issue 27).
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """'utf-16' or 'utf-32' when the bytes start with that encoding's byte-order mark, else None."""
+    return next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
+
+
+class _AsUtf8(io.RawIOBase):
+    """A UTF-16 or UTF-32 file read as the UTF-8 bytes of the same text, so that every reader, whole or
+    streamed, sees one encoding. A byte sequence the encoding cannot decode is an InputError naming the
+    line, as for UTF-8."""
+
+    def __init__(self, raw, encoding: str, path: str) -> None:
+        self._text = io.TextIOWrapper(raw, encoding=encoding, newline="")  # line endings as they are
+        self._pending = b""
+        self._lines = 1
+        self._path = path
+        self._encoding = encoding
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            try:
+                chunk = self._text.read(1 << 16)
+            except UnicodeDecodeError:
+                raise InputError(f"not valid {self._encoding.upper()} although it starts with its byte-order mark",
+                                 path=self._path, line=self._lines,
+                                 hint="re-save the file as UTF-8") from None
+            if not chunk:
+                return 0
+            self._lines += chunk.count("\n")
+            self._pending = chunk.encode("utf-8", "surrogatepass")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._text.close()
+        super().close()
+
+
 def open_input(path: str | Path):
-    """The file opened for reading in binary, or an InputError saying why it cannot be."""
+    """The file opened for reading in binary, or an InputError saying why it cannot be.
+
+    UTF-16 and UTF-32 files that declare themselves with a byte-order mark are read as UTF-8 bytes;
+    a file without one is taken for UTF-8, and a NUL byte in it means it is binary."""
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=str(path), hint="check the path")
     if p.is_dir():
         raise InputError("is a folder, expected a file", path=str(path))
     try:
-        return open(p, "rb")
+        handle = open(p, "rb")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    encoding = wide_encoding(handle.peek(4)[:4])
+    if encoding is None:
+        return handle
+    return io.BufferedReader(_AsUtf8(handle, encoding, str(path)))
 
 
 def read_text(path: str | Path) -> str:

@@ -99,7 +99,9 @@ def _records(path: str, quoted: bool) -> Iterator[tuple[int, str]]:
         yield start, "\n".join(pending)
         pending, quotes = [], 0
     if pending:
-        yield start, "\n".join(pending)
+        # The file ended inside a quoted cell: name the line the cell opened on (issue 27).
+        raise InputError("a quoted cell opened on this line is never closed", path=path, line=start,
+                         hint='close the quote; a quote inside a cell is written twice ("")')
 
 
 def _table_header(path: str, fmt: str, header: str, columns: str | None) -> list[str]:
@@ -119,9 +121,38 @@ def _table_header(path: str, fmt: str, header: str, columns: str | None) -> list
         raise UsageError(f"--columns names {', '.join(map(repr, missing))}, not in the header", path=path,
                          hint=f"the header has {', '.join(map(str, names[:12]))}")
     if S.MT not in [mapping.get(n, n) for n in names]:
-        raise InputError("no 'mt' column", path=path, line=1,
+        raise InputError(f"no 'mt' column; the header has {_column_list(names)}", path=path, line=1,
                          hint="name the translation column 'mt' or map it with --columns mt=NAME")
     return names
+
+
+def _column_list(names) -> str:
+    """The columns a header names, for an error message: quoted, at most 12."""
+    names = [str(n) for n in names]
+    if not names or names == [""]:
+        return "no column names"
+    shown = ", ".join(repr(n) for n in names[:12])
+    return shown + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+
+
+def _field_count(text: str, fmt: str) -> int:
+    if fmt == "tsv":
+        return text.count("\t") + 1
+    return max((len(row) for row in csv.reader(io.StringIO(text))), default=0)
+
+
+def _check_widths(path: str, fmt: str, header: str, block: list[tuple[int, str]]) -> None:
+    """Every row has as many cells as the header: a row with fewer is the same mistake as one with more
+    (a lost or an extra delimiter), and pandas would fill the missing cells in silently (issue 27)."""
+    width = _field_count(header, fmt)
+    for number, text in block:
+        count = _field_count(text, fmt)
+        if count != width:
+            what = "tab" if fmt == "tsv" else "comma"
+            raise InputError(f"this row has {count} cells, the header has {width}", path=path, line=number,
+                             hint=f"every row needs {width - 1} {what}{'s' if width != 2 else ''}"
+                             + (", and no cell may hold a tab" if fmt == "tsv"
+                                else '; quote a cell that holds a comma: "a, b"'))
 
 
 def _parse_delimited(path: str, fmt: str, header: str, block: list[tuple[int, str]]):
@@ -129,6 +160,7 @@ def _parse_delimited(path: str, fmt: str, header: str, block: list[tuple[int, st
 
     sep = "\t" if fmt == "tsv" else ","
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
+    _check_widths(path, fmt, header, block)
     text = header + "\n" + "\n".join(t for _, t in block) + "\n"
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, quoting=quoting, dtype=str, keep_default_na=False,
@@ -144,7 +176,8 @@ def _parse_delimited(path: str, fmt: str, header: str, block: list[tuple[int, st
         if line is not None:
             message = re.sub(r"line \d+", f"line {line}", message)
         raise InputError(message, path=path, line=line,
-                         hint="check the delimiter and quoting; TSV is read with quoting off") from None
+                         hint="check the delimiter and quoting; TSV is read with quoting off" if fmt == "tsv"
+                         else 'check the commas and quotes; a quote inside a cell is written twice ("")') from None
     frame[S.LINE] = [n for n, _ in block]
     return frame
 
@@ -202,7 +235,8 @@ def _finish(path, fmt, header, block, mapping):
     frame = _parse_jsonl(path, block) if fmt == "jsonl" else _parse_delimited(path, fmt, header, block)
     frame = frame.rename(columns=mapping)
     if S.MT not in frame.columns:
-        raise InputError("no 'mt' column", path=path, line=block[0][0],
+        found = [c for c in frame.columns if c != S.LINE]
+        raise InputError(f"no 'mt' column; the records have {_column_list(found)}", path=path, line=block[0][0],
                          hint="name the translation column 'mt' or map it with --columns mt=NAME")
     frame[S.FILE] = path
     return frame

@@ -389,8 +389,8 @@ class LanguageModel:
     def describe(self) -> dict:
         """Name, path, engine and library; a model that every score came from the cache for was never loaded."""
         return {"name": MODEL_NAME, "path": str(cache_dir()), "precision": self.precision,
-                "engine": self.engine or "none: every score was cached",
-                "library": self._runner.library() if self._runner else "not loaded"}
+                "engine": self.engine or "none: scores from cache",
+                "library": self._runner.library() if self._runner else "scores from cache"}
 
 
 def get_model(precision: str | None = None) -> LanguageModel:
