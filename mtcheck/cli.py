@@ -261,6 +261,13 @@ def _print_summary(console, summary: dict, paths: dict) -> None:
                       f"[dim]{escape(entry['signature'])}[/dim]")
     if len(summary["corpus_scores"]) > 12:
         console.print("(more corpus scores in summary.json and the report)")
+    verdicts = summary.get("verdicts")
+    if verdicts:
+        def count(n: int, word: str) -> str:
+            return f"{n:,} {word}{'' if n == 1 else 's'}"
+        console.print(f"Verdicts: {count(verdicts['reviewed'], 'reviewed segment')} read from "
+                      f"{escape(str(verdicts['file']))}; {count(verdicts['suppressed_findings'], 'finding')} "
+                      "suppressed as known false alarms.", highlight=False)
     report = paths["report.html"]
     console.print(f"Report: [bold]{escape(str(report))}[/bold]  (worklist: {escape(str(paths['segments.csv']))})")
     routes = ", ".join(f"{k} {v}" for k, v in summary.get("routes", {}).items())

@@ -12,6 +12,11 @@ back has two effects:
 * **Precision per check.** On reviewed segments where a check fired, `fixed`
   counts as a true alarm, and `false-alarm` or `ok` (nothing needed fixing)
   as a false one. summary.json reports each check's precision.
+* **Review carried over.** report.html starts with each reviewed status and
+  note on the rows with the same text, so an editor sees what was already
+  reviewed (and the next "Download verdicts" keeps it). segments.csv keeps
+  `status` empty: a re-run must never take carried-over verdicts for new
+  editor work, which it refuses to overwrite.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ class Verdicts:
     path: str
     reviewed: int = 0
     false_alarms: set = field(default_factory=set)          # {(check id, text key)}
+    # text key -> (status, editor note) of every reviewed row: what the report shows as already reviewed
+    reviews: dict = field(default_factory=dict)
     precision: dict = field(default_factory=dict)           # check id -> {"fixed", "false_alarm", "precision"}
 
     def summary(self, suppressed: int) -> dict:
@@ -49,7 +56,9 @@ def load_verdicts(path: str | Path) -> Verdicts:
     verdicts = Verdicts(path=str(path))
     tally: dict[str, list[int]] = {}
     src = frame[S.SRC] if S.SRC in frame.columns else [""] * len(frame)
-    for number, (status, s, mt, checks) in enumerate(zip(frame[S.STATUS], src, frame[S.MT], frame[S.CHECKS]), 2):
+    notes = frame[S.EDITOR_NOTE] if S.EDITOR_NOTE in frame.columns else [""] * len(frame)
+    rows = zip(frame[S.STATUS], src, frame[S.MT], frame[S.CHECKS], notes)
+    for number, (status, s, mt, checks, note) in enumerate(rows, 2):
         status = status.strip().lower()
         if not status:
             continue
@@ -57,6 +66,7 @@ def load_verdicts(path: str | Path) -> Verdicts:
             raise InputError(f"unknown status '{status}'", path=str(path), line=number,
                              hint=f"status is one of {', '.join(STATUSES)}, or empty")
         verdicts.reviewed += 1
+        verdicts.reviews[text_key(s, mt)] = (status, note)
         fired = [c for c in checks.split(";") if c]
         for check in fired:
             counts = tally.setdefault(check, [0, 0])

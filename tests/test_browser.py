@@ -57,6 +57,30 @@ def test_filters_by_severity_check_and_search(sample_report):
     assert events["console_errors"] == []
 
 
+def test_quality_cell_speaks_words_and_the_histogram_counts(tmp_path):
+    """Issue 27: the quality cell showed column names (expected_mqm, p_major ...) and every number."""
+    from conftest import TED_TSV
+    from mtcheck.io import InputSpec
+
+    result = run(InputSpec(data=str(TED_TSV)))
+    write_report(result, tmp_path)
+    with open_page(tmp_path / "report.html") as (page, events):
+        cells = page.locator("#segments tbody tr td:nth-child(4)")
+        for i in range(5):
+            numbers = cells.nth(i).locator(".qn")
+            assert numbers.count() == 2
+            words = [numbers.nth(k).inner_text() for k in range(2)]
+            assert words[0].startswith("chance of a major error ") and words[0].endswith("%")
+            assert words[1].startswith("chrF++ ")
+            assert not any("_" in w for w in words)
+            assert numbers.nth(0).get_attribute("title") == "p_major"
+            assert "(expected_mqm)" in cells.nth(i).get_attribute("title")
+        counts = page.locator("#histogram text.count")
+        assert sum(int(counts.nth(k).text_content()) for k in range(counts.count())) == len(result.segments)
+        assert page.locator("#histogram", has_text="segments").count() == 1
+    assert events["console_errors"] == [] and events["page_errors"] == []
+
+
 def sample_result_quality(path):
     import pandas as pd
 
@@ -170,7 +194,7 @@ def test_review_with_keyboard_and_mouse_persists_and_feeds_verdicts_back(tmp_pat
     false_alarms = seg.loc[verdicts["status"] == "false-alarm", "checks"].str.split(";").map(len).sum()
 
     second = tmp_path / "second"
-    result = invoke("check", SAMPLE, "-o", second, "-q", "--no-fluency", "--verdicts", verdicts_csv)
+    result = invoke("check", SAMPLE, "-o", second, "--no-fluency", "--verdicts", verdicts_csv)  # the console too
     assert result.exit_code == 0, result.output
     summary = json.loads((second / "summary.json").read_text(encoding="utf-8"))
     assert summary["verdicts"]["reviewed"] == 3
@@ -179,6 +203,28 @@ def test_review_with_keyboard_and_mouse_persists_and_feeds_verdicts_back(tmp_pat
     after = read_report_csv(second / "segments.csv")
     for i in seg.index[verdicts["status"] == "false-alarm"]:
         assert "Suppressed:" in after.at[i, "explanation"]
+    assert "3 reviewed segments read from" in result.output and "findings suppressed" in result.output
+    assert (after["status"] == "").all()  # carried-over verdicts are not new editor work in the worklist
+    # The second report starts with the three decisions (issue 27), on their rows, marked as carried over.
+    reviewed = {(r["doc_id"], r["seg_id"]): r["status"] for _, r in verdicts[verdicts["status"] != ""].iterrows()}
+    with open_page(second / "report.html") as (page, events):
+        assert "3 reviewed segments read from" in page.locator("#verdicts-read").inner_text()
+        pressed = page.locator('#segments tbody tr:has(button[aria-pressed="true"])')
+        assert pressed.count() >= 3
+        shown = {}
+        for k in range(pressed.count()):
+            row = pressed.nth(k)
+            where = row.locator("td").nth(1).inner_text().split("\n")[0].split(" #")
+            shown[(where[0], where[1])] = row.locator('button[aria-pressed="true"]').get_attribute("data-status")
+            assert row.locator(".earlier").count() == 1
+        for key, status in reviewed.items():
+            assert shown.get(key) == status
+        with page.expect_download() as download:
+            page.click("#download")
+        again = tmp_path / "again.csv"
+        download.value.save_as(again)
+    assert events["console_errors"] == [] and events["page_errors"] == []
+    assert "fixed" in set(read_report_csv(again)["status"])  # the carried-over decisions download again
     # The spreadsheet route reads the same file: the browser's verdicts are interchangeable with it.
     sheet = seg.assign(status=verdicts["status"], editor_note=verdicts["editor_note"])
     sheet.to_csv(tmp_path / "sheet.csv", index=False)

@@ -131,6 +131,11 @@ def test_a_second_run_loads_no_model_and_gives_the_same_scores(store, monkeypatc
     for col in ("chrf", "bleu", "emb_sim_ref", "xsim", "xsim_margin", "quality"):
         assert np.array_equal(first.segments[col].to_numpy(), second.segments[col].to_numpy())
     assert {m["engine"] for m in second.summary["models"]} == {"none: vectors from cache"}
+    # The report says so in words, not "not loaded" (issue 27).
+    from mtcheck.report.html import render_html
+
+    page = render_html(second)
+    assert "vectors from cache" in page and "not loaded" not in page
 
 
 def test_an_edit_rescores_only_the_edited_segment(store, monkeypatch):

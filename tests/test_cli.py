@@ -207,3 +207,19 @@ def test_precision_in_the_configuration_is_checked_with_its_line(tmp_path):
     result = invoke("check", "-t", TED_LINES / "mt.txt", "-o", tmp_path / "r", "--config", config)
     assert result.exit_code == 2
     assert f"{config}:2: configuration key 'precision' is 'fp16'" in result.output and "auto, fp32" in result.output
+
+
+def test_reports_name_inputs_relative_to_the_working_directory(tmp_path, monkeypatch):
+    """Issue 27: an absolute path typed for a file inside the working directory must not leak the user's
+    folders into a report that is shared."""
+    work = tmp_path / "project"
+    (work / "corpus").mkdir(parents=True)
+    mt = work / "corpus" / "mt.txt"
+    mt.write_text("The cat sat on the mat.\nThe dog barked.\n", encoding="utf-8")
+    monkeypatch.chdir(work)
+    result = invoke("check", "-t", mt.resolve(), "-o", "out", "-q", "--no-embedding", "--no-fluency")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((work / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["inputs"][0]["path"] == "corpus/mt.txt"
+    assert set(pd.read_csv(work / "out" / "segments.csv")["file"]) == {"corpus/mt.txt"}
+    assert str(work) not in (work / "out" / "report.html").read_text(encoding="utf-8")

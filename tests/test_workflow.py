@@ -60,7 +60,11 @@ def test_gate_rejects_impossible_rules(kwargs):
 def test_routes_follow_severity_and_quality(sample_result):
     seg = sample_result.segments
     assert set(seg["route"]) <= {b["route"] for b in DEFAULT_BANDS}
-    assert (seg.loc[seg["severity"] == "major", "route"] == "full post-edit").all()
+    major = seg[seg["severity"] == "major"]
+    # Findings add their MQM points (fuse.py): two major findings on top of the head's estimate can pass
+    # 15 points, below quality 40, where the segment is better translated again.
+    assert (major.loc[major["quality"] >= 40, "route"] == "full post-edit").all()
+    assert (major.loc[major["quality"] < 40, "route"] == "retranslate").all()
     assert (seg.loc[seg["route"] == "publish", "severity"] == "ok").all()
     counts = sample_result.summary["routes"]
     assert list(counts) == [b["route"] for b in DEFAULT_BANDS] and sum(counts.values()) == len(seg)

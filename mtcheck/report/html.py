@@ -72,9 +72,60 @@ def _num(value):
     return round(float(value), 2)
 
 
-def segment_rows(seg, findings, limit: int | None = None) -> list[dict]:
-    """The table's rows, worst first; only the `limit` worst when a limit is given."""
+# The quality cell's words for the numbers behind it (issue 27): at most two are shown, the chance of a
+# major error and the first piece of evidence the row has; the column names and every number are in
+# the cell's tooltip.
+METRIC_WORDS = {
+    S.EXPECTED_MQM: ("expected MQM points", "{:.1f}"),
+    S.P_MAJOR: ("chance of a major error", "{:.0%}"),
+    S.CHRF: ("chrF++", "{:.0f}"),
+    S.BLEU: ("BLEU", "{:.0f}"),
+    S.TER: ("TER", "{:.0f}"),
+    S.EMB_SIM_REF: ("similarity to the reference", "{:.2f}"),
+    S.XSIM: ("similarity to the source", "{:.2f}"),
+    S.XSIM_MARGIN: ("source similarity margin", "{:.2f}"),
+    S.XSIM_REF: ("cross-lingual similarity to the reference", "{:.2f}"),
+    S.FLUENCY: ("fluency", "{:.0f} percentile"),
+    S.FLUENCY_LP: ("fluency log-probability", "{:.2f}"),
+    S.FLUENCY_ADJ: ("fluency against fluent English", "{:+.2f}"),
+    S.LM_REF_LP: ("paraphrase log-probability", "{:.2f}"),
+    S.PE_HTER: ("post-edit HTER", "{:.0f}"),
+    S.PE_CHRF: ("chrF++ against the post-edit", "{:.0f}"),
+}
+SHOWN_FIRST = (S.P_MAJOR,)
+EVIDENCE = (S.CHRF, S.XSIM, S.FLUENCY, S.LM_REF_LP)
+
+
+def quality_numbers(values: dict) -> tuple[list[list[str]], str]:
+    """([[words, number, column], ...] to show under quality, at most two), and the tooltip with them all."""
+    present = {c: v for c, v in values.items() if c in METRIC_WORDS and v is not None}
+    shown = [c for c in SHOWN_FIRST if c in present][:1]
+    shown += [c for c in EVIDENCE if c in present][:1]
+    cells = [[METRIC_WORDS[c][0], METRIC_WORDS[c][1].format(present[c]), c] for c in shown]
+    tip = "\n".join(f"{METRIC_WORDS[c][0]}: {METRIC_WORDS[c][1].format(v)} ({c})" for c, v in present.items())
+    return cells, tip
+
+
+def reviews_of(summary: dict) -> dict:
+    """The editors' earlier statuses by text (mtcheck.verdicts), when the run read a verdicts file."""
+    from mtcheck.errors import MtcheckError
+
+    path = (summary.get("verdicts") or {}).get("file")
+    if not path:
+        return {}
+    from mtcheck.verdicts import load_verdicts
+
+    try:
+        return load_verdicts(path).reviews
+    except MtcheckError:  # read at the run's start; gone or changed since: the report starts unreviewed
+        return {}
+
+
+def segment_rows(seg, findings, limit: int | None = None, reviews: dict | None = None) -> list[dict]:
+    """The table's rows, worst first; only the `limit` worst when a limit is given. `reviews` (text key ->
+    (status, note)) pre-fills the review of rows an editor already reviewed."""
     from mtcheck.checks import findings_for
+    from mtcheck.diff import text_key
 
     by_row = findings_for(findings)
     metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns and c != S.FLUENCY_SPAN]
@@ -90,7 +141,9 @@ def segment_rows(seg, findings, limit: int | None = None) -> list[dict]:
     rows = []
     for rank, p in enumerate(order, start=1):
         rec = {c: columns[c][p] for c in wanted}
-        rows.append({
+        shown, tip = quality_numbers({c: _num(rec[c]) if c != S.P_MAJOR else rec[c] for c in metric_cols
+                                      if _num(rec[c]) is not None})
+        row = {
             "r": rank, "d": str(rec[S.DOC_ID]), "s": str(rec[S.SEG_ID]),
             "y": str(rec.get(S.SYSTEM, "")), "l": str(rec.get(S.LINE, "")), "k": str(rec.get(S.KIND, "")),
             "f": str(rec.get(S.FILE, "")), "o": int(index[p]),  # o: the row's place in segments.csv
@@ -98,8 +151,12 @@ def segment_rows(seg, findings, limit: int | None = None) -> list[dict]:
             "c": [c for c in rec[S.CHECKS].split(";") if c],
             "e": rec[S.EXPLANATION], "src": str(rec[S.SRC]), "ref": str(rec[S.REF]),
             "m": highlight_parts(str(rec[S.MT]), by_row.get(index[p], [])),
-            "x": [[c, _num(rec[c])] for c in metric_cols],
-        })
+            "x": shown, "t": tip,
+        }
+        earlier = (reviews or {}).get(text_key(row["src"], str(rec[S.MT])))
+        if earlier:
+            row["pv"], row["pn"] = earlier
+        rows.append(row)
     return rows
 
 
@@ -115,7 +172,7 @@ def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
     tally = tally or Tally.of(seg, result.findings)
     total_rows = summary["segments"]
     limit = EMBED_WORST if total_rows > EMBED_ALL_UP_TO else None
-    rows = segment_rows(seg, result.findings, limit)
+    rows = segment_rows(seg, result.findings, limit, reviews_of(summary))
     total = max(1, total_rows)
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
@@ -125,6 +182,8 @@ def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
         "summary": summary, "severities": S.SEVERITIES, "severity_bar": severity_bar,
         "has_src": tally.has_src, "has_ref": tally.has_ref,
         "histogram": charts.histogram_of_counts(tally.histogram),
+        "histogram_top": max(tally.histogram, default=0),
+        "prefilled": sum(1 for r in rows if "pv" in r),
         "check_chart": charts.bars(list(summary["check_segments"].items())),
         "doc_chart": charts.stacked_by_severity({d["name"]: d["severity"] for d in docs}),
         "docs": docs, "systems": systems,

@@ -36,9 +36,11 @@ def cache_dir() -> Path:
 def _export(model_path: str, target: Path) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
     from mtcheck.runtime import onnx
 
+    hf_logging.disable_progress_bar()  # its "Loading weights" bar printed even under --quiet
     bert = SentenceTransformer(model_path, device="cpu")[0].auto_model.eval()
 
     class MeanPooled(torch.nn.Module):
