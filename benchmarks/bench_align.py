@@ -49,15 +49,15 @@ def talks(pair: str, system: str | None = None):
 
 def perturb(mt: list[str], ref: list[str], rng: random.Random):
     """Return (ref sentences, mt sentences, gold beads as (ref idxs, mt idxs))."""
-    from mtcheck.alignment_cases import Rates
-    from mtcheck.alignment_cases import perturb as make_test
+    from mtcheck.evaluation.alignment_cases import Rates
+    from mtcheck.evaluation.alignment_cases import perturb as make_test
 
     return make_test(mt, ref, rng, Rates(MERGE_P, DROP_REF_P, DROP_MT_P))
 
 
 def prf(predicted, gold):
     """Strict precision, recall and F1 of `Bead`s against gold (reference, MT) index pairs."""
-    from mtcheck.alignment_cases import Tally, as_pairs
+    from mtcheck.evaluation.alignment_cases import Tally, as_pairs
 
     tally = Tally()
     tally.add(as_pairs(predicted), gold)
@@ -70,9 +70,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11, help="perturbation seed (7 was used for tuning)")
     args = parser.parse_args()
 
-    from mtcheck.aligner import align_lengths, align_sentences
-    from mtcheck.alignment_cases import Tally, as_pairs
-    from mtcheck.embedders import get_embedder
+    from mtcheck.align.beads import align_lengths, align_sentences
+    from mtcheck.evaluation.alignment_cases import Tally, as_pairs
+    from mtcheck.models.embedders import get_embedder
 
     embedder = get_embedder(None)
     embedder.load()

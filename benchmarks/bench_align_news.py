@@ -5,7 +5,7 @@
 Test construction. A case is 14 news documents of one MT system, drawn at
 random, concatenated into one MT file and one reference file, as a user would
 bring them; then lines are merged, split and dropped at random places
-(`mtcheck.alignment_cases`), with the rates below, and the gold beads follow.
+(`mtcheck.evaluation.alignment_cases`), with the rates below, and the gold beads follow.
 
 The documents: WMT21 newstest zh-en (51 documents) and the WMT23 news
 documents, zh-en (doc ids of news sites) and he-en (doc ids ending in .news).
@@ -76,7 +76,7 @@ def tables():
 
 
 def cases(split: str, frames, seeds=None):
-    from mtcheck.alignment_cases import Rates, news_case
+    from mtcheck.evaluation.alignment_cases import Rates, news_case
 
     for name, seed in ((name, seed) for seed in (seeds or SEEDS[split])
                        for name in (TUNE_SETS if split == "tune" else TEST_SETS)):
@@ -86,7 +86,7 @@ def cases(split: str, frames, seeds=None):
 
 
 def vectors(embedder, ref, mt):
-    from mtcheck.embedders import encode_unique
+    from mtcheck.models.embedders import encode_unique
 
     matrix, rows = encode_unique(embedder, ref + mt)
     return matrix[rows[:len(ref)]], matrix[rows[len(ref):]]
@@ -108,7 +108,7 @@ def show_errors(label, ref, mt, predicted, gold, limit):
 
 def speed_pair(frames, size: int = 1000):
     """A `size`-line news MT file and its perturbed reference, from several systems' documents."""
-    from mtcheck.alignment_cases import Rates, documents, perturb
+    from mtcheck.evaluation.alignment_cases import Rates, documents, perturb
 
     frame = frames["wmt21-news zh-en"]
     mt, ref = [], []
@@ -172,9 +172,9 @@ def main() -> None:
         speed(tables(), args.baseline, args.repeats)
         return
 
-    from mtcheck.aligner import align_lengths, align_sentences
-    from mtcheck.alignment_cases import Tally, as_pairs
-    from mtcheck.embedders import get_embedder
+    from mtcheck.align.beads import align_lengths, align_sentences
+    from mtcheck.evaluation.alignment_cases import Tally, as_pairs
+    from mtcheck.models.embedders import get_embedder
 
     embedder = get_embedder(None)
     frames = tables()

@@ -43,7 +43,7 @@ def ted_rows(n: int):
 
 def timed_runs(make_input, repeats: int) -> dict:
     """first / rerun / edit-1% seconds (median) and cache misses, each repeat on an empty cache."""
-    from mtcheck import cache, embedders
+    from mtcheck.models import cache, embedders
     from mtcheck.pipeline import CheckOptions, run
 
     out = {"first": [], "rerun": [], "edit": [], "misses": {}}
@@ -77,9 +77,9 @@ def main() -> None:
 
     import pandas as pd
 
-    from mtcheck.embedders import get_embedder
+    from mtcheck.models.embedders import get_embedder
     from mtcheck.io.document import read_document
-    from mtcheck.runtime.smollm import get_model
+    from mtcheck.models.smollm import get_model
 
     get_embedder(None).load()
     get_embedder("use").load()

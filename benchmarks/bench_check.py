@@ -73,7 +73,7 @@ def main() -> None:
     stage_times: dict[str, list[float]] = {}
     totals, baselines, without, previous = [], [], [], []
     from dataclasses import replace
-    from mtcheck.embedders import _VECTORS
+    from mtcheck.models.embedders import _VECTORS
 
     for _ in range(args.repeats):
         _VECTORS.clear()  # each repeat encodes for real; the memory only helps within one run
@@ -88,7 +88,7 @@ def main() -> None:
             t0 = time.perf_counter()
             run(options=replace(options, xsim_ref=False), frame=frame)
             without.append(time.perf_counter() - t0)
-            from mtcheck import embedders
+            from mtcheck.models import embedders
 
             threads, embedders._use_threads = embedders._use_threads, lambda: 1
             _VECTORS.clear()

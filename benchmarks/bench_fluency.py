@@ -77,8 +77,8 @@ class OrtInt8:
     def __init__(self) -> None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        from mtcheck.runtime import onnx
-        from mtcheck.runtime.smollm import ONNX_FILE, cache_dir
+        from mtcheck.models import onnx
+        from mtcheck.models.smollm import ONNX_FILE, cache_dir
 
         target = cache_dir() / "bench-ort-int8.onnx"
         if not target.exists():
@@ -104,8 +104,8 @@ def main() -> None:
     from sacrebleu.metrics import CHRF
 
     from mtcheck.io.document import read_document
-    from mtcheck.runtime import cpu
-    from mtcheck.runtime.smollm import LanguageModel
+    from mtcheck.models import cpu
+    from mtcheck.models.smollm import LanguageModel
     from mtcheck.scorers.fluency import adjusted, score_texts
 
     kernels()

@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/bench_quality.py [--mqm ../shared/data/mqm] [--speed-rows 10000]
 
 Agreement. For ted-zh-en and ted-en-de, the held-back 40% of source segments
-(mtcheck.evaluate: split by segment, never seen by the fit of the shipped
+(mtcheck.evaluation.metaeval: split by segment, never seen by the fit of the shipped
 heads) are checked three ways with `mtcheck.check`. Heads trained by
-scripts/train_quality.py include the TED rows of shared/data/judgments, so for
+training/train_quality.py include the TED rows of shared/data/judgments, so for
 those this TED split is in-sample; that script prints its own held-out table.
 The runs:
 
@@ -79,7 +79,7 @@ def span_overlap(result_findings, frame, seed: int = 5) -> tuple[float, float, i
 def agreement(mqm_dir: Path) -> None:
     import pandas as pd
 
-    from mtcheck.evaluate import load_mqm, meta_scores, roc_auc
+    from mtcheck.evaluation.metaeval import load_mqm, meta_scores, roc_auc
     from mtcheck.pipeline import CheckOptions, run
 
     for name, target in PAIRS.items():
@@ -132,8 +132,8 @@ def agreement(mqm_dir: Path) -> None:
 
 
 def speed(mqm_dir: Path, rows: int) -> None:
-    import mtcheck.embedders as E
-    from mtcheck.evaluate import load_mqm
+    import mtcheck.models.embedders as E
+    from mtcheck.evaluation.metaeval import load_mqm
     from mtcheck.pipeline import CheckOptions, run
 
     frame = load_mqm(mqm_dir / "ted-zh-en.tsv")

@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_spans.py [--data ../shared/data/judgments] [--sources 250] [--draws 20]
 
-Rows: the held-out WMT23 zh-en MQM test set (mtcheck/judgments.py HELD_OUT),
-the same 250 source segments that scripts/train_quality.py gives fluency
+Rows: the held-out WMT23 zh-en MQM test set (mtcheck/evaluation/judgments.py HELD_OUT),
+the same 250 source segments that training/train_quality.py gives fluency
 features (so their scores are already in the persistent score cache after a
 training run), every MT system. Gold: the union of the character ranges that
 raters marked in the MT (span files; errors with no MT span, such as
@@ -50,7 +50,7 @@ def main() -> None:
     import numpy as np
 
     from mtcheck import schema as S
-    from mtcheck.judgments import load_mqm_tables, marked_characters
+    from mtcheck.evaluation.judgments import load_mqm_tables, marked_characters
     from mtcheck.scorers import ScoreContext, get
     from train_quality import fluency_sample
     from train_spans import f1

@@ -7,7 +7,7 @@ stage that needs them runs.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from mtcheck._version import __version__
 
 __all__ = ["__version__", "check"]
 

@@ -9,13 +9,12 @@ Nothing heavy is imported at module level, so `mtcheck --help` is instant.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from mtcheck import __version__
+from mtcheck._version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="mtcheck: find the machine-translated segments an editor must fix.")
@@ -161,9 +160,9 @@ def check(
 
 def _options(flags: dict, gate_flags: dict, scorers: tuple, config_path):
     """CheckOptions from the command line over the configuration over the defaults."""
-    from mtcheck.config import load_config
+    from mtcheck.editorial.config import load_config
     from mtcheck.pipeline import CheckOptions
-    from mtcheck.workflow import Gate
+    from mtcheck.editorial.routing import Gate
 
     cfg = load_config(config_path)
     values = {**cfg.values, **{k: v for k, v in flags.items() if v is not None}}
@@ -173,7 +172,7 @@ def _options(flags: dict, gate_flags: dict, scorers: tuple, config_path):
 
 
 def _engine(scale: dict):
-    from mtcheck.engines import DaskEngine, LocalEngine
+    from mtcheck.run.engines import DaskEngine, LocalEngine
     from mtcheck.errors import UsageError
 
     if scale["partition_rows"] < 1:
@@ -195,7 +194,7 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
 
     from mtcheck import pipeline
     from mtcheck.io import InputSpec, resolve
-    from mtcheck.progress import RichProgress
+    from mtcheck.run.progress import RichProgress
     from mtcheck.report import ReportWriter
 
     options, cfg = _options(flags, gate_flags, scorers, config_path)
@@ -300,10 +299,10 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
     from rich.markup import escape
 
     from mtcheck import io, pipeline
-    from mtcheck.compare import check_same_length, compare_systems
+    from mtcheck.editorial.compare import check_same_length, compare_systems
     from mtcheck.errors import UsageError
     from mtcheck.io import InputSpec
-    from mtcheck.progress import RichProgress
+    from mtcheck.run.progress import RichProgress
     from mtcheck.report import prepare_outdir, write_report
     from mtcheck.report.csvfiles import _safe, write_csv
 
@@ -349,7 +348,7 @@ def diff_command(
 
 
 def _run_diff(old, new, key, output) -> None:
-    from mtcheck.diff import diff_reports
+    from mtcheck.editorial.diff import diff_reports
     from mtcheck.errors import OutputError
     from mtcheck.report.csvfiles import _safe, write_csv
 
@@ -394,7 +393,7 @@ def _run_align(translations, references, source, output, fmt, target_lang, model
     from mtcheck import align as align_mod
     from mtcheck import io as io_mod
     from mtcheck.errors import OutputError, UsageError
-    from mtcheck.progress import RichProgress
+    from mtcheck.run.progress import RichProgress
 
     if references is None and source is None:
         raise UsageError("nothing to align the MT with", hint="give -r REF and/or -s SRC")
@@ -425,7 +424,7 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("info")
 def cache_info() -> None:
     """Where the cache is, how big, its bound, and its entries per model or metric."""
-    from mtcheck.cache import ScoreCache
+    from mtcheck.models.cache import ScoreCache
 
     info = _guard(ScoreCache().info)
     mb = 1024 * 1024
@@ -446,7 +445,7 @@ def cache_info() -> None:
 @cache_app.command("clear")
 def cache_clear() -> None:
     """Delete the cache (also a damaged one). Converted models stay; the next run scores everything again."""
-    from mtcheck.cache import ScoreCache
+    from mtcheck.models.cache import ScoreCache
 
     store = ScoreCache()
     freed = _guard(store.clear)

@@ -28,7 +28,7 @@ TED_LINES = DATA / "ted-lines"
 @pytest.fixture
 def no_score_cache(monkeypatch):
     """Neither the persistent cache nor this process's vector memory: every text goes to the model."""
-    from mtcheck import cache, embedders
+    from mtcheck.models import cache, embedders
 
     monkeypatch.setattr(cache, "_ACTIVE", cache.NoCache())
     monkeypatch.setattr(embedders, "_VECTORS", {})

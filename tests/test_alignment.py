@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import TED_LINES
-from mtcheck.aligner import _band, align_lengths, align_sentences, banded_dp
-from mtcheck.alignment_cases import Rates, Tally, as_pairs
-from mtcheck.alignment_cases import perturb as make_test
+from mtcheck.align.beads import _band, align_lengths, align_sentences, banded_dp
+from mtcheck.evaluation.alignment_cases import Rates, Tally, as_pairs
+from mtcheck.evaluation.alignment_cases import perturb as make_test
 from mtcheck.cli import app
-from mtcheck.embedders import get_embedder
+from mtcheck.models.embedders import get_embedder
 from mtcheck.io import InputSpec
 from mtcheck.pipeline import run
 
@@ -189,7 +189,7 @@ def test_align_with_two_references_keeps_each_beside_the_same_mt(tmp_path):
 def test_shared_words_count_only_where_words_are_spaced():
     """Chinese has no spaces between words, so MT against a Chinese reference keeps the
     embedding-only costs; English and German use the word term."""
-    from mtcheck.aligner import words_are_spaced
+    from mtcheck.align.beads import words_are_spaced
 
     assert words_are_spaced(REF) and words_are_spaced(["Der Hund schläft.", "Die Katze läuft."])
     assert not words_are_spaced(SRC)

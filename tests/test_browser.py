@@ -141,7 +141,7 @@ def test_review_with_keyboard_and_mouse_persists_and_feeds_verdicts_back(tmp_pat
 
     from conftest import SAMPLE
     from mtcheck.cli import app
-    from mtcheck.report.csvfiles import read_report_csv
+    from mtcheck.io.worklist import read_report_csv
 
     def invoke(*args):
         return CliRunner().invoke(app, [str(a) for a in args])

@@ -1,4 +1,4 @@
-"""The persistent score cache (mtcheck/cache.py): round trips, damage, bounds, sharing, and runs that reuse it."""
+"""The persistent score cache (mtcheck/models/cache.py): round trips, damage, bounds, sharing, and runs that reuse it."""
 
 import logging
 import multiprocessing
@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import TED_TSV
-from mtcheck import cache
+from mtcheck.models import cache
 from mtcheck.cli import app
 
 
@@ -42,7 +42,7 @@ def test_a_damaged_value_is_a_miss_not_a_wrong_score(store):
 def test_a_corrupt_file_warns_once_and_the_run_goes_on(store, caplog):
     store.path.parent.mkdir(parents=True, exist_ok=True)
     store.path.write_bytes(b"this is not a database" * 100)
-    with caplog.at_level(logging.WARNING, logger="mtcheck.cache"):
+    with caplog.at_level(logging.WARNING, logger="mtcheck.models.cache"):
         assert store.get("vec/a", ["x"]) == {}
         store.put("vec/a", {"x": b"1"})
         assert store.get("vec/a", ["x"]) == {}
@@ -58,7 +58,7 @@ def test_corrupt_cache_gives_the_same_scores_as_no_cache(store, caplog):
     store.path.parent.mkdir(parents=True, exist_ok=True)
     store.path.write_bytes(b"\x00garbage" * 500)
     opts = dict(scorers=("sacrebleu", "embedding", "crosslingual"))
-    with caplog.at_level(logging.WARNING, logger="mtcheck.cache"):
+    with caplog.at_level(logging.WARNING, logger="mtcheck.models.cache"):
         damaged = run(InputSpec(data=str(TED_TSV)), CheckOptions(**opts)).segments
     clean = run(InputSpec(data=str(TED_TSV)), CheckOptions(cache=False, **opts)).segments
     assert any("cannot be used" in r.getMessage() for r in caplog.records)
@@ -71,7 +71,7 @@ def test_an_unwritable_cache_folder_warns_and_runs_without(tmp_path, monkeypatch
     blocker.write_text("not a folder")
     monkeypatch.setenv("MTCHECK_CACHE_DIR", str(blocker / "cache"))
     monkeypatch.setattr(cache, "_ACTIVE", None)
-    with caplog.at_level(logging.WARNING, logger="mtcheck.cache"):
+    with caplog.at_level(logging.WARNING, logger="mtcheck.models.cache"):
         cache.put_arrays("vec/a", {"x": np.ones(3)}, "float64")
         assert cache.get_arrays("vec/a", ["x"], "float64") == {}
     assert any("goes on without it" in r.getMessage() for r in caplog.records)
@@ -115,7 +115,7 @@ def test_two_processes_can_write_at_once(tmp_path):
 
 def test_a_second_run_loads_no_model_and_gives_the_same_scores(store, monkeypatch):
     """Issue 13: a run whose texts are all cached loads no model at all."""
-    from mtcheck import embedders
+    from mtcheck.models import embedders
     from mtcheck.io import InputSpec
     from mtcheck.pipeline import CheckOptions, run
 
@@ -141,7 +141,7 @@ def test_a_second_run_loads_no_model_and_gives_the_same_scores(store, monkeypatc
 def test_an_edit_rescores_only_the_edited_segment(store, monkeypatch):
     import pandas as pd
 
-    from mtcheck import embedders
+    from mtcheck.models import embedders
     from mtcheck.pipeline import CheckOptions, run
 
     ted = pd.read_csv(TED_TSV, sep="\t", quoting=3, dtype=str, keep_default_na=False)

@@ -105,7 +105,7 @@ def test_sample_repeated_header_and_duplicated_headlines(sample_result):
 def test_five_thousand_identical_lines_keep_the_first_as_the_original(tmp_path):
     """Every row of 5,000 identical lines used to be flagged major, the first included."""
     from mtcheck.io import InputSpec
-    from mtcheck.pipeline import check, run
+    from mtcheck.pipeline import run
 
     mt = tmp_path / "mt.txt"
     mt.write_text("The government announced new measures for the economy.\n" * 5000, encoding="utf-8")

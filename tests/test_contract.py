@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLE, TED_TSV
-from mtcheck.io import InputSpec
 from mtcheck.pipeline import run
 from mtcheck.report import write_report
 

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from conftest import SAMPLE, TED_LINES, TED_TSV
 from mtcheck.cli import app
-from mtcheck.compare import paired_bootstrap, wins_ties_losses
-from mtcheck.diff import diff_reports, text_key
+from mtcheck.editorial.compare import paired_bootstrap, wins_ties_losses
+from mtcheck.editorial.diff import diff_reports, text_key
 
 runner = CliRunner()
 

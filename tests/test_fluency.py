@@ -8,7 +8,7 @@ from mtcheck.checks import CheckContext
 from mtcheck.checks.fluency import low_fluency
 from mtcheck.io import InputSpec
 from mtcheck.pipeline import CheckOptions, run
-from mtcheck.runtime.smollm import LanguageModel, _batches, get_model, requested_precision
+from mtcheck.models.smollm import LanguageModel, _batches, get_model, requested_precision
 from mtcheck.scorers.fluency import adjusted, calibration, percentile, score_texts
 
 FLUENT = "The Internet is the most dynamic area of our times, and also the biggest variable we face."
@@ -187,7 +187,7 @@ def test_conditional_score_ignores_padding_and_batch_order(model):
 def test_engine_choice_is_measured_once_per_cpu_and_cached(tmp_path, monkeypatch):
     import json
 
-    from mtcheck.runtime import cpu, smollm
+    from mtcheck.models import cpu, smollm
 
     record = tmp_path / "engine.json"
     monkeypatch.setattr(smollm, "_engine_record", lambda: record)

@@ -1,4 +1,4 @@
-"""The calibrated fusion (mtcheck/fuse.py) with the shipped parameters, on real TED rows."""
+"""The calibrated fusion (mtcheck/quality/fusion.py) with the shipped parameters, on real TED rows."""
 
 import csv
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import TED_TSV
-from mtcheck.evaluate import grouped_tau, held_out, load_mqm, roc_auc
-from mtcheck.fuse import load_params, quality_from_points
+from mtcheck.evaluation.metaeval import grouped_tau, held_out, load_mqm, roc_auc
+from mtcheck.quality.fusion import load_params, quality_from_points
 from mtcheck.pipeline import check
 
 HEADS = ["ref+src+fluency+lmref", "ref+src+lmref", "ref+fluency+lmref", "ref+lmref",
@@ -21,7 +21,7 @@ def ted():
 
 
 def test_shipped_parameters_have_every_head_for_both_target_families():
-    from mtcheck.fuse import group_features
+    from mtcheck.quality.fusion import group_features
 
     params = load_params()
     assert params["version"].startswith("mqm-")
@@ -132,13 +132,13 @@ def test_quality_orders_rows_within_a_severity(ted):
     assert two_loops < good_loop
     # On the same row's signals, each major finding costs 5 MQM points, 20 quality, until the cap.
     from mtcheck.checks import Finding
-    from mtcheck.fuse import fuse
+    from mtcheck.quality.fusion import fuse
 
     major = Finding("repeated-phrase", "major", "loop", 0, 1)
     costs = []
     for found in ([], [major], [major, major]):
         frame = seg.iloc[[0]].copy()
-        fuse(frame, {frame.index[0]: list(found)})
+        fuse(frame, [(frame.index[0], f) for f in found])
         costs.append(float(frame["quality"].iloc[0]))
     assert costs[0] - costs[1] == pytest.approx(20, abs=0.02)
     assert costs[1] - costs[2] == pytest.approx(20, abs=0.02)
@@ -184,7 +184,7 @@ def test_load_mqm_strips_rater_markup_and_drops_human_systems(tmp_path):
 
 
 def test_head_lookup_falls_back_to_the_largest_fitted_subset():
-    from mtcheck.fuse import head_for
+    from mtcheck.quality.fusion import head_for
 
     heads = {"ref+src": {"id": 1}, "ref": {"id": 2}, "mt": {"id": 3}}
     assert head_for(heads, "ref+src+fluency+lmref")["id"] == 1
@@ -200,11 +200,11 @@ def test_english_heads_with_lm_ref_use_it():
 
 def test_fluency_alone_raises_no_major_low_quality_finding():
     """The MT-only score ranks, but it is no evidence for a major verdict (fuse.py)."""
-    from mtcheck.fuse import fuse
+    from mtcheck.quality.fusion import fuse
 
     text = "——Boosting momentum and promoting development"  # a subtitle of corpora/sample-news
     frame = pd.DataFrame({"mt": [text], "fluency_adj": [-3.5], "fluency": [0.0]})
-    assert fuse(frame, {}, "en") == []
+    assert fuse(frame, [], "en") == ([], [])
     assert frame["p_major"].iloc[0] >= 0.5 and frame["quality"].iloc[0] < 80  # it still ranks low
     assert frame["severity"].iloc[0] == "ok"
     # With a source the finding is raised: test_source_only_quality_drops_when_the_mt_belongs_to_another_source.
@@ -213,7 +213,7 @@ def test_fluency_alone_raises_no_major_low_quality_finding():
 def test_explanation_names_every_further_finding():
     """"(+2 more findings: no-terminal-punct)" used to name one check for two findings."""
     from mtcheck.checks import Finding
-    from mtcheck.fuse import explain
+    from mtcheck.quality.fusion import explain
 
     found = [Finding("repeated-phrase", "major", "A loop.", 0, 5),
              Finding("no-terminal-punct", "minor", "x", 6, 7), Finding("no-terminal-punct", "minor", "y", 8, 9)]

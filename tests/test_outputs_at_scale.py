@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from conftest import TED_TSV
 from mtcheck.cli import app
 from mtcheck.report import html as report_html
-from mtcheck.report.csvfiles import read_report_csv
+from mtcheck.io.worklist import read_report_csv
 
 runner = CliRunner()
 

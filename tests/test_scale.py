@@ -75,7 +75,7 @@ def test_a_partition_never_splits_a_document(news):
     import pandas as pd
 
     from mtcheck.io import InputSpec
-    from mtcheck.partitions import open_run, partitions
+    from mtcheck.run.partitions import open_run, partitions
 
     run = open_run(InputSpec(data=str(news)))
     seen: set = set()
@@ -129,7 +129,7 @@ class KillOnce(dask.WorkerPlugin):
 
 def test_a_lost_workers_partition_is_recomputed(news, tmp_path):
     from mtcheck import pipeline
-    from mtcheck.engines import DaskEngine
+    from mtcheck.run.engines import DaskEngine
     from mtcheck.io import InputSpec
     from mtcheck.report import ReportWriter
 

@@ -9,7 +9,7 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from conftest import TED_TSV
 from mtcheck.scorers import ScoreContext, get
-from mtcheck.embedders import get_embedder
+from mtcheck.models.embedders import get_embedder
 from mtcheck.scorers.embedding import cosine_pairs
 from mtcheck.scorers.sacrebleu_metrics import bleu_tokenizer
 
@@ -97,7 +97,7 @@ def test_embedding_scorer_encodes_each_distinct_text_once(ted, monkeypatch, no_s
 
 def test_unknown_model_is_a_usage_error(tmp_path):
     from mtcheck.errors import UsageError
-    from mtcheck.embedders import SentenceTransformerEmbedder
+    from mtcheck.models.embedders import SentenceTransformerEmbedder
 
     with pytest.raises(UsageError, match="cannot load sentence-transformers model"):
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model")).encode(["x"])
@@ -148,7 +148,7 @@ def test_crosslingual_scorer_skips_rows_without_source(ted):
 
 def test_minilm_engines_agree_and_ignore_batch_mates(ted, monkeypatch):
     """The packaged MiniLM on ONNX Runtime gives sentence-transformers' vectors, whatever the batch-mates."""
-    from mtcheck.embedders import SentenceTransformerEmbedder
+    from mtcheck.models.embedders import SentenceTransformerEmbedder
 
     texts = list(ted["mt"].head(12)) + ["Short one.", "A much longer sentence " * 12]
     onnx = SentenceTransformerEmbedder(None)
@@ -165,7 +165,7 @@ def test_minilm_engines_agree_and_ignore_batch_mates(ted, monkeypatch):
 
 def test_use_vectors_ignore_batch_mates_and_threads(ted, monkeypatch):
     """Encoded side by side on threads (embedders._threaded_one_by_one), every vector keeps its bits."""
-    from mtcheck import embedders
+    from mtcheck.models import embedders
 
     use = get_embedder("use")
     texts = list(ted["src"].head(20)) + list(ted["mt"].head(20)) + ["Short one.", "A much longer sentence " * 12]

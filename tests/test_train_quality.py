@@ -1,4 +1,4 @@
-"""The quality model's training command (scripts/train_quality.py) and its data loader (mtcheck/judgments.py).
+"""The quality model's training command (training/train_quality.py) and its data loader (mtcheck/evaluation/judgments.py).
 
 tests/data/judgments/ holds real rows of shared/data/judgments: 25 source segments of each of
 WMT21 news zh-en and TED zh-en (training) and WMT23 zh-en (held out), with their span files.
@@ -14,7 +14,7 @@ import pytest
 
 from conftest import DATA, ROOT
 from mtcheck.errors import InputError
-from mtcheck.judgments import load_mqm_tables, read_table
+from mtcheck.evaluation.judgments import load_mqm_tables, read_table
 
 JUDGMENTS = DATA / "judgments"
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -83,7 +83,7 @@ def test_training_on_real_rows_is_reproducible_and_beats_chance_on_the_held_out_
     assert main(args + ["--out", str(out1)]) == 0
     printed = capsys.readouterr().out
     assert "mqm-google-wmt23/zh-en — with reference" in printed and "| sentence chrF++ |" in printed
-    from mtcheck.fuse import load_params
+    from mtcheck.quality.fusion import load_params
 
     assert f"previous quality ({load_params()['version']}" in printed  # the shipped heads on the same rows
     assert not out1.exists()  # evaluation only, without --write

@@ -1,4 +1,4 @@
-"""The error-span tagger's training command (scripts/train_spans.py) on real rows and spans.
+"""The error-span tagger's training command (training/train_spans.py) on real rows and spans.
 
 tests/data/judgments/ holds 25 source segments each of WMT21 news zh-en and TED zh-en
 (training) and WMT23 zh-en (held out), with the raters' span files.
@@ -62,7 +62,7 @@ def test_training_is_reproducible_and_prints_the_baselines(tmp_path, capsys):
 def test_bad_input_is_a_one_line_error(tmp_path, capsys):
     import pandas as pd
 
-    from mtcheck.judgments import marked_characters
+    from mtcheck.evaluation.judgments import marked_characters
     from train_spans import main
 
     assert main(["--data", str(tmp_path / "nowhere")]) == 2

@@ -1,4 +1,4 @@
-"""The COMET-shaped vector head experiment (scripts/vector_head.py), on real judgment rows.
+"""The COMET-shaped vector head experiment (training/vector_head.py), on real judgment rows.
 
 tests/data/judgments/ holds 25 source segments of each of WMT21 news zh-en and TED zh-en
 (training) and WMT23 zh-en (held out).

@@ -7,9 +7,9 @@ from typer.testing import CliRunner
 
 from conftest import SAMPLE, TED_LINES
 from mtcheck.cli import app
-from mtcheck.config import find_config, load_config
+from mtcheck.editorial.config import find_config, load_config
 from mtcheck.errors import UsageError
-from mtcheck.workflow import DEFAULT_BANDS, Gate, evaluate_gate, route_segments
+from mtcheck.editorial.routing import DEFAULT_BANDS, Gate, evaluate_gate, route_segments
 
 runner = CliRunner()
 

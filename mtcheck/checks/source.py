@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator
@@ -17,7 +16,7 @@ MIN_SOURCE_CHARS = 15  # shorter sources give noisy ratios ("Yes." -> "Ja, genau
 @lru_cache(maxsize=1)
 def length_bounds() -> dict:
     """Per language pair: the 0.5-99.5 percentile range of len(translation)/len(source) in human
-    translations, fitted by scripts/fit_length_ratios.py on the MQM data."""
+    translations, fitted by training/fit_length_ratios.py on the MQM data."""
     text = resources.files("mtcheck.data").joinpath("length_ratios.json").read_text(encoding="utf-8")
     return json.loads(text)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtcheck.errors import InputError, UsageError
-from mtcheck.io.base import Side, sha256_of
+from mtcheck.io.base import Side, sha256_of, system_name
 from mtcheck.io.document import read_document
 from mtcheck.io.plaintext import read_lines
 from mtcheck.io.table import TABLE_FORMATS, read_table
@@ -133,12 +133,6 @@ def _record(loaded: Loaded, path: str, role: str, fmt: str, count: int) -> None:
                           "sha256": sha256_of(path), "segments": count})
 
 
-def _system_name(path: str) -> str:
-    parts = Path(path).name.split(".")
-    # mt.systemA.txt -> systemA; hyp-online-B.txt -> hyp-online-B
-    return parts[1] if len(parts) > 2 and parts[0] == "mt" else Path(path).stem
-
-
 def read_corpus_folder(folder: Path) -> InputSpec:
     """Turn a corpus folder into an InputSpec by file names.
 
@@ -234,9 +228,23 @@ def load(spec: InputSpec) -> Loaded:
     for role, path in side_paths(spec):
         side = _read_side(path, role, fmt)
         if role == "mt" and len(spec.mt) > 1 and side.fmt != "doc":
-            side.system = _system_name(path)
+            side.system = system_name(path)
         loaded.sides.setdefault(role, []).append(side)
         _record(loaded, path, role, side.fmt, len(side.segments))
     # Running text is never line-aligned with anything: it implies alignment.
     loaded.align = spec.align or any(s.fmt == "doc" for sides in loaded.sides.values() for s in sides)
     return loaded
+
+
+def from_dataframe(frame) -> Loaded:
+    """A pandas DataFrame with an `mt` column (the Python API's input) as a loaded table."""
+    from mtcheck import schema as S
+
+    if S.MT not in frame.columns:
+        raise UsageError("the DataFrame has no 'mt' column", hint="name the translation column 'mt'")
+    table = frame.copy().fillna("").astype({c: str for c in frame.columns if frame[c].dtype == object})
+    table[S.FILE] = "<DataFrame>"
+    table[S.LINE] = range(1, len(table) + 1)
+    return Loaded(name="dataframe", table=table,
+                  inputs=[{"path": "<DataFrame>", "role": "table", "format": "dataframe",
+                           "sha256": None, "segments": len(table)}])

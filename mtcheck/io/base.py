@@ -8,8 +8,11 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from mtcheck.errors import InputError
+
+BLOCK_ROWS = 5_000  # rows a streamed reader yields at a time (mtcheck/io/stream.py, mtcheck/io/table.py)
 
 
 @dataclass
@@ -157,3 +160,50 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def _decode(raw: bytes, path: str, line: int, first: bool) -> str:
+    if b"\x00" in raw:
+        raise InputError("looks like a binary file (NUL byte)", path=path, line=line, hint="give a UTF-8 text file")
+    try:
+        text = raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path=path, line=line,
+                         hint="re-save the file as UTF-8, e.g. iconv -f GB18030 -t UTF-8") from None
+    return text[:-1] if text.endswith("\r") else text
+
+
+def iter_lines(path: str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, text) of every line, split on LF only and one trailing CR dropped, as
+    `mtcheck.io.base.split_lines` splits a whole file."""
+    with open_input(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.endswith(b"\n"):
+                raw = raw[:-1]
+            yield number, _decode(raw, str(path), number, number == 1)
+
+
+def count_newlines(path: str) -> int:
+    """Newlines in the file, counted a megabyte at a time without decoding (a progress bar's total)."""
+    count = 0
+    with open_input(path) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+    return count
+
+
+def count_lines(path: str) -> int:
+    """Lines as `iter_lines` yields them (a last line without LF counts), without decoding: the bytes
+    are checked when the rows are read."""
+    count, last = 0, b"\n"
+    with open_input(path) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def system_name(path: str) -> str:
+    parts = Path(path).name.split(".")
+    # mt.systemA.txt -> systemA; hyp-online-B.txt -> hyp-online-B
+    return parts[1] if len(parts) > 2 and parts[0] == "mt" else Path(path).stem

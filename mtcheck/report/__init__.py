@@ -81,7 +81,7 @@ def write_report(result, outdir: str | Path, force: bool = False, excel: bool = 
                  xlsx: bool = False, parquet: bool = False) -> dict[str, Path]:
     """Write the report files of an in-memory result (segments.xlsx and segments.parquet too when asked);
     return their paths."""
-    from mtcheck.tally import Tally
+    from mtcheck.run.tally import Tally
 
     summary = result.summary
     writer = ReportWriter(outdir, force, excel, xlsx, parquet, inputs=report_inputs(summary), spill=False)
@@ -178,7 +178,7 @@ class ReportWriter:
         """Write every file; return their paths."""
         import pandas as pd
 
-        from mtcheck.pipeline import CheckResult
+        from mtcheck.run.result import CheckResult
         from mtcheck.report.csvfiles import findings_table, segments_table
         from mtcheck.report.html import render_html
 

@@ -7,19 +7,9 @@ strings, so Jinja2's autoescape covers them like any other text.
 from __future__ import annotations
 
 from mtcheck import schema as S
+from mtcheck.run.tally import HIST_BINS, count_bins
 
-HIST_BINS = 10
 MAX_BARS = 25
-
-
-def count_bins(values, counts: list[int]) -> list[int]:
-    """Add each quality 0-100 of `values` to its one of len(counts) equal bins (NaN to none)."""
-    bins = len(counts)
-    width = 100 / bins
-    for v in values:
-        if v == v:  # not NaN
-            counts[min(bins - 1, max(0, int(v // width)))] += 1
-    return counts
 
 
 def histogram(values, bins: int = HIST_BINS) -> list[dict]:
@@ -28,7 +18,7 @@ def histogram(values, bins: int = HIST_BINS) -> list[dict]:
 
 
 def histogram_of_counts(counts: list[int]) -> list[dict]:
-    """The bars of `histogram` from counts per bin (mtcheck.tally counts them a partition at a time)."""
+    """The bars of `histogram` from counts per bin (mtcheck.run.tally counts them a partition at a time)."""
     bins = len(counts)
     width = 100 / bins
     top = max(counts) or 1

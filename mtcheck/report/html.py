@@ -107,13 +107,13 @@ def quality_numbers(values: dict) -> tuple[list[list[str]], str]:
 
 
 def reviews_of(summary: dict) -> dict:
-    """The editors' earlier statuses by text (mtcheck.verdicts), when the run read a verdicts file."""
+    """The editors' earlier statuses by text (mtcheck.editorial.verdicts), when the run read a verdicts file."""
     from mtcheck.errors import MtcheckError
 
     path = (summary.get("verdicts") or {}).get("file")
     if not path:
         return {}
-    from mtcheck.verdicts import load_verdicts
+    from mtcheck.editorial.verdicts import load_verdicts
 
     try:
         return load_verdicts(path).reviews
@@ -125,7 +125,7 @@ def segment_rows(seg, findings, limit: int | None = None, reviews: dict | None =
     """The table's rows, worst first; only the `limit` worst when a limit is given. `reviews` (text key ->
     (status, note)) pre-fills the review of rows an editor already reviewed."""
     from mtcheck.checks import findings_for
-    from mtcheck.diff import text_key
+    from mtcheck.editorial.diff import text_key
 
     by_row = findings_for(findings)
     metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns and c != S.FLUENCY_SPAN]
@@ -162,10 +162,10 @@ def segment_rows(seg, findings, limit: int | None = None, reviews: dict | None =
 
 def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
     """Everything the template shows. `result.segments` holds every segment, or (a run written a
-    partition at a time) only those to embed; `tally` (mtcheck.tally) counts every segment, and is
+    partition at a time) only those to embed; `tally` (mtcheck.run.tally) counts every segment, and is
     counted from `result.segments` when not given. `full_table`: the files beside the page that hold
     every segment, named when the page embeds only the worst ones."""
-    from mtcheck.tally import Tally
+    from mtcheck.run.tally import Tally
 
     seg = result.segments
     summary = result.summary

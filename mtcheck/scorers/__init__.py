@@ -28,7 +28,7 @@ class ScoreContext:
     precision: str | None = None      # language-model engine: auto, fp32, onnx, int8 (runtime/smollm.py)
     max_refs: int | None = None       # most references any row of the whole run has (None: this frame's)
     margin_pool: object | None = None  # scorers/crosslingual.py MarginPool of the whole run (None: this frame's)
-    progress: object | None = None    # callable(stage, total) -> advance(n); see mtcheck.progress
+    progress: object | None = None    # callable(stage, total) -> advance(n); see mtcheck.run.progress
     models_used: list[dict] = field(default_factory=list)
 
 

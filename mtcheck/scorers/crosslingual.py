@@ -32,7 +32,7 @@ unrelated pairs measured on the MQM data for the packaged encoder stands in
 from __future__ import annotations
 
 from mtcheck import schema as S
-from mtcheck.embedders import COSINE_DIGITS, cosine_rows, embedder_for, encode_unique
+from mtcheck.models.embedders import COSINE_DIGITS, cosine_rows, embedder_for, encode_unique
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 from mtcheck.scorers.embedding import loader_with_progress
 
@@ -85,7 +85,7 @@ class MarginPool:
 
 
 def pool_from_pairs(pairs, embedder, advance=None, load=None) -> MarginPool:
-    from mtcheck.embedders import encode_unique
+    from mtcheck.models.embedders import encode_unique
 
     texts = [s for s, _ in pairs] + [m for _, m in pairs]
     vectors, where = encode_unique(embedder, texts, advance, load)
@@ -146,7 +146,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     embedder = embedder_for("src", ctx.target_lang, ctx.model, ctx.xmodel)
     srcs = frame.loc[mask, S.SRC].astype(str).tolist()
     mts = frame.loc[mask, S.MT].astype(str).tolist()
-    # On request (ctx.xsim_ref: scripts/train_quality.py), the reference goes through the same encoder
+    # On request (ctx.xsim_ref: training/train_quality.py), the reference goes through the same encoder
     # too. It costs one encoding per distinct reference, about +50% for this scorer on rows with
     # distinct references (benchmarks/bench_check.py), and the shipped fusion heads do not use it,
     # so a default run leaves it out.

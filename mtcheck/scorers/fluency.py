@@ -11,14 +11,14 @@ once, run on the fastest engine whose scores equal fp32's). Per segment:
   sentences looked worse than long garbled ones;
 * `fluency`: where `fluency_adj` falls among the same fluent references, as a
   percentile 0-100 (`mtcheck/data/fluency_calibration.json`, fitted by
-  scripts/fit_fluency.py);
+  training/fit_fluency.py);
 * `fluency_span`: "start:end" of the three-token window furthest below what
   fluent English scores at those positions (the calibration's
   `position_baseline`), the place an editor should look first.
 
 It runs on rows without a reference by default (`fluency="auto"`), on
 every row with "on", and never with "off". Each distinct text is scored once
-and kept in the persistent cache (mtcheck/cache.py), keyed by the model, its
+and kept in the persistent cache (mtcheck/models/cache.py), keyed by the model, its
 numerics (fp32 or int8) and the span baseline; the model loads only for texts
 that are not there.
 """
@@ -31,9 +31,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-from mtcheck import cache
+from mtcheck.models import cache
 from mtcheck import schema as S
-from mtcheck.runtime.smollm import LanguageModel, get_model
+from mtcheck.models.smollm import LanguageModel, get_model
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 WINDOW = 3

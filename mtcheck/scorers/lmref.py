@@ -26,8 +26,8 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     import numpy as np
     import pandas as pd
 
-    from mtcheck.runtime.smollm import get_model
-    from mtcheck.cache import cached
+    from mtcheck.models.smollm import get_model
+    from mtcheck.models.cache import cached
     from mtcheck.scorers.fluency import loader
 
     out = pd.DataFrame(index=frame.index)

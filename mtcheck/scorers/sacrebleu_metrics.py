@@ -77,7 +77,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
 def _sentence_scores(metric, hyps: list[str], refs: list[list[str]], advance=None) -> list[float]:
     """Sentence scores of each (hyp, refs), each distinct pair computed once and kept in the persistent
     cache under the metric's name, version and options."""
-    from mtcheck.cache import cached
+    from mtcheck.models.cache import cached
 
     pairs = [(hyp, *ref) for hyp, ref in zip(hyps, refs)]
     unique = len(set(pairs))
@@ -210,7 +210,7 @@ def corpus_statistics(frame, hyps, refs, metrics, max_refs: int | None = None) -
     """
     import numpy as np
 
-    from mtcheck.cache import cached
+    from mtcheck.models.cache import cached
 
     width = max_refs or max(len(r) for r in refs)
     padded = [tuple(r) + ("",) * (width - len(r)) for r in refs]
@@ -246,7 +246,7 @@ def corpus_scores_from_stats(stats: dict, ctx: ScoreContext) -> list[dict]:
 
     import numpy as np
 
-    from mtcheck import cache
+    from mtcheck.models import cache
 
     metrics = _metrics(ctx.target_lang, ctx.ter)
     results = []
