@@ -17,7 +17,7 @@ from mtcheck.errors import InputError
 from mtcheck.evaluation.judgments import load_mqm_tables, read_table
 
 JUDGMENTS = DATA / "judgments"
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "training"))
 
 
 def _write(path, frame):

@@ -14,7 +14,7 @@ from conftest import DATA, ROOT
 from mtcheck.errors import InputError
 
 JUDGMENTS = DATA / "judgments"
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "training"))
 
 
 def test_word_features_read_the_reference_and_join_neighbouring_marks():

@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, ROOT
 
 JUDGMENTS = DATA / "judgments"
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "training"))
 
 
 def test_pairs_put_the_translation_with_fewer_mqm_points_first_and_skip_ties():

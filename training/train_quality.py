@@ -55,7 +55,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "training"))
 
 FEATURES_VERSION = 1
 # Head keys fitted per family; a run's signal set falls back to the largest fitted subset (fuse.head_for).

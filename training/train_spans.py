@@ -32,7 +32,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "training"))
 
 C_GRID = (0.01, 0.1, 1.0)
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 16))  # 0.10 .. 0.75

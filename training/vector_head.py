@@ -37,7 +37,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "training"))
 
 SCALARS = ["chrf", "bleu", "emb_sim_ref", "xsim", "xsim_ref", "ref_len_ratio", "len_ratio"]
 LAMBDA = 0.5
