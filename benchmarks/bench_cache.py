@@ -79,7 +79,7 @@ def main() -> None:
 
     from mtcheck.models.embedders import get_embedder
     from mtcheck.io.document import read_document
-    from mtcheck.models.smollm import get_model
+    from mtcheck.models.language_model import get_model
 
     get_embedder(None).load()
     get_embedder("use").load()

@@ -105,7 +105,7 @@ def main() -> None:
 
     from mtcheck.io.document import read_document
     from mtcheck.models import cpu
-    from mtcheck.models.smollm import LanguageModel
+    from mtcheck.models.language_model import LanguageModel
     from mtcheck.scorers.fluency import adjusted, score_texts
 
     kernels()

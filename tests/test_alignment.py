@@ -189,7 +189,7 @@ def test_align_with_two_references_keeps_each_beside_the_same_mt(tmp_path):
 def test_shared_words_count_only_where_words_are_spaced():
     """Chinese has no spaces between words, so MT against a Chinese reference keeps the
     embedding-only costs; English and German use the word term."""
-    from mtcheck.align.beads import words_are_spaced
+    from mtcheck.align.costs import words_are_spaced
 
     assert words_are_spaced(REF) and words_are_spaced(["Der Hund schläft.", "Die Katze läuft."])
     assert not words_are_spaced(SRC)

@@ -8,7 +8,8 @@ from mtcheck.checks import CheckContext
 from mtcheck.checks.fluency import low_fluency
 from mtcheck.io import InputSpec
 from mtcheck.pipeline import CheckOptions, run
-from mtcheck.models.smollm import LanguageModel, _batches, get_model, requested_precision
+from mtcheck.models.language_model import LanguageModel, get_model
+from mtcheck.models.smollm import _batches, requested_precision
 from mtcheck.scorers.fluency import adjusted, calibration, percentile, score_texts
 
 FLUENT = "The Internet is the most dynamic area of our times, and also the biggest variable we face."

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from mtcheck.models import cache
 from mtcheck import schema as S
-from mtcheck.models.smollm import LanguageModel, get_model
+from mtcheck.models.language_model import LanguageModel, get_model
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 WINDOW = 3

@@ -26,7 +26,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     import numpy as np
     import pandas as pd
 
-    from mtcheck.models.smollm import get_model
+    from mtcheck.models.language_model import get_model
     from mtcheck.models.cache import cached
     from mtcheck.scorers.fluency import loader
 

@@ -1,0 +1,166 @@
+"""`mtcheck check`: the main job. The options become a `CheckOptions`, and one call to the pipeline writes
+the report a partition at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from mtcheck.cli.app import (CONFIG, EXIT_GATE, FLUENCY, NO_CACHE, PRECISION, TARGET_LANG, _guard, app,
+                             options_from)
+
+
+@app.command()
+def check(
+    data: Optional[Path] = typer.Argument(None, help="A table (.tsv/.csv/.jsonl), a running-text document "
+                                          "(.txt) or a corpus folder.", show_default=False),
+    translations: List[Path] = typer.Option([], "-t", "--translations", help="MT file, one segment per line; "
+                                            "repeat for several systems."),
+    source: Optional[Path] = typer.Option(None, "-s", "--source", help="Source file, line-aligned with -t."),
+    references: List[Path] = typer.Option([], "-r", "--references", help="Reference file, line-aligned; "
+                                          "repeat for several references."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Report folder [default: reports/NAME]."),
+    fmt: str = typer.Option("auto", "--format", help="Input format: auto, lines, doc, srt, tsv, csv, jsonl, "
+                            "xliff, tmx or wmt."),
+    align: bool = typer.Option(False, "--align", help="Align MT with source/reference by content (sentence "
+                               "embeddings) instead of by line; implied by running text."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Map table headers to roles, e.g. "
+                                          "src=source,mt=hypothesis,ref=reference."),
+    target_lang: Optional[str] = TARGET_LANG,
+    source_lang: Optional[str] = typer.Option(None, "--source-lang", help="Language of the source "
+                                              "[default: inferred from the source text]."),
+    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers name or local path for "
+                                        "MT-reference similarity [default: packaged all-MiniLM-L6-v2 for "
+                                        "English, packaged USE otherwise]."),
+    xmodel: Optional[str] = typer.Option(None, "--xmodel", help="Cross-lingual sentence-transformers name or "
+                                         "path for source-MT similarity, e.g. LaBSE [default: packaged USE]."),
+    checks: Optional[str] = typer.Option(None, "--checks", help="Comma-separated check ids to run "
+                                         "[default: all; see 'mtcheck list-checks']."),
+    no_embedding: bool = typer.Option(False, "--no-embedding", help="Skip both embedding similarity scorers "
+                                      "(MT-reference and source-MT)."),
+    fluency: Optional[str] = FLUENCY,
+    no_fluency: bool = typer.Option(False, "--no-fluency", help="Same as --fluency off."),
+    ter: Optional[bool] = typer.Option(None, "--ter/--no-ter", help="Also compute TER (slow on long "
+                                       "segments) [default: no]."),
+    lm_ref: Optional[bool] = typer.Option(None, "--lm-ref/--no-lm-ref", help="Also score the MT as a "
+                                          "paraphrase of the reference with the language model: the best "
+                                          "quality signal measured, about 11 segments/s [default: no]."),
+    precision: Optional[str] = PRECISION,
+    no_cache: bool = NO_CACHE,
+    verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="A reviewed segments.csv: suppress findings "
+                                            "editors marked false-alarm on the same text, and report each "
+                                            "check's precision."),
+    post_edits: Optional[Path] = typer.Option(None, "--post-edits", help="The editors' final text, one line per "
+                                              "segment: adds HTER and chrF against it and how well flags "
+                                              "predicted the edits."),
+    config: Optional[Path] = CONFIG,
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Quality gate: exit 1 if any segment is at "
+                                          "least this severe (minor, major, critical)."),
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", help="Quality gate: exit 1 if the corpus "
+                                               "quality is below this score."),
+    max_flagged: Optional[float] = typer.Option(None, "--max-flagged", help="Quality gate: exit 1 if more than "
+                                                "this share (0-1) of segments is flagged."),
+    force: bool = typer.Option(False, "--force", help="Overwrite a report folder even if editors filled in "
+                               "status/editor_note."),
+    excel: bool = typer.Option(False, "--excel", help="Write the CSV files with a UTF-8 BOM for Excel."),
+    xlsx: bool = typer.Option(False, "--xlsx", help="Also write segments.xlsx (frozen header, filters, "
+                              "severity colours)."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write segments.parquet (typed columns, for "
+                                 "data tools; needs pyarrow: pip install 'mtcheck[parquet]')."),
+    engine: str = typer.Option("local", "--engine", help="Where partitions run: local (this process) or dask "
+                               "(a Dask cluster; see README 'Scale')."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the scheduler, e.g. "
+                                            "tcp://host:8786 [default: a LocalCluster on this machine]."),
+    workers: int = typer.Option(2, "--workers", help="With --engine dask and no --scheduler: LocalCluster "
+                                "worker processes."),
+    partition_rows: int = typer.Option(5000, "--partition-rows", help="Rows per partition (a document is "
+                                       "never split)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or summary table."),
+) -> None:
+    """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
+    flags = {"target_lang": target_lang, "source_lang": source_lang, "model": model, "xmodel": xmodel,
+             "checks": [c.strip() for c in checks.split(",") if c.strip()] if checks else None,
+             "fluency": "off" if no_fluency else fluency, "ter": ter, "lm_ref": lm_ref, "precision": precision,
+             "cache": False if no_cache else None,
+             "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None}
+    gate_flags = {"fail_on": fail_on, "fail_under": fail_under, "max_flagged": max_flagged}
+    scorers = tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
+                                           ("crosslingual", no_embedding), ("fluency", no_fluency),
+                                           ("lmref", False)) if not off)
+    scale = {"engine": engine, "scheduler": scheduler, "workers": workers, "partition_rows": partition_rows}
+    passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
+                    scorers, config, output, force, excel, xlsx, parquet, quiet, scale)
+    if passed is False:
+        raise typer.Exit(EXIT_GATE)
+
+
+def _engine(scale: dict):
+    from mtcheck.run.engines import DaskEngine, LocalEngine
+    from mtcheck.errors import UsageError
+
+    if scale["partition_rows"] < 1:
+        raise UsageError(f"--partition-rows must be at least 1, not {scale['partition_rows']}")
+    if scale["engine"] == "local":
+        if scale["scheduler"]:
+            raise UsageError("--scheduler needs --engine dask")
+        return LocalEngine()
+    if scale["engine"] == "dask":
+        if scale["workers"] < 1:
+            raise UsageError(f"--workers must be at least 1, not {scale['workers']}")
+        return DaskEngine(scale["scheduler"], workers=scale["workers"])
+    raise UsageError(f"--engine must be local or dask, not '{scale['engine']}'")
+
+
+def _run_check(data, translations, source, references, fmt, columns, align, flags, gate_flags, scorers,
+               config_path, output, force, excel, xlsx, parquet, quiet, scale) -> bool:
+    from rich.console import Console
+
+    from mtcheck import pipeline
+    from mtcheck.io import InputSpec, resolve
+    from mtcheck.run.progress import RichProgress
+    from mtcheck.report import ReportWriter
+    from mtcheck.report.console import print_summary
+
+    options, cfg = options_from(flags, gate_flags, scorers, config_path)
+    spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
+                     src=str(source) if source else None, refs=[str(p) for p in references],
+                     fmt=fmt, columns=columns, target_lang=options.target_lang, align=align)
+    console = Console(stderr=True, quiet=quiet)
+    if cfg.path is not None and not quiet:
+        console.print(f"configuration: {cfg.path}", highlight=False)
+    if output is None and not spec.data and not spec.mt:
+        from mtcheck.errors import UsageError
+        raise UsageError("nothing to check", hint="give a file or folder, or -t MT.txt; see 'mtcheck check --help'")
+    if parquet:
+        from mtcheck.report.parquet import require_pyarrow
+        require_pyarrow()
+    engine = _engine(scale)
+    named = [spec.data, spec.src, *spec.mt, *spec.refs, options.verdicts, options.post_edits]
+    outdir = output or Path("reports") / resolve(spec)[0]
+    # Checked before the slow part, not after; the folder is created only when the first partition is done.
+    writer = ReportWriter(outdir, force, excel=excel, xlsx=xlsx, parquet=parquet, inputs=named)
+    progress = RichProgress(console)
+    try:
+        with progress.running():
+            paths = pipeline.run(spec, options, progress=None if quiet else progress, engine=engine, sink=writer,
+                                 partition_rows=scale["partition_rows"])
+    finally:
+        writer.discard()
+    if not quiet:
+        print_summary(console, writer.summary, paths)
+    return _report_gate(writer.summary.get("gate"))
+
+
+def _report_gate(gate: dict | None) -> bool:
+    """Print the gate's verdict (even with --quiet: a failing CI job must say why); True when it passed."""
+    if not gate:
+        return True
+    if gate["passed"]:
+        rules = ", ".join(f"{k}={v}" for k, v in gate["rules"].items())
+        typer.echo(f"mtcheck: quality gate passed ({rules})", err=True)
+        return True
+    for reason in gate["reasons"]:
+        typer.echo(f"mtcheck: quality gate failed: {reason}", err=True)
+    return False

@@ -1,0 +1,93 @@
+"""The SmolLM2 language model as scorers use it: `LanguageModel`, loaded on first use, one per process and
+precision (`get_model`), with token log-probabilities and conditional scores.
+
+Loading, the engines, the choice between them, the tokenizer and the length-sorted batching are in
+mtcheck/models/smollm.py.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from mtcheck.models.smollm import (MAX_TOKENS, MODEL_ID, MODEL_NAME, Tokenizer, _converted, _open, _run_batches,
+                                   cache_dir, choose_engine, requested_precision)
+
+
+class LanguageModel:
+    """SmolLM2-135M on one engine, loaded on first use."""
+
+    def __init__(self, precision: str | None = None) -> None:
+        self.precision = requested_precision(precision)
+        self.engine: str | None = None
+        self.tokenizer: Tokenizer | None = None
+        self._runner = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._runner is not None
+
+    def load(self) -> "LanguageModel":
+        if self._runner is None:
+            runner = None
+            engine = self.precision
+            if engine == "auto":
+                engine, runner = choose_engine()
+            self.tokenizer = Tokenizer(_converted())
+            self._runner = runner or _open(engine)
+            self.engine = engine
+        return self
+
+    @property
+    def cache_id(self) -> str:
+        """What a cached score depends on: the model and the engine's numerics.
+
+        onnx and fp32 agree to 1e-4 nats, so they share cached scores; int8 does not."""
+        return f"{MODEL_ID}/{'int8' if self.precision == 'int8' else 'fp32'}"
+
+    def encode(self, texts: list[str]):
+        """Token ids and character offsets of each text (no special tokens, truncated)."""
+        self.load()
+        return self.tokenizer.encode(texts)
+
+    def token_logprobs(self, seqs: list[list[int]], scored_from: list[int] | None = None,
+                       advance=None) -> list[list[float]]:
+        """Log-probability of each sequence's tokens from position `scored_from[k]` on, in input order.
+
+        A start token is put before every sequence, so its first token is predicted too."""
+        self.load()
+        scored_from = scored_from or [0] * len(seqs)
+        keep = [k for k in range(len(seqs)) if len(seqs[k]) > scored_from[k]]
+        out = _run_batches(self._runner, [[self.tokenizer.start_id] + seqs[k] for k in keep],
+                           equal_lengths=self.engine == "int8", advance=advance)
+        if advance and len(keep) < len(seqs):
+            advance(len(seqs) - len(keep))
+        results: list[list[float]] = [[] for _ in seqs]
+        for k, lp in zip(keep, out):
+            results[k] = lp[scored_from[k]:].tolist()
+        return results
+
+    def conditional(self, prefixes: list[str], targets: list[str], advance=None) -> list[float]:
+        """Mean log-probability of each target's tokens after its prefix (the prefix is not scored)."""
+        if not targets:
+            return []
+        self.load()
+        pre = self.tokenizer.encode(prefixes, MAX_TOKENS)[0]
+        tgt = self.tokenizer.encode(targets, MAX_TOKENS)[0]
+        scored = self.token_logprobs([p + t for p, t in zip(pre, tgt)], [len(p) for p in pre], advance)
+        return [sum(lp) / len(lp) if lp else float("nan") for lp in scored]
+
+    def describe(self) -> dict:
+        """Name, path, engine and library; a model that every score came from the cache for was never loaded."""
+        return {"name": MODEL_NAME, "path": str(cache_dir()), "precision": self.precision,
+                "engine": self.engine or "none: scores from cache",
+                "library": self._runner.library() if self._runner else "scores from cache"}
+
+
+def get_model(precision: str | None = None) -> LanguageModel:
+    """The process's SmolLM2 for `precision` (None: $MTCHECK_PRECISION or auto), built once, loaded on first use."""
+    return _get(requested_precision(precision))
+
+
+@lru_cache(maxsize=4)
+def _get(precision: str) -> LanguageModel:
+    return LanguageModel(precision)

@@ -1,0 +1,40 @@
+"""The console's account of a finished run: severities, the checks that fired most, corpus scores with
+their signatures, the verdicts read, routes, and where the report is."""
+
+from __future__ import annotations
+
+
+def print_summary(console, summary: dict, paths: dict) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(f"{summary['name']}: {summary['segments']} segments"), show_edge=False)
+    table.add_column("severity")
+    table.add_column("segments", justify="right")
+    for name, count in summary["severity_counts"].items():
+        table.add_row(name, str(count))
+    console.print(table)
+    if summary["check_segments"]:
+        top = ", ".join(f"{k} ({v})" for k, v in list(summary["check_segments"].items())[:5])
+        console.print(f"Checks that fired most: {escape(top)}")
+    for entry in summary["corpus_scores"][:12]:
+        # System names and signatures are data: escape them so rich does not read "[a]" as markup.
+        system = escape(f" [{entry['system']}]") if entry.get("system") else ""
+        console.print(f"{escape(entry['metric'])}{system} = {entry['score']:.2f} ± {entry['ci95']:.2f}  "
+                      f"[dim]{escape(entry['signature'])}[/dim]")
+    if len(summary["corpus_scores"]) > 12:
+        console.print("(more corpus scores in summary.json and the report)")
+    verdicts = summary.get("verdicts")
+    if verdicts:
+        def count(n: int, word: str) -> str:
+            return f"{n:,} {word}{'' if n == 1 else 's'}"
+        console.print(f"Verdicts: {count(verdicts['reviewed'], 'reviewed segment')} read from "
+                      f"{escape(str(verdicts['file']))}; {count(verdicts['suppressed_findings'], 'finding')} "
+                      "suppressed as known false alarms.", highlight=False)
+    report = paths["report.html"]
+    console.print(f"Report: [bold]{escape(str(report))}[/bold]  (worklist: {escape(str(paths['segments.csv']))})")
+    routes = ", ".join(f"{k} {v}" for k, v in summary.get("routes", {}).items())
+    if routes:
+        console.print(f"Routes: {escape(routes)}")
+    if summary["flagged"]:
+        console.print(f"Next: open the report and review the {summary['flagged']} flagged segments, worst first.")
