@@ -1,6 +1,6 @@
 """Column names of the DataFrame that flows between stages, and of segments.csv.
 
-These names are the output contract (README, "Output contract"). Later work
+These names are the output contract (docs/outputs.md, "Output contract"). Later work
 may add columns; it never renames or removes one. Bump SCHEMA_VERSION when a
 column's meaning changes.
 """

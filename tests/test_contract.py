@@ -1,4 +1,4 @@
-"""The output contract (README, "Output contract"): segments.csv, findings.csv, summary.json, report.html."""
+"""The output contract (docs/outputs.md, "Output contract"): segments.csv, findings.csv, summary.json, report.html."""
 
 import csv
 import json

@@ -34,7 +34,7 @@ def test_shipped_parameters_have_every_head_for_both_target_families():
             fitted = key if family == "en" else "+".join(
                 p for p in key.split("+") if p not in ("fluency", "lmref")) or "mt"
             assert fitted in heads
-            if key in replaced:  # trained on the judgments (README "A fresh check on WMT22")
+            if key in replaced:  # trained on the judgments (docs/quality.md "A fresh check on WMT22")
                 assert set(head["features"]) <= set(group_features(fitted)) and "mt_len" not in head["features"]
                 assert set(head["train_sets"]) <= set(params["replaced"]["fitted_on"])
                 assert not set(head["train_sets"]) & set(params["replaced"]["held_out"])

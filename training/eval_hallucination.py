@@ -25,7 +25,7 @@ the raters gave a major error (MQM >= 5) against that set's base rate.
 
 The thresholds were chosen on TED (shared/data/mqm, the `tuning` rows); every other set is held
 out. The first run printed every set at once, so the held-out sets were seen when the thresholds
-were fixed; README "Hallucinations" says which numbers moved nothing.
+were fixed; docs/checks.md "Hallucinations" says which numbers moved nothing.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
     .venv/bin/python training/fresh_check.py --trained /tmp/trained.json [--data ../shared/data/judgments]
 
 Why: every held-out multi-system test set (WMT23 zh-en and en-de, WMT21 news en-de) has been
-looked at while variants were compared (README "Quality score"), so a choice between the shipped
+looked at while variants were compared (docs/quality.md "Quality score"), so a choice between the shipped
 and the trained heads made on them would be tuned on them. `mqm-qe2022-wmt22` is the one MQM table
 nothing in mtcheck has read: WMT22 sources (other years and documents than every training set),
 one MT per source, scored by MQM normalised by length (`mqm_norm`, 100 = no error). With one system
@@ -20,9 +20,9 @@ with a reference the `ref+src` head (and `ref+src+lmref`, English, as with --lm-
 The decision rule, written before this script was first run (2026-12-03):
 a trained head replaces the shipped head of a row kind only if, for every language pair of its
 target family that has rows of that kind here, its quality has both a higher global tau and a
-higher AUC than the shipped quality; and its grouped tau on the held-out multi-system sets (README,
+higher AUC than the shipped quality; and its grouped tau on the held-out multi-system sets (docs/quality.md,
 train_quality's table) is not lower than the shipped head's by more than 0.01. Otherwise the
-shipped head stays. The figures are in README "A fresh check on WMT22".
+shipped head stays. The figures are in docs/quality.md "A fresh check on WMT22".
 """
 
 from __future__ import annotations

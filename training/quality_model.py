@@ -82,7 +82,7 @@ def _standardise(x):
     return mean, scale
 
 
-CROSS_SHARE = 1.0  # cross-source pairs per within-source pair (README "Quality score" says how this was chosen)
+CROSS_SHARE = 1.0  # cross-source pairs per within-source pair (docs/quality.md "Quality score" says how this was chosen)
 SEED = 0
 
 

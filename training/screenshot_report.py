@@ -1,4 +1,4 @@
-"""Screenshot the sample corpus's report for the README.
+"""Screenshot the sample corpus's report for the README and the documentation.
 
     .venv/bin/python training/screenshot_report.py [REPORT.html] [OUT.png]
 

@@ -1,6 +1,6 @@
 """An error-span tagger: which words of an MT segment a rater would mark (issue 12; training/train_spans.py).
 
-Measured, not shipped (README "Error spans"): on the held-out test sets it marks raters' error
+Measured, not shipped (docs/quality.md "Error spans"): on the held-out test sets it marks raters' error
 characters 1.2-1.4x as well as a random placement of spans of the same lengths, short of the
 issue's 2x, and on WMT23 zh-en below marking the whole segment. So mtcheck's findings keep their
 own spans, and this lives beside its training script rather than in the package.

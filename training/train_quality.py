@@ -6,14 +6,14 @@
 It prints the held-out evaluation table, with the shipped heads' figures on the same rows, and
 writes nothing unless --write is given. With --heads, only the named heads (and their copies)
 replace those of the existing --out; that is how fusion mqm-ranknet-5 was written, after
-training/fresh_check.py compared them on rows nothing had been fitted on (README "A fresh check on
+training/fresh_check.py compared them on rows nothing had been fitted on (docs/quality.md "A fresh check on
 WMT22"). Without it, every head is written.
 
 1. Rows: the multi-system MQM tables (mtcheck/evaluation/judgments.py), about 86,000 rows.
    Held out, whole: WMT23 MQM zh-en and en-de, and WMT21 news en-de. Nothing
    is fitted or tuned on them. (Three variants of the head were compared on
    them in the session that wrote this, so their figures for the variant
-   kept here are slightly optimistic; README "Quality score".)
+   kept here are slightly optimistic; docs/quality.md "Quality score".)
 2. Features: mtcheck's own scorers, exactly as `mtcheck check` runs them, per
    test set (so the shuffled-pair margin sees one test set at a time). The
    fluency model is costly (about 20 segments/s), so it runs on the rows of
@@ -24,7 +24,7 @@ WMT22"). Without it, every head is written.
    `lm_ref_lp` (the --lm-ref likelihood, another SmolLM2 pass) runs on the
    rows of `--lmref-sources` sources per English test set, the fluency
    subset's sources, so the four --lm-ref heads are fitted on the judgments
-   too (README "The reference-conditioned likelihood on the judgments").
+   too (docs/quality.md "The reference-conditioned likelihood on the judgments").
 3. Heads: for each target family (English, other) and each signal set, a
    linear RankNet (Burges et al. 2005): logistic regression on the feature
    differences of every pair of translations of one source whose MQM differs,
@@ -187,7 +187,7 @@ def check_params_file(path: Path) -> None:
 
 
 def merge_heads(out: Path, heads: dict, copied: dict, spec: str, provenance: dict) -> dict:
-    """The parameter file `out` with the named trained heads in place of its own (README "A fresh check").
+    """The parameter file `out` with the named trained heads in place of its own (docs/quality.md "A fresh check").
 
     `spec` is "family:key,..."; a trained head that is a copy of a named one (German's lm-ref and
     fluency keys copy their base: no English language model) replaces the same key too, so the
@@ -204,7 +204,7 @@ def merge_heads(out: Path, heads: dict, copied: dict, spec: str, provenance: dic
     params["version"] = f"{stem}-{int(number) + 1}" if number.isdigit() else f"{params['version']}-1"
     params["replaced"] = {"heads": {f: sorted(set(ks)) for f, ks in replaced.items()},
                           "by": "training/train_quality.py --write --heads " + spec, **provenance,
-                          "decided_by": "training/fresh_check.py (README \"A fresh check on WMT22\")"}
+                          "decided_by": "training/fresh_check.py (docs/quality.md \"A fresh check on WMT22\")"}
     return params
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python training/train_spans.py [--data ../shared/data/judgments] [--draws 20] [--out TAGGER.json]
 
-It is measured, not shipped (README "Error spans"); --out writes the fitted tagger for study.
+It is measured, not shipped (docs/quality.md "Error spans"); --out writes the fitted tagger for study.
 
 1. Rows: the multi-system MQM tables that have a span file (mtcheck/evaluation/judgments.py), rows with a
    reference only (the tagger's evidence). Gold per row: the union of the MT characters any

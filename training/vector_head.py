@@ -18,8 +18,8 @@ leave-one-test-set-out grouped tau over the training sets only; the held-out tes
 single input. Seeds are fixed; the same data gives the same table.
 
 Status (stop 23): measured, not shipped. On the English training sets, left out in turn, every
-configuration ranks translations of a source below each of its own single inputs (README
-"COMET-shaped vector head"): mean grouped tau 0.069-0.072 against 0.122 for sentence chrF++ and
+configuration ranks translations of a source below each of its own single inputs (docs/quality.md,
+"What was tried and not shipped"): mean grouped tau 0.069-0.072 against 0.122 for sentence chrF++ and
 0.148 for USE's MT-reference cosine. So nothing of it enters mtcheck/data/.
 
 Vectors come from the persistent score cache, which the scorers run here (train_quality's

@@ -32,7 +32,7 @@ CROSS_LINGUAL = Costs(skip=0.9, merge=0.5, length=0.6, dilution=0.0, lexical=0.0
 # 0.6-0.8, merge 0.15-0.35, length 0.2-0.45, dilution 1-3, lexical 0.4-0.6, after a
 # coarser one; 217 of its 243 settings were scored before it was stopped) on the tune
 # split of benchmarks/bench_align_news.py (news documents, seeds 1-12) together with
-# the TED seed-7 cases; the README's figures are on other documents and seeds. Cheaper
+# the TED seed-7 cases; docs/formats.md's figures are on other documents and seeds. Cheaper
 # merges and skips let the program follow real re-segmentation; the dilution and
 # lexical terms keep an omitted neighbour from being merged in. The landscape is flat:
 # the best 10 settings are within 0.005 F1.

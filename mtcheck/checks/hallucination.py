@@ -5,7 +5,7 @@ in neural machine translation") sort NMT hallucinations into *oscillations*, whe
 sentence repeats (checks/repetition.py, `repeated-phrase`), and *detached* output, fluent text that
 says something else. A language model scores both as fluent, so they are a rule's job. The
 thresholds were chosen on the TED MQM data (shared/data/mqm) and are measured on the other test sets
-by training/eval_hallucination.py (README "Hallucinations").
+by training/eval_hallucination.py (docs/checks.md "Hallucinations").
 """
 
 from __future__ import annotations

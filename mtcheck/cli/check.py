@@ -70,7 +70,7 @@ def check(
     parquet: bool = typer.Option(False, "--parquet", help="Also write segments.parquet (typed columns, for "
                                  "data tools; needs pyarrow: pip install 'mtcheck[parquet]')."),
     engine: str = typer.Option("local", "--engine", help="Where partitions run: local (this process) or dask "
-                               "(a Dask cluster; see README 'Scale')."),
+                               "(a Dask cluster; see docs/scale.md)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the scheduler, e.g. "
                                             "tcp://host:8786 [default: a LocalCluster on this machine]."),
     workers: int = typer.Option(2, "--workers", help="With --engine dask and no --scheduler: LocalCluster "

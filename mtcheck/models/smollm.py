@@ -24,7 +24,7 @@ Why int8 is never chosen automatically (issue 13): on CPUs without VNNI the
 int8 product runs 30-40x slower than fp32 (measured here: 43 ms against
 1.5 ms on a 64x576x1536 product), and on every CPU its scores differ from fp32
 by about 0.1 nats, so the same text would score differently on two machines.
-ONNX Runtime's own int8 was measured too (README, "Speed") and rejected.
+ONNX Runtime's own int8 was measured too (docs/speed.md, "Speed") and rejected.
 
 Batches are sorted by token count so that padding stays small. Right padding
 is masked; in fp32 a text's scores then move with its batch-mates by at most a

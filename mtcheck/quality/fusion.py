@@ -39,7 +39,7 @@ mtcheck/data/fusion.json (`mqm-ranknet-5`) and come from two fits:
   `replaced` in the file (with a source and a reference, English and other
   targets; English with --lm-ref). They replaced TED-fitted heads because
   they ordered WMT22 segments, which nothing had been fitted or chosen on,
-  better (training/fresh_check.py; README "A fresh check on WMT22", issue 12).
+  better (training/fresh_check.py; docs/quality.md "A fresh check on WMT22", issue 12).
 * The earlier fit on the MQM TED data (`mqm-ranknet-4`): every other head,
   English targets on zh-en, other targets on en-de (the embedders differ:
   MiniLM for English, USE otherwise).
@@ -118,7 +118,7 @@ def group_features(key: str) -> list[str]:
         names += ["chrf", "bleu", "emb_sim_ref", "ref_len_ratio"]
     if "src" in key.split("+"):
         # Not xsim_margin: its bias term comes from a pool of the run's other rows, so a head that
-        # read it would give a row another quality when other rows change (README "Quality score").
+        # read it would give a row another quality when other rows change (docs/quality.md "Quality score").
         names += ["xsim", "len_ratio"]
     if {"ref", "src"} <= set(key.split("+")):
         names += ["xsim_ref"]  # the cross-lingual encoder's MT<->reference cosine needs both sides encoded
@@ -132,7 +132,7 @@ def group_features(key: str) -> list[str]:
     # Length enters only relative to the source or the reference (omissions, additions). The
     # absolute MT length ranked translations of one source as well as these do (they differ by a
     # per-source constant), but across segments it taught the head "longer is better": held-out
-    # WMT23 MT-only AUC 0.38 (variant A of training/train_quality.py, README "Quality score").
+    # WMT23 MT-only AUC 0.38 (variant A of training/train_quality.py, docs/quality.md "Quality score").
     return names
 
 
@@ -221,7 +221,7 @@ def _has_translation_evidence(key: str) -> bool:
     Without either, the fusion raises no `low-quality` finding and the fluency model speaks
     through the `low-fluency` check (minor) and the quality score. Measured on held-out TED
     zh-en, the MT-only score separates segments with a Major Fluency error from error-free ones
-    at chance (ROC AUC 0.50, README "Quality score"), and on fluent human text (the TED
+    at chance (ROC AUC 0.50, docs/quality.md "Quality score"), and on fluent human text (the TED
     references) a fluency-only major verdict fired on sentences such as "The Sun burns our
     peripheral vision." That is not evidence for calling a segment major.
     """

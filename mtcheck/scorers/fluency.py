@@ -134,7 +134,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     mask = has_text(frame, S.MT)
     if ctx.fluency == "auto":
         # With a reference the cheap reference metrics carry the score, and the language
-        # model would cost ~3x the rest of the run (README, "Speed"); without one it is
+        # model would cost ~3x the rest of the run (docs/speed.md, "Speed"); without one it is
         # the strongest signal there is.
         mask &= ~has_text(frame, S.REF)
     elif ctx.fluency == "off":

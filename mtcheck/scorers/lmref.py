@@ -8,7 +8,7 @@ what the reference says *and* reads like English, in the spirit of Prism
 hypothesis by its probability given the reference under a sequence model.
 
 On the held-back TED zh-en MQM segments it alone reaches an item-grouped
-Kendall tau of +0.087, against +0.033 for sentence chrF++ (README, "Quality
+Kendall tau of +0.087, against +0.033 for sentence chrF++ (docs/quality.md, "Quality
 score"). It costs a language-model pass over reference and MT together,
 about twice the fluency scorer, so it is opt-in (`--lm-ref`), and English
 targets only.
