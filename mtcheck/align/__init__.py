@@ -1,4 +1,7 @@
-"""Turn sides into aligned rows: doc_id, seg_id, src, mt, ref, bead and confidence.
+"""Stage 2, align: sides into aligned rows, by position or by content (`beads`, `costs`).
+May import `models` (the sentence encoders), `io`, `schema` and `errors`.
+
+Turn sides into aligned rows: doc_id, seg_id, src, mt, ref, bead and confidence.
 
 Line-aligned files (the sacrebleu/COMET convention) are paired by position.
 Unequal counts are then an error that names each file, its count and the

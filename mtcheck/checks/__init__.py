@@ -1,4 +1,7 @@
-"""Rule checks: small functions that yield findings about the MT text.
+"""Stage 4, flag: the rule checks, each a small registered function yielding findings.
+May import `scorers` (for a hash), `io`, `schema` and `errors`; never quality or anything above.
+
+Rule checks: small functions that yield findings about the MT text.
 
 Two shapes, registered with a decorator:
 

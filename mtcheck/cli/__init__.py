@@ -1,4 +1,7 @@
-"""Command line: thin typer commands over the library (the sqlite-utils habit).
+"""The command line, the top layer: typer commands over `mtcheck.pipeline` and the library.
+May import anything; nothing imports it but `mtcheck.__main__`.
+
+Command line: thin typer commands over the library (the sqlite-utils habit).
 
 Each command is one library call plus turning typed errors into exit codes (`app`): `check` is in
 `check`, the others in `commands`. Nothing heavy is imported at module level, so `mtcheck --help` is

@@ -1,4 +1,7 @@
-"""Readers, one per format, and the dispatcher that picks one.
+"""Stage 1, load: one reader per format, streaming, encodings, and the dispatcher that picks a reader.
+May import `schema` and `errors` only: every other layer reads through it.
+
+Readers, one per format, and the dispatcher that picks one.
 
 Format detection (`--format` overrides it):
 

@@ -1,4 +1,7 @@
-"""Model runtimes: loading the packaged models and running them on the CPU at hand.
+"""Model runtimes and the persistent score cache: what scorers and alignment ask for vectors and scores.
+May import `schema` and `errors` only.
+
+Model runtimes: loading the packaged models and running them on the CPU at hand.
 
 * `cpu`: what this CPU is, as a signature that keys cached decisions;
 * `onnx`: exporting a torch module to ONNX once, into the cache, and opening

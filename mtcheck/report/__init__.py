@@ -1,4 +1,7 @@
-"""Writers for the report folder: segments.csv, findings.csv, summary.json, report.html
+"""Stage 6, report: the report folder's files and the console summary, from a run's result.
+May import the editorial workflow, the run's tally and everything below; never the pipeline or the CLI.
+
+Writers for the report folder: segments.csv, findings.csv, summary.json, report.html
 (and, when asked, segments.xlsx and segments.parquet).
 
 Nothing the user had is lost: an existing folder is written into only when it

@@ -1,4 +1,7 @@
-"""Scorers: one module per signal behind a small registry.
+"""Stage 3, score: one module per signal (sacrebleu metrics, embeddings, fluency, `--lm-ref`).
+May import `models`, `io`, `schema` and `errors`; never checks, quality or anything above.
+
+Scorers: one module per signal behind a small registry.
 
 A scorer works on the whole batch: it takes the aligned DataFrame and returns
 new columns (NaN where its inputs are missing), plus optional corpus-level
