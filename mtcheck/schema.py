@@ -40,7 +40,7 @@ PE_HTER, PE_CHRF, PE_CHANGED = "pe_hter", "pe_chrf", "pe_changed"
 
 # Fused verdict.
 QUALITY, SEVERITY, FLAGGED = "quality", "severity", "flagged"
-# The fusion's estimates behind `quality` (fuse.py): expected MQM points (the
+# The fusion's estimates behind `quality` (quality/fusion.py): expected MQM points (the
 # head's estimate plus the MQM points of the row's findings, capped at 25;
 # quality = 100 - 4 x expected_mqm) and the probability of at least one major
 # error (the head's alone).

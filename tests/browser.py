@@ -6,7 +6,7 @@ import os
 import shutil
 from contextlib import contextmanager
 
-# The flags keep Chromium from phoning home on this closed network (see DEVELOPERS.md).
+# The flags keep Chromium from phoning home on this closed network (see docs/development.md).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -52,7 +52,7 @@ def test_reference_run_has_metric_columns_and_quality_follows_expected_mqm(ted_o
         assert col in seg.columns and (seg[col] != "").all(), col
     assert "ter" not in seg.columns  # opt-in (--ter)
     assert (seg["severity"] == "ok").any() and (seg["severity"] != "ok").any()
-    # Flagged rows too: a finding's MQM points are in expected_mqm (fuse.py), not a cap beside it.
+    # Flagged rows too: a finding's MQM points are in expected_mqm (quality/fusion.py), not a cap beside it.
     expected = 100 - 4 * seg["expected_mqm"].astype(float)
     assert (seg["quality"].astype(float) - expected).abs().max() < 0.02
     assert ted_out.joinpath("segments.csv").read_text(encoding="utf-8").count("\n") == 121

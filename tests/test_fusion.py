@@ -199,7 +199,7 @@ def test_english_heads_with_lm_ref_use_it():
 
 
 def test_fluency_alone_raises_no_major_low_quality_finding():
-    """The MT-only score ranks, but it is no evidence for a major verdict (fuse.py)."""
+    """The MT-only score ranks, but it is no evidence for a major verdict (quality/fusion.py)."""
     from mtcheck.quality.fusion import fuse
 
     text = "——Boosting momentum and promoting development"  # a subtitle of corpora/sample-news

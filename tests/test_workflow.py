@@ -61,7 +61,7 @@ def test_routes_follow_severity_and_quality(sample_result):
     seg = sample_result.segments
     assert set(seg["route"]) <= {b["route"] for b in DEFAULT_BANDS}
     major = seg[seg["severity"] == "major"]
-    # Findings add their MQM points (fuse.py): two major findings on top of the head's estimate can pass
+    # Findings add their MQM points (quality/fusion.py): two major findings on top of the head's estimate can pass
     # 15 points, below quality 40, where the segment is better translated again.
     assert (major.loc[major["quality"] >= 40, "route"] == "full post-edit").all()
     assert (major.loc[major["quality"] < 40, "route"] == "retranslate").all()

@@ -207,7 +207,7 @@ def fit_head(train, key: str, names: list[str] | None = None) -> dict | None:
 
 
 def fit_family(train, head_keys) -> dict:
-    """Every head of one target family; a head without enough rows falls back to its base (fuse.head_for)."""
+    """Every head of one target family; a head without enough rows falls back to its base (quality.fusion.head_for)."""
     heads = {}
     for key in head_keys:
         head = fit_head(train, key)

@@ -31,7 +31,7 @@ WMT22"). Without it, every head is written.
    plus as many random pairs of different sources of one test set
    (quality_model.cross_source_pairs), so that the head ranks translations of
    a source and also orders a document's segments. Every candidate feature of
-   the set (fuse.group_features) is used, L2-regularised, with C chosen by
+   the set (quality.fusion.group_features) is used, L2-regularised, with C chosen by
    leave-one-test-set-out over the training sets (grouped plus global tau).
 4. Calibration: isotonic maps from the head's score to MQM points and to
    P(major error), over the training rows.
@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
 FEATURES_VERSION = 1
-# Head keys fitted per family; a run's signal set falls back to the largest fitted subset (fuse.head_for).
+# Head keys fitted per family; a run's signal set falls back to the largest fitted subset (quality.fusion.head_for).
 HEAD_KEYS = ["ref+src+fluency+lmref", "ref+src+lmref", "ref+fluency+lmref", "ref+lmref",
              "ref+src+fluency", "ref+src", "ref+fluency", "ref", "src+fluency", "src", "fluency", "mt"]
 

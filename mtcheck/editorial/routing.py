@@ -5,7 +5,7 @@ band whose conditions the segment meets wins, and the last band catches the
 rest. A band has a `route` name and optional conditions `min_quality` (the
 segment's quality is at least this) and `max_severity` (its worst finding is
 at most this severe). The defaults read the quality scale in MQM terms
-(fuse.py: 80 = one major error expected):
+(quality/fusion.py: 80 = one major error expected):
 
     publish            quality >= 90 and no finding
     light post-edit    quality >= 80 and at most minor findings
