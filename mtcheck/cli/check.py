@@ -69,6 +69,13 @@ def check(
                               "severity colours)."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write segments.parquet (typed columns, for "
                                  "data tools; needs pyarrow: pip install 'mtcheck[parquet]')."),
+    annotate_xliff: Optional[Path] = typer.Option(None, "--annotate-xliff", help="Also write the input XLIFF "
+                                                  "back to this file with the findings as ITS 2.0 quality "
+                                                  "issues, quality as the rating and flagged units marked for "
+                                                  "review (see docs/xliff.md)."),
+    xliff_pass_state: Optional[str] = typer.Option(None, "--xliff-pass-state", help="With --annotate-xliff: "
+                                                   "the state to give units that pass, e.g. signed-off (1.2) "
+                                                   "or reviewed (2.0) [default: keep theirs]."),
     engine: str = typer.Option("local", "--engine", help="Where partitions run: local (this process) or dask "
                                "(a Dask cluster; see docs/scale.md)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the scheduler, e.g. "
@@ -90,8 +97,10 @@ def check(
                                            ("crosslingual", no_embedding), ("fluency", no_fluency),
                                            ("lmref", False)) if not off)
     scale = {"engine": engine, "scheduler": scheduler, "workers": workers, "partition_rows": partition_rows}
+    writes = {"excel": excel, "xlsx": xlsx, "parquet": parquet, "xliff": annotate_xliff,
+              "pass_state": xliff_pass_state}
     passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
-                    scorers, config, output, force, excel, xlsx, parquet, quiet, scale)
+                    scorers, config, output, force, writes, quiet, scale)
     if passed is False:
         raise typer.Exit(EXIT_GATE)
 
@@ -113,8 +122,24 @@ def _engine(scale: dict):
     raise UsageError(f"--engine must be local or dask, not '{scale['engine']}'")
 
 
+def _xliff_target(spec, writes: dict) -> dict | None:
+    """--annotate-xliff's settings, once the input is known to be one XLIFF file."""
+    from mtcheck.errors import UsageError
+    from mtcheck.io import resolve
+
+    if writes["xliff"] is None:
+        if writes["pass_state"]:
+            raise UsageError("--xliff-pass-state needs --annotate-xliff")
+        return None
+    _, resolved, table_fmt = resolve(spec)
+    if table_fmt != "xliff":
+        raise UsageError("--annotate-xliff writes back an XLIFF input, and this input is not one",
+                         hint="check a .xlf/.xliff file (XLIFF 1.2 or 2.0)")
+    return {"source": resolved.data, "out": str(writes["xliff"]), "pass_state": writes["pass_state"]}
+
+
 def _run_check(data, translations, source, references, fmt, columns, align, flags, gate_flags, scorers,
-               config_path, output, force, excel, xlsx, parquet, quiet, scale) -> bool:
+               config_path, output, force, writes, quiet, scale) -> bool:
     from rich.console import Console
 
     from mtcheck import pipeline
@@ -133,14 +158,16 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
     if output is None and not spec.data and not spec.mt:
         from mtcheck.errors import UsageError
         raise UsageError("nothing to check", hint="give a file or folder, or -t MT.txt; see 'mtcheck check --help'")
-    if parquet:
+    if writes["parquet"]:
         from mtcheck.report.parquet import require_pyarrow
         require_pyarrow()
+    xliff = _xliff_target(spec, writes)
     engine = _engine(scale)
     named = [spec.data, spec.src, *spec.mt, *spec.refs, options.verdicts, options.post_edits]
     outdir = output or Path("reports") / resolve(spec)[0]
     # Checked before the slow part, not after; the folder is created only when the first partition is done.
-    writer = ReportWriter(outdir, force, excel=excel, xlsx=xlsx, parquet=parquet, inputs=named)
+    writer = ReportWriter(outdir, force, excel=writes["excel"], xlsx=writes["xlsx"], parquet=writes["parquet"],
+                          inputs=named, xliff=xliff)
     progress = RichProgress(console)
     try:
         with progress.running():

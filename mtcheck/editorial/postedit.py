@@ -38,16 +38,20 @@ def check_post_edit_count(post_edits: list[str], segments: int, path) -> None:
                          hint="give one line per segment, in the order of segments.csv")
 
 
-def post_edit_columns(frame, post_edits: list[str]) -> None:
-    """Add pe_hter, pe_chrf and pe_changed to `frame` (in place), one post-edited line per row."""
+def post_edit_columns(frame, post_edits: list) -> None:
+    """Add pe_hter, pe_chrf and pe_changed to `frame` (in place), one post-edited line per row; a row whose
+    post-edit is None (a unit the reviewer's XLIFF lacks) gets empty cells."""
     import numpy as np
     from sacrebleu.metrics import CHRF, TER
 
     ter, chrf = TER(), CHRF(word_order=2)
     mts = frame[S.MT].astype(str).tolist()
-    frame[PE_HTER] = np.round([ter.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)], 2)
-    frame[PE_CHRF] = np.round([chrf.sentence_score(mt, [pe]).score for mt, pe in zip(mts, post_edits)], 2)
-    frame[PE_CHANGED] = [" ".join(mt.split()) != " ".join(pe.split()) for mt, pe in zip(mts, post_edits)]
+    pairs = list(zip(mts, post_edits))
+    frame[PE_HTER] = [round(ter.sentence_score(mt, [pe]).score, 2) if pe is not None else np.nan for mt, pe in pairs]
+    frame[PE_CHRF] = [round(chrf.sentence_score(mt, [pe]).score, 2) if pe is not None else np.nan
+                      for mt, pe in pairs]
+    frame[PE_CHANGED] = [(" ".join(mt.split()) != " ".join(pe.split())) if pe is not None else None
+                         for mt, pe in pairs]
 
 
 def post_edit_summary(columns: dict, path) -> dict:
@@ -57,9 +61,11 @@ def post_edit_summary(columns: dict, path) -> dict:
     from mtcheck.evaluation.metaeval import roc_auc
 
     hter = np.asarray(columns["hter"], dtype=float)
-    edited = np.asarray(columns["changed"], dtype=bool)
-    flagged = np.asarray(columns["flagged"], dtype=bool)
-    quality = np.asarray(columns["quality"], dtype=float)
+    matched = ~np.isnan(hter)  # rows without a post-edit (a unit missing from the reviewer's XLIFF) count for none
+    hter = hter[matched]
+    edited = np.asarray(columns["changed"], dtype=bool)[matched]
+    flagged = np.asarray(columns["flagged"], dtype=bool)[matched]
+    quality = np.asarray(columns["quality"], dtype=float)[matched]
     tau = float("nan")
     if len(set(hter.tolist())) > 1 and len(set(quality.tolist())) > 1:
         from scipy.stats import kendalltau

@@ -37,6 +37,7 @@ class Verdicts:
     false_alarms: set = field(default_factory=set)          # {(check id, text key)}
     # text key -> (status, editor note) of every reviewed row: what the report shows as already reviewed
     reviews: dict = field(default_factory=dict)
+    xliff: object | None = None                             # an XliffReview, when the verdicts are an XLIFF
     precision: dict = field(default_factory=dict)           # check id -> {"fixed", "false_alarm", "precision"}
 
     def summary(self, suppressed: int) -> dict:
@@ -46,7 +47,14 @@ class Verdicts:
 
 def load_verdicts(path: str | Path) -> Verdicts:
     from mtcheck.editorial.diff import text_key
+    from mtcheck.editorial.xliff_review import XliffReview, is_xliff
     from mtcheck.io.worklist import read_report_csv
+
+    if is_xliff(path):  # an annotated XLIFF the reviewer returned (mtcheck/editorial/xliff_review.py)
+        review = XliffReview.read(path)
+        reviews = review.reviews()
+        return Verdicts(path=str(path), reviewed=sum(u["signed_off"] for u in review.units.values()),
+                        reviews=reviews, xliff=review)
 
     frame = read_report_csv(path)
     for col in (S.STATUS, S.MT, S.CHECKS):
@@ -84,6 +92,12 @@ def false_alarm_test(frame, verdicts: Verdicts):
     The fusion drops what it says (mtcheck.quality.fusion.fuse's `veto`), before severity and quality."""
     from mtcheck.editorial.diff import text_key
 
+    if verdicts.xliff is not None:
+        from mtcheck.editorial.xliff_review import row_keys
+
+        ids = dict(zip(frame.index, row_keys(frame)))
+        mts = frame[S.MT].fillna("").astype(str).to_dict()
+        return lambda index, finding: verdicts.xliff.is_false_alarm(ids[index], mts[index], finding.check)
     src = frame[S.SRC].to_dict() if S.SRC in frame.columns else {}
     keys = {i: text_key(src.get(i, ""), mt) for i, mt in frame[S.MT].items()}
     return lambda index, finding: (finding.check, keys[index]) in verdicts.false_alarms

@@ -111,8 +111,14 @@ class ReportWriter:
     """
 
     def __init__(self, outdir, force: bool = False, excel: bool = False, xlsx: bool = False,
-                 parquet: bool = False, inputs=(), spill: bool = True) -> None:
+                 parquet: bool = False, inputs=(), spill: bool = True, xliff: dict | None = None) -> None:
         self.folder = prepare_outdir(outdir, force, create=False, inputs=inputs)
+        # {"source", "out", "pass_state"}: also write the input XLIFF back with the findings (report/xliff.py).
+        self.xliff = xliff
+        if xliff is not None:
+            from mtcheck.report.xliff import check_output
+
+            check_output(xliff["source"], xliff["out"], force)  # before the slow part, not after
         self.force, self.inputs, self.summary = force, list(inputs), None
         self.excel, self.xlsx, self.parquet, self.spill = excel, xlsx, parquet, spill
         self.parts: list = []
@@ -216,6 +222,8 @@ class ReportWriter:
                 # openpyxl builds the workbook in memory; Excel opens at most 1,048,576 rows anyway.
                 table = pd.concat([rows.reindex(columns=columns) for rows, _, _ in self._parts()])
                 write_xlsx(table, temps["segments.xlsx"])
+            if self.xliff is not None:
+                summary["annotated_xliff"] = self._annotate()
             kept = pd.concat(self.kept) if len(self.kept) > 1 else self.kept[0]
             embedded = CheckResult(segments=kept.reindex(columns=columns), findings=self.kept_found, summary=summary)
             html = render_html(embedded, full_table=[n for n in ("segments.csv", "segments.parquet") if n in paths],
@@ -238,6 +246,12 @@ class ReportWriter:
                     temp.unlink()
             self.discard()
         return paths
+
+    def _annotate(self) -> dict:
+        from mtcheck.report.xliff import annotate, rows_for_annotation
+
+        rows = [r for part, found, _ in self._parts() for r in rows_for_annotation(part, found)]
+        return annotate(self.xliff["source"], self.xliff["out"], rows, self.force, self.xliff.get("pass_state"))
 
     def _create(self) -> None:
         if not self.folder.is_dir():

@@ -33,8 +33,16 @@ def print_summary(console, summary: dict, paths: dict) -> None:
                       "suppressed as known false alarms.", highlight=False)
     report = paths["report.html"]
     console.print(f"Report: [bold]{escape(str(report))}[/bold]  (worklist: {escape(str(paths['segments.csv']))})")
+    annotated = summary.get("annotated_xliff")
+    if annotated:
+        issues = annotated["issues"]
+        console.print(f"Annotated XLIFF: [bold]{escape(annotated['file'])}[/bold] ({issues} issue"
+                      f"{'' if issues == 1 else 's'}; {annotated['flagged']} of {annotated['units']} units marked "
+                      "for review)")
     routes = ", ".join(f"{k} {v}" for k, v in summary.get("routes", {}).items())
     if routes:
         console.print(f"Routes: {escape(routes)}")
     if summary["flagged"]:
-        console.print(f"Next: open the report and review the {summary['flagged']} flagged segments, worst first.")
+        n = summary["flagged"]
+        console.print(f"Next: open the report and review the {n} flagged segment{'' if n == 1 else 's'}, "
+                      "worst first.")

@@ -94,6 +94,7 @@ class Totals:
         self.cache = {**part.cache, "hits": self.cache["hits"] + part.cache["hits"],
                       "misses": self.cache["misses"] + part.cache["misses"]}
         self.suppressed += len(part.suppressed)
+        self.tally.suppressed_checks.update(f.check for _, f in part.suppressed)
 
     def corpus_scores(self, options, context) -> list[dict]:
         """Corpus-level scores of the whole run, from the partitions' per-segment statistics in run order."""

@@ -47,7 +47,9 @@ class Tally:
     histogram: list = field(default_factory=list)  # quality counts per report.charts bin
     docs: dict = field(default_factory=dict)
     systems: dict = field(default_factory=dict)
-    post_edit: dict = field(default_factory=lambda: {"hter": [], "changed": [], "flagged": [], "quality": []})
+    post_edit: dict = field(default_factory=lambda: {"hter": [], "changed": [], "flagged": [], "quality": [],
+                                                     "checks": [], "keys": []})
+    suppressed_checks: Counter = field(default_factory=Counter)  # findings editors' verdicts suppressed, per check
 
     @classmethod
     def of(cls, frame, findings=()) -> "Tally":
@@ -89,6 +91,9 @@ class Tally:
             self.post_edit["changed"] += [bool(v) for v in rows[S.PE_CHANGED].tolist()]
             self.post_edit["flagged"] += flagged
             self.post_edit["quality"] += quality
+            self.post_edit["checks"] += checks
+            # Which rows had a post-edit, by id: an XLIFF's missing and extra units are listed (editorial).
+            self.post_edit["keys"] += list(zip(rows[S.DOC_ID].astype(str), rows[S.SEG_ID].astype(str)))
 
     @staticmethod
     def _groups(groups: dict, keys, severity, quality, flagged, chrf) -> None:

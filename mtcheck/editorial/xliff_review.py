@@ -1,0 +1,85 @@
+"""An annotated XLIFF the post-editor returned (`--post-edits FILE.xlf` or `--verdicts FILE.xlf`), read back.
+
+Units are matched to the run's rows by id (the row's `doc_id`, the file's `original`, and its `seg_id`,
+the unit or unit/segment id), never by position. From each matched unit:
+
+* **Post-edit.** Its target is the editor's final text: HTER, chrF++ and `pe_changed` against the
+  run's MT, as for a text file of post-edits (mtcheck/editorial/postedit.py).
+* **Fixed.** A flagged row whose target the editor changed counts as a true alarm for each check
+  that flagged it.
+* **False alarm.** A unit that carries mtcheck's annotations and that the reviewer signed off (1.2
+  `approved="yes"` or state `signed-off`/`final`; 2.0 state `reviewed`/`final`) with its text
+  unchanged: a finding of this run whose issue the reviewer deleted there is a false alarm. So is
+  one they disabled (`locQualityIssueEnabled="no"`), signed off or not. False alarms are suppressed
+  as `--verdicts` suppresses them, and counted in each check's precision.
+
+That a deleted issue was mtcheck's is known by this run finding it again on the unchanged text: the
+returned file should be annotated by the same mtcheck with the same settings. A row of the run with
+no unit, and a unit with no row, are listed in summary.json (`post_edits.deleted`, `post_edits.added`),
+not matched by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def is_xliff(path) -> bool:
+    """Whether an editors' file is XLIFF (by extension, or by its first bytes) rather than lines or a CSV."""
+    from pathlib import Path
+
+    from mtcheck.io import sniff_format
+
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in (".xlf", ".xliff", ".sdlxliff"):
+        return True
+    return Path(str(path)).is_file() and sniff_format(str(path)) == "xliff"
+
+
+@dataclass
+class XliffReview:
+    path: str
+    units: dict = field(default_factory=dict)  # (doc_id, seg_id) -> the unit's dict (mtcheck.io.xliff)
+
+    @classmethod
+    def read(cls, path) -> "XliffReview":
+        from mtcheck.errors import InputError
+        from mtcheck.io.xliff import read_reviewed_xliff
+
+        units = {}
+        for unit in read_reviewed_xliff(path):
+            if unit["key"] in units:
+                raise InputError(f"two units have the id '{unit['key'][1]}' in file '{unit['key'][0]}'",
+                                 path=str(path), hint="units are matched by id; ids must be unique")
+            units[unit["key"]] = unit
+        return cls(str(path), units)
+
+    def post_edit(self, key) -> str | None:
+        unit = self.units.get(key)
+        return unit["target"] if unit is not None and unit["target"] is not None else None
+
+    def is_false_alarm(self, key, mt: str, check: str) -> bool:
+        unit = self.units.get(key)
+        if unit is None or not unit["annotated"]:
+            return False
+        if check in unit["disabled"]:
+            return True
+        unchanged = unit["target"] is not None and _same(unit["target"], mt)
+        return unit["signed_off"] and unchanged and check not in unit["checks"]
+
+    def reviews(self) -> dict:
+        """The report's pre-filled statuses by text (mtcheck.editorial.verdicts): signed-off units `ok`."""
+        from mtcheck.editorial.diff import text_key
+
+        return {text_key(u["src"], u["target"]): ("ok", "") for u in self.units.values()
+                if u["signed_off"] and u["target"] is not None}
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def row_keys(frame) -> list:
+    from mtcheck import schema as S
+
+    return list(zip(frame[S.DOC_ID].astype(str), frame[S.SEG_ID].astype(str)))
