@@ -220,3 +220,19 @@ def test_explanation_names_every_further_finding():
     assert explain(found, 60.0, "ref", None) == "A loop. (+2 more findings: no-terminal-punct \u00d72)"
     found = [found[1], found[2], Finding("doubled-word", "minor", "z", 1, 2)]
     assert explain(found, 90.0, "ref", None) == "x (+2 more findings: no-terminal-punct, doubled-word)"
+
+
+def test_explanations_cite_the_inputs_that_moved_the_score():
+    """Issue 26: the evidence named is the head's inputs with the largest share of the score, in its
+    direction, each with its own number."""
+    from mtcheck.quality.fusion import evidence
+
+    head = {"features": ["chrf", "xsim", "len_ratio"], "mean": [50.0, 0.5, 1.1], "scale": [10.0, 0.1, 0.2],
+            "weights": [0.5, 0.5, -0.1]}
+    row = {"chrf": 20.0, "xsim": 0.6, "len_ratio": 1.1}
+    assert evidence(head, row, direction=-1) == "chrF++ 20 against the reference lower it"
+    assert evidence(head, row, direction=+1) == "source similarity 0.60 raise it"
+    assert evidence(head, row) == "chrF++ 20 against the reference lower it"  # the score's own sign
+    row = {"chrf": 80.0, "xsim": 0.9, "len_ratio": 1.5}
+    assert evidence(head, row) == "source similarity 0.90 and chrF++ 80 against the reference raise it"
+    assert evidence({"features": [], "mean": [], "scale": [], "weights": []}, row) is None

@@ -331,3 +331,44 @@ def print_tables(results: list[dict]) -> None:
                   f"{row['auc_major']:.3f} | {row['system_pearson']:+.3f} |")
         if res["corpus_chrf_pearson"] is not None:
             print(f"| corpus chrF (system level) | | | | {res['corpus_chrf_pearson']:+.3f} |")
+
+
+# The inputs an equal-weight head sums for each signal group: the quality signals, never a length
+# (absolute length teaches "shorter is better" across segments; the ratios rank only near 0).
+EQUAL_INPUTS = {"ref": ["chrf", "bleu", "emb_sim_ref"], "src": ["xsim"], "ref+src": ["xsim_ref"],
+                "fluency": ["fluency_adj"], "lmref": ["lm_ref_lp"]}
+
+
+def equal_inputs(key: str) -> list[str]:
+    parts = set(key.split("+"))
+    names = []
+    for group, inputs in EQUAL_INPUTS.items():
+        if set(group.split("+")) <= parts:
+            names += inputs
+    return names
+
+
+def equal_weight_head(train, key: str) -> dict | None:
+    """A head that adds its inputs standardised on the training rows, each with weight ±1/k: the sign of
+    the input's own grouped tau there (an input that ranks backwards counts backwards), no fitted
+    weights. Calibrated to MQM points and P(major) by isotonic maps like a fitted head."""
+    import numpy as np
+
+    from mtcheck.evaluation.metaeval import grouped_tau
+
+    rows = train[_has_groups(train, key)]
+    names = equal_inputs(key)
+    if len(rows) < MIN_ROWS:
+        return None
+    mqm = rows["mqm"].to_numpy(dtype=float)
+    x = rows[[f"f_{n}" for n in names]].to_numpy(dtype=float) if names else np.zeros((len(rows), 0))
+    mean, scale = _standardise(x) if names else (np.zeros(0), np.ones(0))
+    signs = np.array([np.sign(grouped_tau(x[:, j], mqm, rows["key"].to_numpy())) or 1.0 for j in range(len(names))])
+    weights = signs / max(1, len(names))
+    score = np.nan_to_num((x - mean) / scale) @ weights
+    mqm_x, mqm_y = monotone_map(score, np.minimum(mqm, 25.0), increasing=False)
+    major_x, major_y = monotone_map(score, rows["has_major"].to_numpy(dtype=float), increasing=False)
+    return {"features": names, "mean": [round(float(v), 6) for v in mean],
+            "scale": [round(float(v), 6) for v in scale], "weights": [round(float(v), 6) for v in weights],
+            "kind": "equal-weight", "mqm_x": mqm_x, "mqm_y": mqm_y, "major_x": major_x, "major_y": major_y,
+            "train_rows": int(len(rows)), "train_sets": sorted(rows["dataset"].unique())}

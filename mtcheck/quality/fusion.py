@@ -200,8 +200,60 @@ def _signal_names(key: str, has_xsim_ref: bool = False) -> list[str]:
     return out + ["checks"]
 
 
+def _words(name: str, row_feats, usual: float = 0.0) -> str | None:
+    """One input of a head, in an editor's words with its own number (`usual`: the input's training mean)."""
+    import math
+
+    value = row_feats.get(name)
+    if value is None or value != value:
+        return None
+    if name == "chrf":
+        return f"chrF++ {value:.0f} against the reference"
+    if name == "bleu":
+        return f"BLEU {value:.0f} against the reference"
+    if name == "emb_sim_ref":
+        return f"similarity to the reference {value:.2f}"
+    if name == "xsim_ref":
+        return f"cross-lingual similarity to the reference {value:.2f}"
+    if name == "xsim":
+        return f"source similarity {value:.2f}"
+    if name == "len_ratio":  # characters differ so much between scripts that only the usual ratio means much
+        return f"length {math.exp(value - usual):.1f}x what its source usually gives"
+    if name == "ref_len_ratio":
+        return f"length {math.exp(value):.1f}x the reference's"
+    if name == "fluency_adj":
+        percentile = row_feats.get("fluency")
+        return (f"fluency percentile {percentile:.0f} among fluent English" if percentile == percentile
+                else f"fluency {value:+.2f} against fluent English")
+    if name == "lm_ref_lp":
+        return f"paraphrase log-prob {value:.2f}"
+    if name == "mt_len":
+        return f"{math.expm1(value):.0f} characters long"
+    return None
+
+
+def evidence(head: dict, row_feats, direction: int = 0, most: int = 2) -> str | None:
+    """The inputs that moved this row's score the most in its direction, in words (None for a head with no
+    input). Each input's share of the score is its weight times its standardised value; with
+    `direction` -1 (a likely error) the inputs that pulled the score down are named, with +1 those that
+    pulled it up, with 0 those that agree with the score's sign."""
+    import numpy as np
+
+    names = head["features"]
+    if not names:
+        return None
+    x = np.array([float(row_feats.get(n, np.nan)) for n in names])
+    shares = np.nan_to_num((x - np.asarray(head["mean"])) / np.asarray(head["scale"])) * np.asarray(head["weights"])
+    sign = direction or (1 if shares.sum() >= 0 else -1)
+    order = [k for k in np.argsort(-np.abs(shares)) if shares[k] * sign > 0][:most]
+    words = [w for w in (_words(names[k], row_feats, head["mean"][k]) for k in order) if w]
+    if not words:
+        return None
+    return " and ".join(words) + (" raise it" if sign > 0 else " lower it")
+
+
 def _because(row_feats, key: str) -> str:
-    """The evidence an editor can check, in words."""
+    """The evidence an editor can check, in words (where no input of the head moved the score)."""
     bits = []
     if "ref" in key.split("+"):
         bits.append(f"chrF++ {row_feats['chrf']:.0f} against the reference")
@@ -228,11 +280,12 @@ def _has_translation_evidence(key: str) -> bool:
     return bool({"ref", "src"} & set(key.split("+")))
 
 
-def explain(findings: list[Finding], quality: float, key: str, row_feats) -> str:
+def explain(findings: list[Finding], quality: float, key: str, row_feats, head: dict | None = None) -> str:
     notes = [f.message for f in findings if f.is_note]
     findings = [f for f in findings if not f.is_note]
     if not findings:
-        return " ".join([f"No problem found (quality {quality:.0f}; {_because(row_feats, key)})."] + notes)
+        because = (evidence(head, row_feats) if head is not None else None) or _because(row_feats, key)
+        return " ".join([f"No problem found (quality {quality:.0f}; {because})."] + notes)
     worst = findings[0]
     text = worst.message
     more = findings[1:]
@@ -280,9 +333,11 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
     added: list[tuple[int, Finding]] = []
     for pos, index in enumerate(frame.index):
         if p_major[pos] >= 0.5 and _has_translation_evidence(keys[pos]):
+            because = (evidence(head_for(heads, keys[pos]), feats.iloc[pos], direction=-1)
+                       or _because(feats.iloc[pos], keys[pos]))
             finding = Finding(LOW_QUALITY, "major",
                               f"Likely mistranslated: a {p_major[pos]:.0%} chance of a major error "
-                              f"({_because(feats.iloc[pos], keys[pos])}).", 0, len(str(frame.at[index, S.MT])))
+                              f"({because}).", 0, len(str(frame.at[index, S.MT])))
             if veto is not None and veto(index, finding):
                 suppressed.append((index, finding))
                 continue
@@ -299,7 +354,7 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
         worst = max((S.SEVERITY_RANK[f.severity] for f in found), default=0)
         severity.append(S.SEVERITIES[worst])
         checks.append(";".join(dict.fromkeys(f.check for f in found if not f.is_note)))
-        explanation.append(explain(found, quality[pos], keys[pos], feats.iloc[pos]))
+        explanation.append(explain(found, quality[pos], keys[pos], feats.iloc[pos], head_for(heads, keys[pos])))
     frame[S.QUALITY] = np.round(quality, 2)
     frame[S.EXPECTED_MQM] = np.round(expected, 3)
     frame[S.P_MAJOR] = np.round(p_major, 3)
