@@ -245,3 +245,10 @@ def test_pass_state_marks_the_units_that_pass(tmp_path):
     out = annotate(tmp_path, "2.0", "pass.xlf", "--xliff-pass-state", "reviewed")
     after = states(out.read_bytes())
     assert after["u93/"] == ("reviewed", None) and after["u90/"] == ("translated", "mtcheck:full-post-edit")
+
+
+def test_pass_state_must_be_a_state_of_the_version(tmp_path):
+    result = check(FORMATS / "review-2.0.xlf", "-o", tmp_path / "r", "--annotate-xliff", tmp_path / "o.xlf",
+                   "--xliff-pass-state", "signed-off")
+    assert result.exit_code == 2 and "not an XLIFF 2.0 state" in result.output and "reviewed" in result.output
+    assert not (tmp_path / "o.xlf").exists()

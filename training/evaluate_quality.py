@@ -309,25 +309,17 @@ def main(argv=None) -> int:
                         help="report on the held-out test sets (default), or on the training ones (to choose by)")
     args = parser.parse_args(argv)
 
-    import pandas as pd
-
     from mtcheck.errors import MtcheckError
     from mtcheck.evaluation.judgments import load_mqm_tables
     from mtcheck.quality.fusion import load_params
-    from train_quality import dataset_features, lmref_column
+    from train_quality import feature_table
 
     try:
         rows = load_mqm_tables(args.data)
     except MtcheckError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
-    parts = []
-    for dataset, frame in rows.groupby("dataset", sort=True):
-        feats = dataset_features(dataset, frame, args.fluency_sources)
-        feats["lm_ref_lp"] = lmref_column(frame.reset_index(drop=True), args.lmref_sources)
-        parts.append(pd.concat([frame.reset_index(drop=True), feats.add_prefix("f_")], axis=1))
-    table = pd.concat(parts, ignore_index=True)
-    table["family"] = ["en" if lp.endswith("-en") else "other" for lp in table["lp"]]
+    table = feature_table(rows, args.fluency_sources, args.lmref_sources)
     params = load_params()
     candidates = {f"quality ({params['version']})": params, "quality (equal weights)": equal_params(table)}
     held = args.sets == "held"

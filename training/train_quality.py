@@ -159,6 +159,20 @@ def lmref_column(frame, n_sources: int):
     return values
 
 
+def feature_table(rows, fluency_sources: int, lmref_sources: int):
+    """The judgment rows with their features (`f_` columns, cached per test set) and target `family`."""
+    import pandas as pd
+
+    parts = []
+    for dataset, frame in rows.groupby("dataset", sort=True):
+        feats = dataset_features(dataset, frame, fluency_sources)
+        feats["lm_ref_lp"] = lmref_column(frame.reset_index(drop=True), lmref_sources)
+        parts.append(pd.concat([frame.reset_index(drop=True), feats.add_prefix("f_")], axis=1))
+    table = pd.concat(parts, ignore_index=True)
+    table["family"] = ["en" if lp.endswith("-en") else "other" for lp in table["lp"]]
+    return table
+
+
 def parse_heads(spec: str) -> list[list[str]]:
     """--heads "family:key,..." as [[family, key], ...]; a UsageError names the first that is not a head."""
     from mtcheck.errors import UsageError
@@ -223,7 +237,6 @@ def main(argv=None) -> int:
                              "en:ref+src,other:src) and the heads that are copies of them, keep the rest")
     args = parser.parse_args(argv)
 
-    import pandas as pd
 
     from mtcheck.errors import MtcheckError, UsageError
     from mtcheck.quality.fusion import load_params
@@ -247,13 +260,7 @@ def main(argv=None) -> int:
         return 2
     print(f"{len(rows)} rows, {rows['key'].nunique()} source segments, {rows['dataset'].nunique()} test sets; "
           f"held out: {', '.join(sorted(rows.loc[rows['held_out'], 'dataset'].unique()))}", flush=True)
-    parts = []
-    for dataset, frame in rows.groupby("dataset", sort=True):
-        feats = dataset_features(dataset, frame, args.fluency_sources)
-        feats["lm_ref_lp"] = lmref_column(frame.reset_index(drop=True), args.lmref_sources)
-        parts.append(pd.concat([frame.reset_index(drop=True), feats.add_prefix("f_")], axis=1))
-    table = pd.concat(parts, ignore_index=True)
-    table["family"] = ["en" if lp.endswith("-en") else "other" for lp in table["lp"]]
+    table = feature_table(rows, args.fluency_sources, args.lmref_sources)
 
     heads = {}
     for family in ("en", "other"):

@@ -147,7 +147,6 @@ def predict(net, x):
 
 
 def standardise(train_x, *others):
-    import numpy as np
 
     mean, scale = train_x.mean(axis=0), train_x.std(axis=0)
     scale[scale < 1e-6] = 1.0
@@ -156,7 +155,6 @@ def standardise(train_x, *others):
 
 def loo(x, keys, mqm, sets, config) -> list[float]:
     """Grouped tau on each training test set, left out in turn, of a head fitted on the others."""
-    import numpy as np
 
     from mtcheck.evaluation.metaeval import grouped_tau
 
@@ -201,14 +199,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import numpy as np
-    import pandas as pd
     import torch
 
     from mtcheck.errors import MtcheckError
     from mtcheck.quality.fusion import head_for, load_params
     from mtcheck.evaluation.judgments import load_mqm_tables
     from quality_model import loo_line, loo_singles
-    from train_quality import dataset_features
+    from train_quality import feature_table
 
     try:
         chosen = [CONFIGS[int(i)] for i in args.configs.split(",")] if args.configs else CONFIGS
@@ -220,11 +217,7 @@ def main(argv=None) -> int:
     except MtcheckError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
-    parts = []
-    for dataset, frame in rows.groupby("dataset", sort=True):
-        feats = dataset_features(dataset, frame, 0)  # no fluency: the head does not use it
-        parts.append(pd.concat([frame.reset_index(drop=True), feats.add_prefix("f_")], axis=1))
-    table = pd.concat(parts, ignore_index=True)
+    table = feature_table(rows, 0, 0)  # no language model: the head does not use it
     english = args.family == "en"
     table = table[table["lp"].str.endswith("-en") == english]
     table = table[(table["ref"].str.strip() != "") & (table["src"].str.strip() != "")].reset_index(drop=True)

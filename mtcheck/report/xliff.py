@@ -71,6 +71,24 @@ class RowAnnotation:
     findings: list = field(default_factory=list)   # mtcheck.checks.Finding, spans into `mt`
 
 
+# The review states each version defines (XLIFF 1.2 `state` on <target>, 2.0 `state` on <segment>).
+STATES = {"1": ("new", "needs-translation", "needs-l10n", "needs-adaptation", "translated",
+                "needs-review-translation", "needs-review-l10n", "needs-review-adaptation", "final", "signed-off"),
+          "2": ("initial", "translated", "reviewed", "final")}
+
+
+def check_pass_state(source: str | Path, pass_state: str | None) -> None:
+    """A UsageError unless `pass_state` is a state of the input's XLIFF version."""
+    if not pass_state:
+        return
+    from mtcheck.io.xmlsafe import parse_xml
+
+    version = "1" if parse_xml(source).get("version", "").startswith("1") else "2"
+    if pass_state not in STATES[version]:
+        raise UsageError(f"--xliff-pass-state '{pass_state}' is not an XLIFF {'1.2' if version == '1' else '2.0'} "
+                         "state", hint=f"one of {', '.join(STATES[version])}")
+
+
 def its_type(check: str) -> str:
     return ITS_TYPES.get(check, "other")
 
