@@ -15,6 +15,12 @@ computed since the judgments-trained heads use it (fusion mqm-ranknet-5), and th
 check as it ran before that change: without xsim_ref and with USE on one thread
 (embedders._threaded_one_by_one). It prints the default run's time as a ratio to
 each: the issue-12 speed target is "within 1.2x of the previous default".
+
+--signals prices every signal: the run has the language model on every row (`--fluency on`) and
+`--lm-ref`, so each scorer's stage is timed on all N rows, and the table gives each one's rows per
+second and its share of the run; the quality each one adds is in training/evaluate_quality.py's
+table. Run it once natively and once with ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 (ONNX
+Runtime ignores both; the script prints what torch and OpenBLAS report).
 """
 
 from __future__ import annotations
@@ -53,6 +59,21 @@ def baseline_chrf(frame) -> float:
     return time.perf_counter() - t0
 
 
+def cpu_line() -> str:
+    """What this CPU and its libraries run with: the figures depend on it (AVX2-capped mode or not)."""
+    import platform
+
+    import torch
+    from threadpoolctl import threadpool_info
+
+    blas = next((f"{i.get('internal_api')} {i.get('architecture')}" for i in threadpool_info()
+                 if i.get("user_api") == "blas"), "no BLAS")
+    model = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
+                 platform.processor())
+    return (f"cpu: {model}; torch capability {torch.backends.cpu.get_cpu_capability()}; {blas}; "
+            f"ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '-')}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="segments per run")
@@ -60,6 +81,8 @@ def main() -> None:
     parser.add_argument("--no-embedding", action="store_true")
     parser.add_argument("--xsim-ref-cost", action="store_true",
                         help="also time the run without xsim_ref, interleaved, and print the ratio")
+    parser.add_argument("--signals", action="store_true",
+                        help="every signal on every row (--fluency on --lm-ref): each one's rows per second")
     args = parser.parse_args()
 
     from mtcheck.pipeline import CheckOptions, run
@@ -67,6 +90,9 @@ def main() -> None:
     path, frame = load_rows(args.n)
     # Every repeat computes for real: no persistent cache (benchmarks/bench_cache.py measures that).
     options = CheckOptions(scorers=("sacrebleu",) if args.no_embedding else None, cache=False)
+    if args.signals:
+        options = CheckOptions(fluency="on", lm_ref=True, cache=False)
+        print(cpu_line())
     print(f"data: {path.name}, {len(frame)} segments, {args.repeats} repeats, {os.cpu_count()} cores")
     run(options=options, frame=frame.head(20))  # warm-up: imports and model load are not per-segment costs
 

@@ -348,27 +348,70 @@ def equal_inputs(key: str) -> list[str]:
     return names
 
 
-def equal_weight_head(train, key: str) -> dict | None:
-    """A head that adds its inputs standardised on the training rows, each with weight ±1/k: the sign of
-    the input's own grouped tau there (an input that ranks backwards counts backwards), no fitted
-    weights. Calibrated to MQM points and P(major) by isotonic maps like a fitted head."""
+def _views_by_set(rows, score) -> dict:
+    """{test set: (grouped tau, per-system per-word tau)} of `score` on each test set's rows."""
     import numpy as np
 
-    from mtcheck.evaluation.metaeval import grouped_tau
+    from mtcheck.evaluation.metaeval import grouped_tau, per_word_tau
+
+    out = {}
+    score = np.asarray(score, dtype=float)
+    for name in sorted(set(rows["dataset"])):
+        mask = (rows["dataset"] == name).to_numpy()
+        sub = rows[mask]
+        out[name] = (grouped_tau(score[mask], sub["mqm"].to_numpy(dtype=float), sub["key"].to_numpy()),
+                     per_word_tau(score[mask], sub["mqm"].to_numpy(dtype=float),
+                                  sub["ref"].str.split().str.len().to_numpy(dtype=float), sub["system"].to_numpy()))
+    return out
+
+
+def select_inputs(rows, names: list[str]) -> tuple[list[str], dict]:
+    """The subset of `names` whose equal-weight sum is least often worse than the best single input, on the
+    training test sets: the one that maximises, over the sets, the worst margin over the best single
+    input in views 1 (which translation of a source is best) and 2 (which segments need work) together.
+    Ties go to the larger mean margin, then to fewer inputs. Every input is oriented "higher is better"
+    by what it measures; nothing is fitted but which inputs take part."""
+    import itertools
+
+    import numpy as np
+
+    x = rows[[f"f_{n}" for n in names]].to_numpy(dtype=float)
+    mean, scale = _standardise(x)
+    z = np.nan_to_num((x - mean) / scale)
+    singles = {n: _views_by_set(rows, z[:, j]) for j, n in enumerate(names)}
+    sets = sorted(set(rows["dataset"]))
+    best = {s: (max(singles[n][s][0] for n in names), max(singles[n][s][1] for n in names)) for s in sets}
+    scored = []
+    for k in range(1, len(names) + 1):
+        for subset in itertools.combinations(range(len(names)), k):
+            views = _views_by_set(rows, z[:, list(subset)].mean(axis=1))
+            margins = [min(views[s][0] - best[s][0], views[s][1] - best[s][1]) for s in sets]
+            scored.append((min(margins), float(np.mean(margins)), -k, subset))
+    worst, mean_margin, _, subset = max(scored)
+    return [names[j] for j in subset], {"worst_margin": round(worst, 4), "mean_margin": round(mean_margin, 4),
+                                        "sets": sets}
+
+
+def equal_weight_head(train, key: str) -> dict | None:
+    """A head that averages its inputs standardised on the training rows, with equal weights: the inputs
+    `select_inputs` chooses among the quality signals of the row kind (`equal_inputs`), no length, no
+    fitted weight. Calibrated to MQM points and P(major) by isotonic maps like a fitted head."""
+    import numpy as np
 
     rows = train[_has_groups(train, key)]
-    names = equal_inputs(key)
+    candidates = equal_inputs(key)
     if len(rows) < MIN_ROWS:
         return None
+    names, chosen_by = select_inputs(rows, candidates) if candidates else ([], {})
     mqm = rows["mqm"].to_numpy(dtype=float)
     x = rows[[f"f_{n}" for n in names]].to_numpy(dtype=float) if names else np.zeros((len(rows), 0))
     mean, scale = _standardise(x) if names else (np.zeros(0), np.ones(0))
-    signs = np.array([np.sign(grouped_tau(x[:, j], mqm, rows["key"].to_numpy())) or 1.0 for j in range(len(names))])
-    weights = signs / max(1, len(names))
+    weights = np.full(len(names), 1.0 / max(1, len(names)))
     score = np.nan_to_num((x - mean) / scale) @ weights
     mqm_x, mqm_y = monotone_map(score, np.minimum(mqm, 25.0), increasing=False)
     major_x, major_y = monotone_map(score, rows["has_major"].to_numpy(dtype=float), increasing=False)
     return {"features": names, "mean": [round(float(v), 6) for v in mean],
             "scale": [round(float(v), 6) for v in scale], "weights": [round(float(v), 6) for v in weights],
-            "kind": "equal-weight", "mqm_x": mqm_x, "mqm_y": mqm_y, "major_x": major_x, "major_y": major_y,
+            "kind": "equal-weight", "candidates": candidates, "chosen_by": chosen_by,
+            "mqm_x": mqm_x, "mqm_y": mqm_y, "major_x": major_x, "major_y": major_y,
             "train_rows": int(len(rows)), "train_sets": sorted(rows["dataset"].unique())}

@@ -113,3 +113,21 @@ def meta_scores(frame, column: str) -> dict:
         "auc_major": roc_auc(frame[column], frame["has_major"], error_free),
         "system_pearson": system_pearson(frame[column], frame["mqm"], frame["system"]),
     }
+
+
+def per_word_tau(metric, mqm, words, systems) -> float:
+    """Kendall tau of `metric` against −MQM per 10 reference words, within each system's rows, averaged over
+    systems: which segments of one system's output need work (the editor's worklist), free of the
+    "shorter is better" of raw MQM, which adds up errors. Rows without reference words are left out."""
+    import numpy as np
+    from scipy.stats import kendalltau
+
+    metric, mqm = np.asarray(metric, float), np.asarray(mqm, float)
+    words, systems = np.asarray(words, float), np.asarray(systems)
+    target = -mqm / np.maximum(words, 1) * 10
+    taus = []
+    for system in dict.fromkeys(systems.tolist()):
+        mask = (words > 0) & (systems == system)
+        if mask.sum() > 10 and len(set(target[mask].tolist())) > 1 and len(set(metric[mask].tolist())) > 1:
+            taus.append(kendalltau(metric[mask], target[mask]).statistic)
+    return float(np.mean(taus)) if taus else float("nan")
