@@ -386,6 +386,19 @@ def test_unbalanced_brackets_against_the_source():
     assert fired(unbalanced_brackets, 'He said "we must act.', src="他说：“我们必须行动。”")[0].severity == "minor"
     assert fired(unbalanced_brackets, 'He proposed that "we must strengthen the management.') == []  # no source
     assert fired(unbalanced_brackets, "The index (CPI) rose by 0.2%.") == []
+    # German quotes open with „ and close with “ (WMT21 news en-de MT): balanced, not a stray “.
+    assert fired(unbalanced_brackets, "„Sunday Morning“ Matinee: Feiern Sie Rodgers & Hart", DE,
+                 src='"Sunday Morning" Matinee: Celebrating Rodgers & Hart') == []
+    assert len(fired(unbalanced_brackets, "Er sagte „ja und ging.", DE, src='He said "yes" and left.')) == 1
+
+
+def test_number_mismatch_reads_month_names_as_the_source_month():
+    """WMT21 news zh-en: "7月11日" translated "July 11" was flagged "7 is missing" on 700 rows."""
+    src = "运动少年热血竞技秀《运动吧少年》在7月11日正式登陆湖南卫视。"
+    assert fired(number_mismatch, "The show officially landed on Hunan TV on July 11.", src=src) == []
+    assert fired(number_mismatch, "The show landed on Hunan TV on Jul. 11.", src=src) == []
+    found = fired(number_mismatch, "The show landed on Hunan TV on August 11.", src=src)
+    assert len(found) == 1 and "7" in found[0].message
 
 
 def test_source_language_is_inferred():

@@ -25,22 +25,25 @@ def test_shipped_parameters_have_every_head_for_both_target_families():
 
     params = load_params()
     assert params["version"].startswith("mqm-")
+    equal = params["equal_weight"]
     for family in ("en", "other"):
         heads = params["heads"][family]
         assert sorted(heads) == sorted(HEADS)
-        replaced = params["replaced"]["heads"].get(family, [])
         for key, head in heads.items():
             # No language model for non-English targets: those heads are the ones without it.
             fitted = key if family == "en" else "+".join(
                 p for p in key.split("+") if p not in ("fluency", "lmref")) or "mt"
             assert fitted in heads
-            if key in replaced:  # trained on the judgments (docs/quality.md "A fresh check on WMT22")
+            if f"{family}:{key}" in equal["kept"]:  # the judgments-trained head the rule kept (docs/quality.md)
                 assert set(head["features"]) <= set(group_features(fitted)) and "mt_len" not in head["features"]
-                assert set(head["train_sets"]) <= set(params["replaced"]["fitted_on"])
                 assert not set(head["train_sets"]) & set(params["replaced"]["held_out"])
             else:
-                # Chosen by cross-validation among the TED-era candidates (the fit recorded them).
-                assert set(head["features"]) <= set(head["candidates"]) and head["candidates"][-1] == "mt_len"
+                # Equal weights over inputs chosen on the training sets: no length, no fitted weight.
+                assert head["kind"] == "equal-weight" and set(head["features"]) <= set(head["candidates"])
+                assert not {"mt_len", "len_ratio", "ref_len_ratio"} & set(head["features"])
+                assert len(set(head["weights"])) <= 1
+                assert set(head["train_sets"]) <= set(equal["fitted_on"])
+                assert not set(head["train_sets"]) & set(params["replaced"]["held_out"])
             n = len(head["features"])
             assert len(head["mean"]) == len(head["scale"]) == len(head["weights"]) == n
             assert np.isfinite(head["weights"]).all() and min(head["scale"], default=1) > 0
@@ -98,9 +101,12 @@ def test_source_only_quality_drops_when_the_mt_belongs_to_another_source(ted):
     wrong = check(rows.assign(mt=np.roll(rows["mt"].to_numpy(), 7)), fluency="off")
     assert right["quality"].mean() > wrong["quality"].mean() + 5
     assert (right["quality"].to_numpy() > wrong["quality"].to_numpy()).mean() >= 0.8
-    # The model flags most mismatched translations as likely wrong, and few of the real ones.
-    assert wrong["checks"].str.contains("low-quality").mean() > 0.5
-    assert right["checks"].str.contains("low-quality").mean() < 0.05
+    # Mismatched translations are flagged as unrelated to their source (the `hallucination` check's
+    # detached output, or low quality) many times as often as the real ones. Neighbouring segments of
+    # one talk share its topic, so not all of them fall below the detached threshold.
+    flagged_wrong = wrong["checks"].str.contains("low-quality|hallucination").mean()
+    flagged_right = right["checks"].str.contains("low-quality|hallucination").mean()
+    assert flagged_wrong > 0.25 and flagged_right < 0.05 and flagged_wrong > 5 * flagged_right
 
 
 def test_a_rule_finding_costs_its_mqm_weight(ted_result):
@@ -205,7 +211,10 @@ def test_fluency_alone_raises_no_major_low_quality_finding():
     text = "——Boosting momentum and promoting development"  # a subtitle of corpora/sample-news
     frame = pd.DataFrame({"mt": [text], "fluency_adj": [-3.5], "fluency": [0.0]})
     assert fuse(frame, [], "en") == ([], [])
-    assert frame["p_major"].iloc[0] >= 0.5 and frame["quality"].iloc[0] < 80  # it still ranks low
+    assert frame["quality"].iloc[0] < 80  # it still ranks low
+    fluent = frame.assign(fluency_adj=[1.0])
+    fuse(fluent, [], "en")
+    assert fluent["quality"].iloc[0] > frame["quality"].iloc[0] + 10
     assert frame["severity"].iloc[0] == "ok"
     # With a source the finding is raised: test_source_only_quality_drops_when_the_mt_belongs_to_another_source.
 

@@ -35,6 +35,7 @@ not a second chance to choose.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -46,11 +47,14 @@ sys.path.insert(0, str(ROOT / "training"))
 # that have every signal group of it.
 KINDS = [("ref+src", "source and reference (default)"),
          ("ref", "reference, no source"),
+         ("ref+src+fluency", "source and reference, --fluency on (LM subset)"),
          ("ref+src+fluency+lmref", "source and reference, --fluency on --lm-ref (LM subset)"),
          ("ref+src+lmref", "source and reference, --lm-ref (LM subset)"),
+         ("ref+lmref", "reference, no source, --lm-ref (LM subset)"),
          ("src+fluency", "source only, English (fluency subset)"),
          ("src", "source only, no language model"),
-         ("fluency", "MT only, English (fluency subset)")]
+         ("fluency", "MT only, English (fluency subset)"),
+         ("mt", "MT only, no language model")]
 # Inputs that are better when higher; the length ratios are better near 0 (|log ratio|).
 RATIOS = ("len_ratio", "ref_len_ratio")
 
@@ -197,7 +201,7 @@ def evaluate(table, candidates: dict, held: bool = True) -> list[dict]:
                 if len(rows) < 200 or rows["key"].nunique() < 20:
                     continue
                 target = rows["lp"].iloc[0].split("-")[1]
-                line = {"dataset": dataset, "kind": label, "key": key, "rows": len(rows),
+                line = {"dataset": dataset, "kind": f"{label} [{family}]", "key": key, "rows": len(rows),
                         "systems": rows["system"].nunique(), "scores": {}}
                 for name in signals:
                     line["scores"][name] = views(oriented(rows, name), rows)
@@ -303,6 +307,8 @@ def main(argv=None) -> int:
     parser.add_argument("--fluency-sources", type=int, default=250)
     parser.add_argument("--lmref-sources", type=int, default=250)
     parser.add_argument("--no-qe", action="store_true", help="leave out mqm-qe2022-wmt22 (it runs the LM, minutes)")
+    parser.add_argument("--compare", type=Path, action="append", default=[],
+                        help="another parameter file (fusion.json) to score beside the shipped one")
     parser.add_argument("--sets", choices=("held", "train"), default="held",
                         help="report on the held-out test sets (default), or on the training ones (to choose by)")
     args = parser.parse_args(argv)
@@ -319,7 +325,12 @@ def main(argv=None) -> int:
         return 2
     table = feature_table(rows, args.fluency_sources, args.lmref_sources)
     params = load_params()
-    candidates = {f"quality ({params['version']})": params, "quality (equal weights)": equal_params(table)}
+    candidates = {f"quality ({params['version']})": params}
+    for extra in args.compare:
+        other = json.loads(extra.read_text(encoding="utf-8"))
+        candidates[f"quality ({other['version']})"] = other
+    if not params.get("equal_weight"):
+        candidates["quality (equal weights)"] = equal_params(table)
     held = args.sets == "held"
     print(f"{'held-out' if held else 'training'} sets: "
           f"{', '.join(sorted(table.loc[table['held_out'] == held, 'dataset'].unique()))}")
