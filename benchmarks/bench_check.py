@@ -11,7 +11,7 @@ chrF++ over the same rows.
 
 --xsim-ref-cost also runs, in every repeat, the check without the cross-lingual
 MT<->reference cosine (CheckOptions(xsim_ref=False)), which the default run has
-computed since the judgments-trained heads use it (fusion mqm-ranknet-5), and the
+computed since the judgments-trained heads use it (fusion since mqm-ranknet-5), and the
 check as it ran before that change: without xsim_ref and with USE on one thread
 (embedders._threaded_one_by_one). It prints the default run's time as a ratio to
 each: the issue-12 speed target is "within 1.2x of the previous default".

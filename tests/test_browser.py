@@ -50,7 +50,7 @@ def test_filters_by_severity_check_and_search(sample_report):
         page.fill("#q", "Visual |")
         assert page.locator("#shown").inner_text() == "1 of 78 segments"
         page.fill("#q", "")
-        page.fill("#f-max", "85")  # a major finding caps quality at 80 (quality/fusion.py), fluent rows sit near 90
+        page.fill("#f-max", "85")  # findings cost MQM points (quality/fusion.py), fluent rows sit near 90
         expected = int((sample_result_quality(path) <= 85).sum())
         assert 0 < expected < 78
         assert page.locator("#shown").inner_text() == f"{expected} of 78 segments"

@@ -110,6 +110,8 @@ def test_source_only_quality_drops_when_the_mt_belongs_to_another_source(ted):
 
 
 def test_a_rule_finding_costs_its_mqm_weight(ted_result):
+    # With a source and a reference the training rule kept the nominal points (training/finding_points.py).
+    assert "ref+src" not in load_params()["finding_points"]["points"]
     seg = ted_result.segments
     assert (seg.loc[seg["severity"] == "major", "quality"] <= 80).all()
     assert (seg.loc[seg["severity"] == "minor", "quality"] <= 96).all()
@@ -245,3 +247,26 @@ def test_explanations_cite_the_inputs_that_moved_the_score():
     row = {"chrf": 80.0, "xsim": 0.9, "len_ratio": 1.5}
     assert evidence(head, row) == "source similarity 0.90 and chrF++ 80 against the reference raise it"
     assert evidence({"features": [], "mean": [], "scale": [], "weights": []}, row) is None
+
+
+def test_a_finding_costs_the_points_raters_marked_beyond_the_head():
+    """Fitted points (training/finding_points.py): in an MT-only run a missing full stop costs nothing,
+    a doubled word more than its nominal minor point; critical findings always cost the cap."""
+    from mtcheck.checks import Finding
+    from mtcheck.quality.fusion import fuse
+
+    points = load_params()["finding_points"]["points"]["mt"]
+    assert points["no-terminal-punct"]["minor"] < 0.5 and points["doubled-word"]["minor"] > 2
+    text = "The the committee approved the budget on Monday"  # a doubled word and no full stop
+    found = {name: (0, Finding(name, severity, "test", 0, 7)) for name, severity in
+             [("doubled-word", "minor"), ("no-terminal-punct", "minor"), ("repeated-phrase", "critical")]}
+
+    def quality(*names):
+        frame = pd.DataFrame({"mt": [text]})
+        fuse(frame, [found[n] for n in names], "en")
+        return frame["quality"].iloc[0]
+
+    bare = quality()
+    assert quality("no-terminal-punct") == pytest.approx(bare - 4 * points["no-terminal-punct"]["minor"], abs=0.01)
+    assert quality("doubled-word") == pytest.approx(bare - 4 * points["doubled-word"]["minor"], abs=0.01)
+    assert quality("doubled-word", "repeated-phrase") == 0

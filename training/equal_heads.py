@@ -1,7 +1,7 @@
 """Write the equal-weight heads that training/evaluate_quality.py's rule chose into mtcheck/data/fusion.json.
 
     .venv/bin/python training/equal_heads.py [--data ../shared/data/judgments] [--out mtcheck/data/fusion.json]
-                                            [--keep en:ref+src+lmref]
+                                            [--keep en:ref+src+lmref] [--write]
 
 An equal-weight head (training/quality_model.py `equal_weight_head`) averages the standardised inputs
 that `select_inputs` picked on the training test sets for views 1 and 2 together, with no fitted weight
@@ -40,6 +40,7 @@ def main(argv=None) -> int:
                         help="family:key,... of the heads the rule kept (they stay as in --out)")
     parser.add_argument("--fluency-sources", type=int, default=250)
     parser.add_argument("--lmref-sources", type=int, default=250)
+    parser.add_argument("--write", action="store_true", help="write --out (else only say what would change)")
     args = parser.parse_args(argv)
 
     from evaluate_quality import equal_params
@@ -73,6 +74,9 @@ def main(argv=None) -> int:
     params["equal_weight"] = {"heads": replaced, "kept": sorted(f"{f}:{k}" for f, k in keep),
                               "decided_by": "training/evaluate_quality.py --sets train (its docstring's rule)",
                               "fitted_on": sorted(table.loc[~table["held_out"], "dataset"].unique())}
+    if not args.write:
+        print(f"would replace {len(replaced)} heads in {args.out} (--write to write it)")
+        return 0
     args.out.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(replaced)} heads replaced, kept {', '.join(sorted(params['equal_weight']['kept']))}")
     return 0

@@ -35,7 +35,9 @@ class Verdicts:
     path: str
     reviewed: int = 0
     false_alarms: set = field(default_factory=set)          # {(check id, text key)}
-    # text key -> (status, editor note) of every reviewed row: what the report shows as already reviewed
+    # text key -> (status, editor note) of every reviewed row: what the report shows as already reviewed.
+    # Also (doc id, segment id, text key) -> the same, so that two rows with one text that an editor
+    # judged differently (a repeated headline fixed once, called a false alarm once) keep their own.
     reviews: dict = field(default_factory=dict)
     xliff: object | None = None                             # an XliffReview, when the verdicts are an XLIFF
     precision: dict = field(default_factory=dict)           # check id -> {"fixed", "false_alarm", "precision"}
@@ -65,8 +67,10 @@ def load_verdicts(path: str | Path) -> Verdicts:
     tally: dict[str, list[int]] = {}
     src = frame[S.SRC] if S.SRC in frame.columns else [""] * len(frame)
     notes = frame[S.EDITOR_NOTE] if S.EDITOR_NOTE in frame.columns else [""] * len(frame)
-    rows = zip(frame[S.STATUS], src, frame[S.MT], frame[S.CHECKS], notes)
-    for number, (status, s, mt, checks, note) in enumerate(rows, 2):
+    doc_ids = frame[S.DOC_ID] if S.DOC_ID in frame.columns else [""] * len(frame)
+    seg_ids = frame[S.SEG_ID] if S.SEG_ID in frame.columns else [""] * len(frame)
+    rows = zip(frame[S.STATUS], src, frame[S.MT], frame[S.CHECKS], notes, doc_ids, seg_ids)
+    for number, (status, s, mt, checks, note, doc_id, seg_id) in enumerate(rows, 2):
         status = status.strip().lower()
         if not status:
             continue
@@ -75,6 +79,7 @@ def load_verdicts(path: str | Path) -> Verdicts:
                              hint=f"status is one of {', '.join(STATUSES)}, or empty")
         verdicts.reviewed += 1
         verdicts.reviews[text_key(s, mt)] = (status, note)
+        verdicts.reviews[(str(doc_id), str(seg_id), text_key(s, mt))] = (status, note)
         fired = [c for c in checks.split(";") if c]
         for check in fired:
             counts = tally.setdefault(check, [0, 0])

@@ -14,46 +14,38 @@ How it is computed. Each row is scored by a *head*, chosen by which signal
 groups the row has (`signals` column):
 
 * ref: chrF++, BLEU, MT<->reference embedding cosine;
-* src: cross-lingual cosine and its shuffled-pair margin, log length ratio;
+* src: cross-lingual cosine, log length ratio;
+* ref and src: the cross-lingual MT<->reference cosine `xsim_ref`;
 * fluency: the language model's mean token log-probability, less that of
   fluent English of the same length (`fluency_adj`, scorers/fluency.py);
 * lmref (opt-in, --lm-ref): the language model's log-probability of the MT as
-  a paraphrase of the reference (scorers/lmref.py);
-* always: log MT length (fitted within source segment, so it can only
-  compare translations of the same source; see below).
+  a paraphrase of the reference (scorers/lmref.py).
 
-A head is a linear score s = w . z over the standardised features z. Its
-weights are fitted *within source segment*: a pairwise logistic regression on
-the differences between translations of the same source (RankNet, Burges et
-al. 2005, with a linear scorer). That optimises the item-grouped ranking
-that an editor relies on. Two monotone maps, fitted by isotonic regression
-over all training rows and interpolated between block centres, turn s into
-E[MQM] and into P(major error). The parameters ship in
-mtcheck/data/fusion.json (`mqm-ranknet-5`) and come from two fits:
-
-* training/train_quality.py, on the multi-system MQM tables of
-  shared/data/judgments with whole test sets held out, over the candidate
-  features of `group_features` (which add the cross-lingual MT<->reference
-  cosine `xsim_ref`, leave out the corpus-relative `xsim_margin` and use
-  length only relative to the source or reference): the heads listed under
-  `replaced` in the file (with a source and a reference, English and other
-  targets; English with --lm-ref). They replaced TED-fitted heads because
-  they ordered WMT22 segments, which nothing had been fitted or chosen on,
-  better (training/fresh_check.py; docs/quality.md "A fresh check on WMT22", issue 12).
-* The earlier fit on the MQM TED data (`mqm-ranknet-4`): every other head,
-  English targets on zh-en, other targets on en-de (the embedders differ:
-  MiniLM for English, USE otherwise).
+A head is a linear score s = w . z over its inputs z, standardised on the
+training rows. Since `mqm-equal-6` almost every head gives its inputs equal
+weights, over the inputs training/quality_model.py chose on the training test
+sets for views 1 and 2 together (which translation is best; which segments
+need work). Equal weights, because on held-out sets fitted weights did not beat
+them (issue 26); one fitted head stays (English, ref+src+lmref) because the rule
+written in training/evaluate_quality.py kept it. No head reads absolute length
+(it rewards "shorter is better") or `xsim_margin` (its bias comes from the
+run's other rows, so a row's quality would change when other rows do). Two
+monotone maps, fitted by isotonic regression over the training rows and
+interpolated between block centres, turn s into E[MQM] and P(major error).
+docs/quality.md has the table of inputs per head and the evaluation.
 
 Severity is the worst finding. Besides the rule checks, the fusion adds a
 `low-quality` finding (major) when the head's P(major error) is at least 0.5,
-i.e. more likely than not. Each finding then adds its MQM points to the
-head's expected points (minor 1, major 5, critical 25), as MQM adds up the
-errors raters mark: `expected_mqm` is the head's estimate plus the findings'
-points, capped at 25. So a segment with a major finding is at most 80 and a
-minor one at most 96, and within a severity the segments the head finds worse
-still come first (issue 27: a cap at 80 had tied every major segment). Two
-findings cost more than one. A critical finding reaches the cap: every
-critical segment is quality 0, to be translated again.
+i.e. more likely than not. Each finding then adds MQM points to the head's
+expected points, as MQM adds up the errors raters mark, capped at 25
+(`finding_points`): a critical finding the cap (every critical segment is
+quality 0, to be translated again); the others what raters marked beyond the
+head's estimate where that check fired on the training sets
+(training/finding_points.py, per signal set), or their nominal points (minor 1,
+major 5) for the signal sets where the training rule kept those. Two findings
+cost more than one, and within a severity the segments the head finds worse
+still come first (issue 27: a cap at 80 had tied every major segment).
+Routing reads the severity, so a major finding never publishes.
 """
 
 from __future__ import annotations
@@ -70,6 +62,21 @@ MQM_CAP = 25.0
 POINTS_TO_QUALITY = 100.0 / MQM_CAP
 GROUPS = ("ref", "src", "fluency", "lmref")
 LOW_QUALITY = "low-quality"
+
+
+def finding_points(params: dict, key: str, finding: Finding) -> float:
+    """The MQM points `finding` adds to the head's expected points.
+
+    Critical findings cost the cap (quality 0: translate again). Others cost what
+    training/finding_points.py measured raters mark beyond the head's estimate where the check
+    fires under the head of this signal set `key` (`finding_points` in fusion.json), or their
+    nominal severity points where the file has no figure (a key the training rule left nominal, a
+    check that never fired in training).
+    """
+    if finding.severity == "critical":
+        return MQM_CAP
+    fitted = params.get("finding_points", {}).get("points", {}).get(key, {}).get(finding.check, {})
+    return float(fitted.get(finding.severity, MQM_POINTS[finding.severity]))
 
 
 def _log_len(texts):
@@ -331,8 +338,10 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
         _, expected[rows], p_major[rows] = apply_head(head_for(heads, key), feats.iloc[rows])
 
     added: list[tuple[int, Finding]] = []
+    has_mt = frame[S.MT].fillna("").astype(str).str.strip().ne("").to_numpy()
     for pos, index in enumerate(frame.index):
-        if p_major[pos] >= 0.5 and _has_translation_evidence(keys[pos]):
+        # Not on an empty MT: the omission finding already says what is wrong there.
+        if p_major[pos] >= 0.5 and _has_translation_evidence(keys[pos]) and has_mt[pos]:
             because = (evidence(head_for(heads, keys[pos]), feats.iloc[pos], direction=-1)
                        or _because(feats.iloc[pos], keys[pos]))
             finding = Finding(LOW_QUALITY, "major",
@@ -344,7 +353,7 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
             by_row.setdefault(index, []).append(finding)
             by_row[index].sort(key=lambda f: (-S.SEVERITY_RANK[f.severity], f.start))
             added.append((index, finding))
-        points = sum(MQM_POINTS[f.severity] for f in by_row.get(index, []) if not f.is_note)
+        points = sum(finding_points(params, keys[pos], f) for f in by_row.get(index, []) if not f.is_note)
         expected[pos] = min(MQM_CAP, expected[pos] + points)
     quality = quality_from_points(expected)
 

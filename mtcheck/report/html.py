@@ -153,7 +153,8 @@ def segment_rows(seg, findings, limit: int | None = None, reviews: dict | None =
             "m": highlight_parts(str(rec[S.MT]), by_row.get(index[p], [])),
             "x": shown, "t": tip,
         }
-        earlier = (reviews or {}).get(text_key(row["src"], str(rec[S.MT])))
+        key = text_key(row["src"], str(rec[S.MT]))
+        earlier = (reviews or {}).get((row["d"], row["s"], key)) or (reviews or {}).get(key)
         if earlier:
             row["pv"], row["pn"] = earlier
         rows.append(row)
