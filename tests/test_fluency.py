@@ -204,3 +204,29 @@ def test_engine_choice_is_measured_once_per_cpu_and_cached(tmp_path, monkeypatch
     before = cpu.signature("x")
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
     assert cpu.signature("x") != before
+
+
+def test_shared_prefixes_score_as_one_pass_and_ignore_the_rest_of_the_corpus(model):
+    """smollm.SharedPrefixRunner (issue 26): each reference's prompt runs once for every system's MT. The
+    scores agree with one pass over prompt, reference and MT, and a row scores the same whether or not
+    other systems translated its source."""
+    import csv
+
+    import numpy as np
+
+    from conftest import TED_TSV
+    from mtcheck.scorers.lmref import PROMPT
+
+    ted = pd.read_csv(TED_TSV, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    ted = ted[ted["seg_id"].isin(ted["seg_id"].unique()[:6])]  # 6 sources, every system's MT
+    assert ted.groupby("seg_id").size().min() >= 2
+    prefixes = [PROMPT.format(ref=r) for r in ted["ref"]]
+    targets = [" " + m for m in ted["mt"]]
+    shared = np.array(model.conditional(prefixes, targets))
+    pre, tgt = model.tokenizer.encode(prefixes)[0], model.tokenizer.encode(targets)[0]
+    one_pass = [np.mean(lp) for lp in model.token_logprobs([p + t for p, t in zip(pre, tgt)], [len(p) for p in pre])]
+    assert shared == pytest.approx(one_pass, abs=5e-4)  # two engines may differ by 2e-4 (smollm.py)
+    first = ted["system"].to_numpy() == ted["system"].iloc[0]
+    alone = model.conditional(list(np.array(prefixes)[first]), list(np.array(targets)[first]))
+    assert np.round(alone, 4) == pytest.approx(np.round(shared[first], 4), abs=1.01e-4)
+    assert "shared prefixes" in model.describe()["conditional"]

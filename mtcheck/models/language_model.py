@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from mtcheck.models.smollm import (MAX_TOKENS, MODEL_ID, MODEL_NAME, Tokenizer, _converted, _open, _run_batches,
-                                   cache_dir, choose_engine, requested_precision)
+from mtcheck.models.smollm import (MAX_TOKENS, MODEL_ID, MODEL_NAME, SharedPrefixRunner, Tokenizer, TorchRunner,
+                                   _converted, _open, _run_batches, cache_dir, choose_engine, requested_precision)
 
 
 class LanguageModel:
@@ -21,6 +21,7 @@ class LanguageModel:
         self.engine: str | None = None
         self.tokenizer: Tokenizer | None = None
         self._runner = None
+        self._prefix_runner: SharedPrefixRunner | None = None
 
     @property
     def loaded(self) -> bool:
@@ -67,20 +68,29 @@ class LanguageModel:
         return results
 
     def conditional(self, prefixes: list[str], targets: list[str], advance=None) -> list[float]:
-        """Mean log-probability of each target's tokens after its prefix (the prefix is not scored)."""
+        """Mean log-probability of each target's tokens after its prefix (the prefix is not scored).
+
+        Each distinct prefix runs once and its KV cache serves every target after it
+        (smollm.SharedPrefixRunner), on torch whatever engine scores fluency: fp32, or int8 when that
+        precision was asked for. Every prefix must have text (lm_ref's prompt always does)."""
         if not targets:
             return []
         self.load()
         pre = self.tokenizer.encode(prefixes, MAX_TOKENS)[0]
         tgt = self.tokenizer.encode(targets, MAX_TOKENS)[0]
-        scored = self.token_logprobs([p + t for p, t in zip(pre, tgt)], [len(p) for p in pre], advance)
-        return [sum(lp) / len(lp) if lp else float("nan") for lp in scored]
+        if self._prefix_runner is None:
+            reuse = self._runner.module.model if isinstance(self._runner, TorchRunner) else None
+            self._prefix_runner = SharedPrefixRunner("int8" if self.engine == "int8" else "fp32", reuse)
+        start = self.tokenizer.start_id  # leads every sequence, as in token_logprobs
+        scored = self._prefix_runner([[start, *p] for p in pre], tgt, advance)
+        return [float(lp.mean()) if len(lp) else float("nan") for lp in scored]
 
     def describe(self) -> dict:
         """Name, path, engine and library; a model that every score came from the cache for was never loaded."""
         return {"name": MODEL_NAME, "path": str(cache_dir()), "precision": self.precision,
                 "engine": self.engine or "none: scores from cache",
-                "library": self._runner.library() if self._runner else "scores from cache"}
+                "library": self._runner.library() if self._runner else "scores from cache",
+                **({"conditional": self._prefix_runner.library()} if self._prefix_runner else {})}
 
 
 def get_model(precision: str | None = None) -> LanguageModel:

@@ -9,9 +9,11 @@ hypothesis by its probability given the reference under a sequence model.
 
 On the held-back TED zh-en MQM segments it alone reaches an item-grouped
 Kendall tau of +0.087, against +0.033 for sentence chrF++ (docs/quality.md, "Quality
-score"). It costs a language-model pass over reference and MT together,
-about twice the fluency scorer, so it is opt-in (`--lm-ref`), and English
-targets only.
+score"). It costs a language-model pass over prompt, reference and MT; the
+prompt and reference run once per distinct reference and their KV cache serves
+every MT after them (models/smollm.py SharedPrefixRunner, issue 26), so a
+multi-system corpus pays about one MT's tokens per row. Still about twice the
+fluency scorer per row, so it is opt-in (`--lm-ref`), and English targets only.
 """
 
 from __future__ import annotations
