@@ -1,10 +1,12 @@
 """Time `mtcheck check` stage by stage on N segments of real text and print segments per second.
 
-    .venv/bin/python benchmarks/bench_check.py [--n 500] [--repeats 3] [--no-embedding] [--xsim-ref-cost]
+    .venv/bin/python benchmarks/bench_check.py [--n 500] [--repeats 3] [--data TSV] [--no-embedding]
+        [--xsim-ref-cost] [--margin-cost] [--signals]
 
 Rows are the first N (system, segment) rows of the TED zh-en MQM data in
 ../shared/data/mqm/ (source, MT and reference), or the test fixture repeated
-when that folder is absent. Each stage's time is the median over the repeats.
+when that folder is absent, or of --data (tests/data/news-2000.tsv.gz: one MT
+per source, so every row brings a new source, as in most editors' corpora). Each stage's time is the median over the repeats.
 Machines here are noisy, so every figure is also given as a ratio to a
 baseline measured in the same process: a plain loop of sacrebleu sentence
 chrF++ over the same rows.
@@ -15,6 +17,9 @@ computed since the judgments-trained heads use it (fusion since mqm-ranknet-5), 
 check as it ran before that change: without xsim_ref and with USE on one thread
 (embedders._threaded_one_by_one). It prints the default run's time as a ratio to
 each: the issue-12 speed target is "within 1.2x of the previous default".
+
+--margin-cost also runs, in every repeat, the check with `xsim_margin` (opt-in since issue 26: no
+head reads it) and prints the default run's time as a ratio to it.
 
 --signals prices every signal: the run has the language model on every row (`--fluency on`) and
 `--lm-ref`, so each scorer's stage is timed on all N rows, and the table gives each one's rows per
@@ -38,11 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def load_rows(n: int):
+def load_rows(n: int, data: str | None = None):
     import pandas as pd
 
     mqm = ROOT.parent / "shared" / "data" / "mqm" / "ted-zh-en.tsv"
-    path = mqm if mqm.exists() else ROOT / "tests" / "data" / "ted-zh-en-40.tsv"
+    path = Path(data) if data else mqm if mqm.exists() else ROOT / "tests" / "data" / "ted-zh-en-40.tsv"
     frame = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     while len(frame) < n:
         frame = pd.concat([frame, frame], ignore_index=True)
@@ -77,8 +82,12 @@ def cpu_line() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="segments per run")
+    parser.add_argument("--data", help="a TSV (or .tsv.gz) with system, doc_id, seg_id, src, mt, ref columns, "
+                        "e.g. tests/data/news-2000.tsv.gz [default: TED zh-en MQM]")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-embedding", action="store_true")
+    parser.add_argument("--margin-cost", action="store_true",
+                        help="also time the run with the source-similarity margin (the default before issue 26)")
     parser.add_argument("--xsim-ref-cost", action="store_true",
                         help="also time the run without xsim_ref, interleaved, and print the ratio")
     parser.add_argument("--signals", action="store_true",
@@ -87,17 +96,17 @@ def main() -> None:
 
     from mtcheck.pipeline import CheckOptions, run
 
-    path, frame = load_rows(args.n)
+    path, frame = load_rows(args.n, args.data)
     # Every repeat computes for real: no persistent cache (benchmarks/bench_cache.py measures that).
     options = CheckOptions(scorers=("sacrebleu",) if args.no_embedding else None, cache=False)
     if args.signals:
-        options = CheckOptions(fluency="on", lm_ref=True, cache=False)
+        options = CheckOptions(fluency="on", lm_ref=True, xsim_margin=True, cache=False)
         print(cpu_line())
     print(f"data: {path.name}, {len(frame)} segments, {args.repeats} repeats, {os.cpu_count()} cores")
     run(options=options, frame=frame.head(20))  # warm-up: imports and model load are not per-segment costs
 
     stage_times: dict[str, list[float]] = {}
-    totals, baselines, without, previous = [], [], [], []
+    totals, baselines, without, previous, margin = [], [], [], [], []
     from dataclasses import replace
     from mtcheck.models.embedders import _VECTORS
 
@@ -109,6 +118,11 @@ def main() -> None:
         totals.append(time.perf_counter() - t0)
         for stage, seconds in result.summary["timings_s"].items():
             stage_times.setdefault(stage, []).append(seconds)
+        if args.margin_cost:
+            _VECTORS.clear()
+            t0 = time.perf_counter()
+            run(options=replace(options, xsim_margin=True), frame=frame)
+            margin.append(time.perf_counter() - t0)
         if args.xsim_ref_cost:
             _VECTORS.clear()
             t0 = time.perf_counter()
@@ -132,6 +146,11 @@ def main() -> None:
         print(f"{stage:24s} {med:10.3f} {rate:10.1f} {med / base:11.2f}")
     total = statistics.median(totals)
     print(f"{'total check':24s} {total:10.3f} {len(frame) / total:10.1f} {total / base:11.2f}")
+    if margin:
+        other = statistics.median(margin)
+        print(f"{'total with xsim_margin':24s} {other:10.3f} {len(frame) / other:10.1f} {other / base:11.2f}")
+        print(f"default run / run with xsim_margin: {total / other:.2f}x (median of per-repeat ratios "
+              f"{statistics.median(t / o for t, o in zip(totals, margin)):.2f}x)")
     if without:
         other = statistics.median(without)
         print(f"{'total without xsim_ref':24s} {other:10.3f} {len(frame) / other:10.1f} {other / base:11.2f}")

@@ -83,7 +83,8 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
     rows = rows.copy()
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
                                fluency=options.fluency, ter=options.ter, lm_ref=options.lm_ref,
-                               xsim_ref=options.xsim_ref, precision=options.precision, progress=progress,
+                               xsim_ref=options.xsim_ref, xsim_margin=options.xsim_margin,
+                               precision=options.precision, progress=progress,
                                max_refs=context.max_refs, margin_pool=context.margin_pool)
     stats, signals = {}, []
     for name in options.scorers:
@@ -135,12 +136,14 @@ def check_partition(rows, context, *, options: CheckOptions, desk, progress=None
 
 
 def prepare_context(context, options: CheckOptions, progress=None):
-    """Encode the cross-lingual margin's pool once for the whole run (when that scorer runs)."""
+    """Encode the cross-lingual margin's pool once for the whole run (when that scorer runs and the margin
+    was asked for: no fusion head reads it, and the pool cost 12% of a default run, issue 26)."""
     from mtcheck import scorers
     from mtcheck.models import cache
 
     cache.configure(options.cache)
-    if "crosslingual" in options.scorers and context.pool_pairs and context.margin_pool is None:
+    if (options.xsim_margin and "crosslingual" in options.scorers and context.pool_pairs
+            and context.margin_pool is None):
         from mtcheck.models.embedders import embedder_for
         from mtcheck.scorers.crosslingual import pool_from_pairs
         from mtcheck.scorers.embedding import loader_with_progress
@@ -215,7 +218,7 @@ def check(data=None, *, mt=None, src=None, refs=None, fmt="auto", columns=None, 
     DataFrame with an `mt` column; or give `mt=` (a path or a list of paths),
     `src=` and `refs=` for line-aligned files. Keyword `options` are
     CheckOptions fields: target_lang, source_lang, model, xmodel, checks,
-    scorers, fluency ("auto", "on", "off"), ter, lm_ref, precision ("auto", "fp32", "onnx",
+    scorers, fluency ("auto", "on", "off"), ter, lm_ref, xsim_margin, precision ("auto", "fp32", "onnx",
     "int8"), cache (False: --no-cache), verdicts and post_edits.
     """
     unknown = sorted(set(options) - set(CheckOptions.__dataclass_fields__))

@@ -230,6 +230,13 @@ def test_source_script_and_copied_source():
     found = fired(copied_source, "强烈的阳光是如此耀眼。", src="强烈的阳光是如此耀眼。")
     assert found[0].severity == "critical"
     assert fired(copied_source, "The Sun burns our peripheral vision.", src="强烈的阳光是如此耀眼。") == []
+    de = CheckContext("de")
+    assert [f.severity for f in fired(copied_source, "So here it is.", de, src="So here it is.")] == ["critical"]
+    # Copies that stay as they are (WMT23 MQM: raters marked no error on them) get a note, not a flag.
+    for name in ("Salesforce Partner", "#FalconGameBooks", "FYI", "(PERSON7) Okay.", "iPhone 14 Pro Max"):
+        assert [f.severity for f in fired(copied_source, name, de, src=name)] == ["ok"], name
+    headline = "Killer Pig Mauls Chinese Farmer to Death"  # WMT22 en-de, copied: 13 MQM points
+    assert [f.severity for f in fired(copied_source, headline, de, src=headline)] == ["critical"]
 
 
 def test_number_mismatch_against_the_source():

@@ -55,7 +55,7 @@ def row_features(frame, target: str):
     from mtcheck.scorers import ScoreContext, get
 
     table = frame[["doc_id", "seg_id", "system", "src", "mt", "ref"]].reset_index(drop=True)
-    options = CheckOptions(target_lang=target, fluency="off", checks=[], xsim_ref=True,
+    options = CheckOptions(target_lang=target, fluency="off", checks=[], xsim_ref=True, xsim_margin=True,
                            scorers=("sacrebleu", "embedding", "crosslingual"))
     rows = collect_signals(from_dataframe(table), options).rows.reset_index(drop=True)
     has_ref = table["ref"].str.strip() != ""

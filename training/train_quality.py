@@ -103,7 +103,7 @@ def dataset_features(dataset: str, frame, n_fluency_sources: int):
             print(f"  {path}: unreadable feature cache ({type(exc).__name__}); recomputing", flush=True)
     t0 = time.perf_counter()
     table = frame[["doc_id", "seg_id", "system", "src", "mt", "ref"]].reset_index(drop=True)
-    options = CheckOptions(target_lang=target, fluency="off", checks=[], xsim_ref=True,
+    options = CheckOptions(target_lang=target, fluency="off", checks=[], xsim_ref=True, xsim_margin=True,
                            scorers=("sacrebleu", "embedding", "crosslingual"))
     rows = collect_signals(from_dataframe(table), options).rows.reset_index(drop=True)
     rows[S.FLUENCY_ADJ] = np.nan

@@ -46,7 +46,12 @@ def check(
                                        "segments) [default: no]."),
     lm_ref: Optional[bool] = typer.Option(None, "--lm-ref/--no-lm-ref", help="Also score the MT as a "
                                           "paraphrase of the reference with the language model: the best "
-                                          "quality signal measured, about 11 segments/s [default: no]."),
+                                          "quality signal measured, about 5 segments/s (14 when many "
+                                          "systems share a reference) [default: no]."),
+    xsim_margin: Optional[bool] = typer.Option(None, "--xsim-margin/--no-xsim-margin", help="Also report "
+                                               "source similarity as a margin over other rows' pairs (a "
+                                               "diagnostic column; the quality score does not read it) "
+                                               "[default: no]."),
     precision: Optional[str] = PRECISION,
     no_cache: bool = NO_CACHE,
     verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="A reviewed segments.csv: suppress findings "
@@ -89,7 +94,8 @@ def check(
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
     flags = {"target_lang": target_lang, "source_lang": source_lang, "model": model, "xmodel": xmodel,
              "checks": [c.strip() for c in checks.split(",") if c.strip()] if checks else None,
-             "fluency": "off" if no_fluency else fluency, "ter": ter, "lm_ref": lm_ref, "precision": precision,
+             "fluency": "off" if no_fluency else fluency, "ter": ter, "lm_ref": lm_ref, "xsim_margin": xsim_margin,
+             "precision": precision,
              "cache": False if no_cache else None,
              "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None}
     gate_flags = {"fail_on": fail_on, "fail_under": fail_under, "max_flagged": max_flagged}

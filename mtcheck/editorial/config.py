@@ -12,6 +12,7 @@ error naming the key and the file, so a typo never silently does nothing.
     fluency = "auto"              # auto | on | off
     ter = false
     lm_ref = false                # MT-given-reference likelihood (slow, English targets)
+    xsim_margin = false           # source similarity as a margin over other rows (a report column)
     precision = "auto"            # language-model engine: auto | fp32 | onnx | int8
     cache = true                  # the persistent score cache (--no-cache)
     checks = ["doubled-word", "run-on"]   # run only these [default: the default checks]
@@ -38,8 +39,8 @@ from pathlib import Path
 
 from mtcheck.errors import UsageError
 
-TOP_KEYS = {"target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "lm_ref", "precision", "cache", "checks",
-            "check", "gate", "routing"}
+TOP_KEYS = {"target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "lm_ref", "xsim_margin", "precision",
+            "cache", "checks", "check", "gate", "routing"}
 CHECK_KEYS = {"enabled", "severity"}
 GATE_KEYS = {"fail_on", "fail_under", "max_flagged"}
 
@@ -127,7 +128,7 @@ def _validate(data: dict, path: Path, prefix: str) -> Config:
         if key not in TOP_KEYS:
             raise _unknown(key, path, TOP_KEYS, prefix)
     values = {k: data[k] for k in ("target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "lm_ref",
-                                   "precision", "cache") if k in data}
+                                   "xsim_margin", "precision", "cache") if k in data}
     for key in ("target_lang", "source_lang", "model", "xmodel", "fluency", "precision"):
         if key in values and not isinstance(values[key], str):
             raise UsageError(f"configuration key '{prefix}{key}' must be a string", path=str(path))
@@ -137,7 +138,7 @@ def _validate(data: dict, path: Path, prefix: str) -> Config:
         if values["precision"].strip().lower() not in PRECISIONS:
             raise UsageError(f"configuration key '{prefix}precision' is '{values['precision']}'", path=str(path),
                              line=_line_of(path, "precision"), hint=f"use one of {', '.join(PRECISIONS)}")
-    for key in ("ter", "lm_ref", "cache"):
+    for key in ("ter", "lm_ref", "xsim_margin", "cache"):
         if key in values and not isinstance(values[key], bool):
             raise UsageError(f"configuration key '{prefix}{key}' must be true or false", path=str(path),
                              line=_line_of(path, key))

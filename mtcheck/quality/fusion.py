@@ -191,13 +191,13 @@ def quality_from_points(points):
     return np.clip(100.0 - POINTS_TO_QUALITY * np.asarray(points, dtype=float), 0.0, 100.0)
 
 
-def _signal_names(key: str, has_xsim_ref: bool = False) -> list[str]:
+def _signal_names(key: str, has_xsim_ref: bool = False, has_margin: bool = False) -> list[str]:
     out = []
     parts = key.split("+")
     if "ref" in parts:
         out += [S.CHRF, S.BLEU, S.EMB_SIM_REF]
     if "src" in parts:
-        out += [S.XSIM, S.XSIM_MARGIN]
+        out += [S.XSIM] + ([S.XSIM_MARGIN] if has_margin else [])
     if has_xsim_ref and {"ref", "src"} <= set(parts):
         out += [S.XSIM_REF]
     if "fluency" in parts:
@@ -371,7 +371,8 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
     frame[S.FLAGGED] = [s != "ok" for s in severity]
     frame[S.CHECKS] = checks
     frame[S.EXPLANATION] = explanation
-    frame[S.SIGNALS] = [";".join(_signal_names(k, x)) for k, x in zip(keys, feats["xsim_ref"].notna())]
+    frame[S.SIGNALS] = [";".join(_signal_names(k, x, m))
+                        for k, x, m in zip(keys, feats["xsim_ref"].notna(), feats["xsim_margin"].notna())]
     findings = sorted([item for item in kept + added if not item[1].is_note],
                       key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     return findings, suppressed

@@ -157,7 +157,7 @@ def build_summary(run_input, totals: Totals, options, context, engine) -> dict:
         "options": {"target_lang": options.target_lang, "source_lang": context.source_lang,
                     "checks": list(options.checks), "model": options.model, "xmodel": options.xmodel,
                     "fluency": options.fluency, "ter": options.ter, "lm_ref": options.lm_ref,
-                    "precision": options.precision},
+                    "xsim_margin": options.xsim_margin, "precision": options.precision},
         "timings_s": totals.timer.timings,
         "cache": totals.cache,
         "engine": engine.describe(context.partitions),

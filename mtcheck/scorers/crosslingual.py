@@ -27,6 +27,10 @@ the margin one whole run gives it. When the pool holds fewer than MIN_POOL other
 distinct sources, it is too small to estimate the bias, and the mean cosine of
 unrelated pairs measured on the MQM data for the packaged encoder stands in
 (`UNRELATED_COS`).
+
+The margin is opt-in (`--xsim-margin`, `CheckOptions.xsim_margin`): the fusion heads read the raw
+cosine, because a margin drawn from the run's other rows would let them move a row's quality
+(issue 12), and encoding the pool was 12% of a default run's time (issue 26).
 """
 
 from __future__ import annotations
@@ -157,21 +161,26 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     vectors, where = encode_unique(embedder, texts, advance, loader_with_progress(embedder, ctx))
     n = len(srcs)
     src_vecs, mt_vecs = vectors[where[:n]], vectors[where[n:2 * n]]
-    pool = ctx.margin_pool
-    if pool is None:  # a frame scored on its own: the pool comes from its own rows
-        chooser = PoolChooser()
-        for pair in zip(srcs, mts):
-            chooser.add(*pair)
-        pool = pool_from_pairs(chooser.pairs(), embedder)
-    raw, margin = pooled_margin(src_vecs, mt_vecs, srcs, mts, pool)
+    raw = cosine_rows(src_vecs, mt_vecs)
+    wanted = [(S.XSIM, raw)]
+    if ctx.xsim_margin:  # opt-in: no fusion head reads it, and its pool is a tenth of a default run (issue 26)
+        pool = ctx.margin_pool
+        if pool is None:  # a frame scored on its own: the pool comes from its own rows
+            chooser = PoolChooser()
+            for pair in zip(srcs, mts):
+                chooser.add(*pair)
+            pool = pool_from_pairs(chooser.pairs(), embedder)
+        wanted.append((S.XSIM_MARGIN, pooled_margin(src_vecs, mt_vecs, srcs, mts, pool)[1]))
     ref_cos = np.full(n, np.nan)
     if refs:
         ref_cos[has_ref] = cosine_rows(mt_vecs[has_ref], vectors[where[2 * n:]])
     positions = frame.index.get_indexer(frame.index[mask])
-    wanted = ((S.XSIM, raw), (S.XSIM_MARGIN, margin)) + (((S.XSIM_REF, ref_cos),) if ctx.xsim_ref else ())
+    if ctx.xsim_ref:
+        wanted.append((S.XSIM_REF, ref_cos))
     for col, values in wanted:
         full = np.full(len(frame), np.nan)
         full[positions] = values
         out[col] = full
     ctx.models_used.append({"role": "src-mt similarity", **embedder.describe()})
-    return ScoreResult(columns=out, signals=[S.XSIM, S.XSIM_MARGIN] + ([S.XSIM_REF] if refs else []))
+    return ScoreResult(columns=out, signals=[S.XSIM] + ([S.XSIM_MARGIN] if ctx.xsim_margin else [])
+                       + ([S.XSIM_REF] if refs else []))
