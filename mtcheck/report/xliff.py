@@ -4,8 +4,9 @@ Per row (an XLIFF 1.2 `trans-unit`, an XLIFF 2.0 `segment`), using the W3C Inter
 Set 2.0 (ITS) in its namespace:
 
 * every finding becomes a Localization Quality Issue: `locQualityIssueType` from `ITS_TYPES`,
-  `locQualityIssueComment` the finding's message, `locQualityIssueSeverity` the quality points it
-  costs (4 x its MQM weight: minor 4, major 20, critical 100), and `locQualityIssueProfileRef`
+  `locQualityIssueComment` the finding's message, `locQualityIssueSeverity` its severity's
+  nominal cost on the quality scale (4 x its MQM weight: minor 4, major 20, critical 100; what it takes
+  off `quality` is fitted per signal set, quality/fusion.py), and `locQualityIssueProfileRef`
   `urn:mtcheck:check:ID`, so a returned file still says which check raised it. They stand off in an
   `its:locQualityIssues` element of the unit, referenced by `its:locQualityIssuesRef`;
 * a finding's span is wrapped in `<mrk>` (1.2 `mtype="x-its"`, 2.0 `type="its:any"`) when it lies
@@ -55,7 +56,7 @@ ITS_TYPES = {
     "markup-remnant": "markup", "tag-trail": "formatting", "lone-label": "formatting",
     "length-ratio": "length",
 }
-SEVERITY = {"minor": 4, "major": 20, "critical": 100}  # the quality points a finding costs (quality/fusion.py)
+SEVERITY = {"minor": 4, "major": 20, "critical": 100}  # nominal quality points per severity (4 x MQM weight)
 
 
 @dataclass
