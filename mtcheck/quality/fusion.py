@@ -41,10 +41,11 @@ expected points, as MQM adds up the errors raters mark, capped at 25
 (`finding_points`): a critical finding the cap (every critical segment is
 quality 0, to be translated again); the others what raters marked beyond the
 head's estimate where that check fired on the training sets
-(training/finding_points.py, per signal set), or nothing with a source and a
-reference (`cost_nothing`: on the training sets the equal-weight head over
-chrF++, BLEU, MiniLM and USE orders translations better in views 1 and 2 when
-minor and major findings add no points). Two findings cost more than one
+(training/finding_points.py, per signal set), or nothing where the head reads a
+source or `lm_ref` (`cost_nothing`: with a source and a reference, with a
+source alone, and with a reference and `--lm-ref`, the heads order
+translations better in views 1 and 2 on the training sets when minor and
+major findings add no points). Two findings cost more than one
 where they cost points, and within a severity the segments the head finds
 worse still come first (issue 27: a cap at 80 had tied every major segment).
 Routing reads the severity, so a major finding never publishes, whatever
@@ -71,9 +72,9 @@ def finding_points(params: dict, key: str, finding: Finding) -> float:
     """The MQM points `finding` adds to the head's expected points.
 
     Critical findings cost the cap (quality 0: translate again). Others cost nothing under the
-    heads of `cost_nothing` (English and other targets with a source and a reference: there the
-    head's own evidence orders translations better without them, training/finding_points.py; the
-    finding still sets the row's severity and route). Elsewhere they cost what
+    heads of `cost_nothing` (with a source and a reference, with a source alone, with a reference
+    and lm_ref: there the head's own evidence orders translations better without them on the
+    training sets, training/finding_points.py; the finding still sets the row's severity and route). Elsewhere they cost what
     training/finding_points.py measured raters mark beyond the head's estimate where the check
     fires under the head of this signal set `key` (`finding_points` in fusion.json), or their
     nominal severity points where the file has no figure (a key the training rule left nominal, a
