@@ -132,6 +132,36 @@ def test_utf16_and_utf32_with_a_bom_are_read(tmp_path, encoding, bom):
     assert pd.read_csv(tmp_path / "r2" / "segments.csv")["mt"].tolist() == ["The cat sat.", "The dog barked."]
 
 
+def test_gzip_compressed_tables_lines_and_folders_read_as_their_text(tmp_path):
+    """news.tsv.gz reads as news.tsv would, streamed, in a folder and as -t; a damaged or compressed XML
+    file is a one-line error and nothing is written."""
+    import gzip
+
+    import pandas as pd
+
+    from conftest import TED_LINES, TED_TSV
+
+    table = tmp_path / "ted.tsv.gz"
+    table.write_bytes(gzip.compress(TED_TSV.read_bytes()))
+    plain, packed = (load(InputSpec(data=str(p))).table for p in (TED_TSV, table))
+    assert packed.drop(columns="file").equals(plain.drop(columns="file")) and len(packed) == 120
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "mt.txt.gz").write_bytes(gzip.compress((TED_LINES / "mt.txt").read_bytes()))
+    (folder / "ref.txt.gz").write_bytes(gzip.compress((TED_LINES / "ref.txt").read_bytes()))
+    result = runner.invoke(app, ["check", str(folder), "-o", str(tmp_path / "r"), "-q", "--no-embedding"])
+    assert result.exit_code == 0, result.output
+    seg = pd.read_csv(tmp_path / "r" / "segments.csv")
+    assert len(seg) == 40 and seg["mt"].iloc[1].startswith("We stand on the earth") and seg["chrf"].notna().all()
+    damaged = tmp_path / "damaged.tsv.gz"
+    damaged.write_bytes(gzip.compress(TED_TSV.read_bytes())[:700])
+    assert "damaged.tsv.gz" in _one_line_error(tmp_path, damaged)
+    xml = tmp_path / "review.xlf.gz"
+    xml.write_bytes(gzip.compress((DATA / "formats" / "review-1.2.xlf").read_bytes()))
+    message = _one_line_error(tmp_path, xml)
+    assert "compressed XML" in message and "gunzip" in message
+
+
 def test_undeclared_binary_is_still_refused(tmp_path):
     data = tmp_path / "mt.txt"
     data.write_bytes("The cat sat.\n".encode("utf-16-le"))  # UTF-16 without its BOM: NUL bytes, no declaration

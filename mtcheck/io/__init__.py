@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtcheck.errors import InputError, UsageError
-from mtcheck.io.base import Side, sha256_of, system_name
+from mtcheck.io.base import Side, open_input, plain_suffix, sha256_of, system_name
 from mtcheck.io.document import read_document
 from mtcheck.io.plaintext import read_lines
 from mtcheck.io.table import TABLE_FORMATS, read_table
@@ -72,17 +72,13 @@ _SRT_HEAD = __import__("re").compile(rb"^\s*1\s*\r?\n\s*\d{1,2}:\d{2}:\d{2}[,.]\
 
 
 def sniff_format(path: str) -> str | None:
-    """Recognise XLIFF, TMX, WMT XML and SRT by their first bytes, whatever the file is called."""
-    from mtcheck.io.base import wide_encoding
-
+    """Recognise XLIFF, TMX, WMT XML and SRT by their first bytes, whatever the file is called (read as
+    `open_input` reads it: decompressed, and UTF-16/32 with a byte-order mark as UTF-8)."""
     try:
-        with open(path, "rb") as handle:
+        with open_input(path) as handle:
             head = handle.read(4096).lstrip(b"\xef\xbb\xbf")
-    except OSError:
+    except (OSError, InputError):
         return None
-    encoding = wide_encoding(head)
-    if encoding is not None:  # a UTF-16/32 file with its byte-order mark: look at its text
-        head = head[:len(head) - len(head) % 4].decode(encoding, "ignore").encode("utf-8")
     lowered = head.lower()
     for marker, fmt in _XML_ROOTS:
         if marker in lowered:
@@ -91,10 +87,15 @@ def sniff_format(path: str) -> str | None:
 
 
 def detect_format(path: str, positional: bool) -> str:
-    """By extension first, then by content; plain text otherwise."""
-    suffix = Path(path).suffix.lower()
+    """By extension first (under a `.gz`), then by content; plain text otherwise. XML formats are read
+    whole by the hardened parser (io/xmlsafe.py), which takes no compressed file."""
+    suffix = plain_suffix(path)
     if suffix in _TABLE_SUFFIX:
-        return _TABLE_SUFFIX[suffix]
+        fmt = _TABLE_SUFFIX[suffix]
+        if fmt in ("xliff", "tmx", "wmt") and Path(path).suffix.lower() == ".gz":
+            raise UsageError("a compressed XML file cannot be read", path=path,
+                             hint=f"decompress it first: gunzip -k {path}")
+        return fmt
     if suffix == ".srt":
         return "srt"
     sniffed = sniff_format(path) if Path(path).is_file() else None
@@ -151,11 +152,12 @@ def read_corpus_folder(folder: Path) -> InputSpec:
     tables, docs = [], []
     for p in files:
         head = p.name.split(".")[0].lower()
-        if p.suffix.lower() in _TABLE_SUFFIX:
+        suffix = plain_suffix(p)  # news.tsv.gz is a table, mt.txt.gz a role file
+        if suffix in _TABLE_SUFFIX:
             tables.append(str(p))
-        elif head in _ROLES and p.suffix.lower() == ".txt":
+        elif head in _ROLES and suffix == ".txt":
             roles[head].append(str(p))
-        elif p.suffix.lower() == ".txt":
+        elif suffix == ".txt":
             docs.append(str(p))
     kinds = sum(bool(x) for x in (tables, docs, roles["mt"] or roles["src"] or roles["ref"]))
     if kinds == 0:

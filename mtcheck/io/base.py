@@ -113,11 +113,58 @@ class _AsUtf8(io.RawIOBase):
         super().close()
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(head: bytes) -> bool:
+    return head[:2] == GZIP_MAGIC
+
+
+def plain_suffix(path: str | Path) -> str:
+    """The file's suffix, lower-cased, under a `.gz`: `news.tsv.gz` -> `.tsv`."""
+    p = Path(path)
+    if p.suffix.lower() == ".gz":
+        p = p.with_suffix("")
+    return p.suffix.lower()
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip-compressed file read as its decompressed bytes. A damaged or truncated stream is an
+    InputError naming the file and the line reached, not a zlib traceback."""
+
+    def __init__(self, raw, path: str) -> None:
+        import gzip
+
+        self._gz = gzip.GzipFile(fileobj=raw, mode="rb")
+        self._path = path
+        self._lines = 1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        import zlib
+
+        try:
+            n = self._gz.readinto(buffer)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"damaged gzip file ({exc})", path=self._path, line=self._lines,
+                             hint="compress it again, or give the uncompressed file") from None
+        self._lines += bytes(buffer[:n]).count(b"\n")
+        return n
+
+    def close(self) -> None:
+        self._gz.close()
+        super().close()
+
+
 def open_input(path: str | Path):
     """The file opened for reading in binary, or an InputError saying why it cannot be.
 
-    UTF-16 and UTF-32 files that declare themselves with a byte-order mark are read as UTF-8 bytes;
-    a file without one is taken for UTF-8, and a NUL byte in it means it is binary."""
+    A gzip-compressed file (by its first bytes, whatever its name) is read decompressed, so
+    `news.tsv.gz` reads as `news.tsv` would. UTF-16 and UTF-32 files that declare themselves with a
+    byte-order mark are read as UTF-8 bytes; a file without one is taken for UTF-8, and a NUL byte in
+    it means it is binary."""
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=str(path), hint="check the path")
@@ -127,6 +174,8 @@ def open_input(path: str | Path):
         handle = open(p, "rb")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    if is_gzip(handle.peek(2)[:2]):
+        handle = io.BufferedReader(_Gunzip(handle, str(path)))
     encoding = wide_encoding(handle.peek(4)[:4])
     if encoding is None:
         return handle
