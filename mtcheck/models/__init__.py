@@ -23,3 +23,20 @@ def cache_root():
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mtcheck"
+
+
+def path_label(path) -> str:
+    """A model's place as the report and summary.json show it, free of this machine's layout: a model
+    inside an installed package as `package/...` with `(packaged)`, one under the home folder with `~`,
+    any other path as given. Two machines with the same packages then write the same label."""
+    import os
+
+    text = str(path)
+    parts = text.replace(os.sep, "/").split("/")
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            return "/".join(parts[parts.index(marker) + 1:]) + " (packaged)"
+    home = os.path.expanduser("~")
+    if home not in ("", "/", "~") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home):]
+    return text

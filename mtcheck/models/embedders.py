@@ -205,7 +205,9 @@ class SentenceTransformerEmbedder(_LazyModel):
     def describe(self) -> dict:
         from importlib.metadata import version
 
-        info = {"name": self.name, "path": str(self.path), "engine": self.engine or "none: vectors from cache",
+        from mtcheck.models import path_label
+
+        info = {"name": self.name, "path": path_label(self.path), "engine": self.engine or "none: vectors from cache",
                 "library": f"sentence-transformers {version('sentence-transformers')}"}
         if self.engine == "onnx":
             from mtcheck.models import onnx

@@ -87,7 +87,9 @@ class LanguageModel:
 
     def describe(self) -> dict:
         """Name, path, engine and library; a model that every score came from the cache for was never loaded."""
-        return {"name": MODEL_NAME, "path": str(cache_dir()), "precision": self.precision,
+        from mtcheck.models import path_label
+
+        return {"name": MODEL_NAME, "path": path_label(cache_dir()), "precision": self.precision,
                 "engine": self.engine or "none: scores from cache",
                 "library": self._runner.library() if self._runner else "scores from cache",
                 **({"conditional": self._prefix_runner.library()} if self._prefix_runner else {})}
