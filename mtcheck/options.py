@@ -26,7 +26,8 @@ class CheckOptions:
     ter: bool = False                    # sentence and corpus TER (slow; not used by the fusion)
     lm_ref: bool = False                 # MT-given-reference likelihood under SmolLM2 (slow; English)
     xsim_ref: bool | None = None         # the cross-lingual MT<->reference cosine; None: when the fusion uses it
-    xsim_margin: bool = False            # source-similarity margin over the run's other rows (no head reads it)
+    xsim_margin: bool = True             # source-similarity margin over the run's other rows (no head reads it;
+                                         # kept by default: segments.csv never loses a column)
     precision: str | None = None         # language-model engine: auto, fp32, onnx, int8 [default: auto]
     cache: bool = True                   # the persistent score cache (mtcheck/models/cache.py); False: --no-cache
     check_settings: dict | None = None   # check id -> {"enabled": bool, "severity": str} (configuration)

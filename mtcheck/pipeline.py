@@ -137,7 +137,7 @@ def check_partition(rows, context, *, options: CheckOptions, desk, progress=None
 
 def prepare_context(context, options: CheckOptions, progress=None):
     """Encode the cross-lingual margin's pool once for the whole run (when that scorer runs and the margin
-    was asked for: no fusion head reads it, and the pool cost 12% of a default run, issue 26)."""
+    is wanted: `--no-xsim-margin` skips it, issue 26)."""
     from mtcheck import scorers
     from mtcheck.models import cache
 

@@ -128,7 +128,7 @@ def test_a_second_run_loads_no_model_and_gives_the_same_scores(store, monkeypatc
     assert not any(e.loaded for e in embedders._LOADED.values())
     assert second.summary["cache"]["misses"] == 0 and second.summary["cache"]["hits"] > 0
     assert first.summary["cache"]["misses"] > 0
-    for col in ("chrf", "bleu", "emb_sim_ref", "xsim", "quality"):
+    for col in ("chrf", "bleu", "emb_sim_ref", "xsim", "xsim_margin", "quality"):
         assert np.array_equal(first.segments[col].to_numpy(), second.segments[col].to_numpy())
     assert {m["engine"] for m in second.summary["models"]} == {"none: vectors from cache"}
     # The report says so in words, not "not loaded" (issue 27).

@@ -59,29 +59,29 @@ def test_check_line_aligned_files_with_source_and_reference(tmp_path):
     assert roles[:2] == ["mt-ref similarity", "src-mt similarity"] and summary["options"]["fluency"] == "auto"
     # Every row has a reference, so fluency (auto) did not run and quality rests on ref and src.
     assert "fluency" not in pd.read_csv(out / "segments.csv").columns
-    assert list(summary["signals_per_row"]) == ["chrf;bleu;emb_sim_ref;xsim;xsim_ref;checks"]
-    assert summary["options"]["xsim_margin"] is False and "xsim_margin" not in summary["signals"]
+    assert list(summary["signals_per_row"]) == ["chrf;bleu;emb_sim_ref;xsim;xsim_margin;xsim_ref;checks"]
     assert [i["role"] for i in summary["inputs"]] == ["mt", "src", "ref"]
 
 
-
-def test_source_similarity_margin_is_opt_in_and_leaves_quality_alone(tmp_path):
-    """--xsim-margin adds the margin column; quality is the same without it (no head reads it, issue 26)."""
+def test_source_similarity_margin_can_be_skipped_and_leaves_quality_alone(tmp_path):
+    """--no-xsim-margin (or `xsim_margin = false`) skips the margin; quality is the same with and without it
+    (no head reads it, issue 26). The default keeps it: segments.csv never loses a column."""
     base = ["check", "-t", TED_LINES / "mt.txt", "-s", TED_LINES / "src.txt", "-r", TED_LINES / "ref.txt",
             "--quiet", "--no-fluency"]
-    assert invoke(*base, "-o", tmp_path / "plain").exit_code == 0
-    (tmp_path / "mtcheck.toml").write_text("xsim_margin = true\n", encoding="utf-8")
-    result = invoke(*base, "-o", tmp_path / "margin", "--config", tmp_path / "mtcheck.toml")
+    assert invoke(*base, "-o", tmp_path / "margin").exit_code == 0
+    (tmp_path / "mtcheck.toml").write_text("xsim_margin = false\n", encoding="utf-8")
+    result = invoke(*base, "-o", tmp_path / "plain", "--config", tmp_path / "mtcheck.toml")
     assert result.exit_code == 0, result.output
     plain, margin = (pd.read_csv(tmp_path / d / "segments.csv") for d in ("plain", "margin"))
     assert "xsim_margin" not in plain.columns and margin["xsim_margin"].notna().all()
     assert margin["xsim_margin"].median() > 0.2  # real translations sit well above the shuffled pairs
     assert margin["quality"].tolist() == plain["quality"].tolist()
-    summary = json.loads((tmp_path / "margin" / "summary.json").read_text(encoding="utf-8"))
-    assert summary["options"]["xsim_margin"] is True and "xsim_margin" in summary["signals"]
+    summary = json.loads((tmp_path / "plain" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["options"]["xsim_margin"] is False and "xsim_margin" not in summary["signals"]
     assert "source similarity margin" in (tmp_path / "margin" / "report.html").read_text(encoding="utf-8")
-    off = invoke(*base, "-o", tmp_path / "off", "--config", tmp_path / "mtcheck.toml", "--no-xsim-margin")
-    assert off.exit_code == 0 and "xsim_margin" not in pd.read_csv(tmp_path / "off" / "segments.csv").columns
+    on = invoke(*base, "-o", tmp_path / "on", "--config", tmp_path / "mtcheck.toml", "--xsim-margin")
+    assert on.exit_code == 0 and "xsim_margin" in pd.read_csv(tmp_path / "on" / "segments.csv").columns
+
 
 def test_fluency_option_is_validated(tmp_path):
     result = invoke("check", "-t", TED_LINES / "mt.txt", "-o", tmp_path / "r", "--fluency", "sometimes")

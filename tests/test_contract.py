@@ -48,9 +48,9 @@ def test_segments_csv_columns_and_values(which, request):
 
 def test_reference_run_has_metric_columns_and_quality_follows_expected_mqm(ted_out):
     seg = read_segments(ted_out)
-    for col in ("chrf", "bleu", "emb_sim_ref", "xsim", "expected_mqm", "p_major"):
+    for col in ("chrf", "bleu", "emb_sim_ref", "xsim", "xsim_margin", "expected_mqm", "p_major"):
         assert col in seg.columns and (seg[col] != "").all(), col
-    assert "ter" not in seg.columns and "xsim_margin" not in seg.columns  # opt-in (--ter, --xsim-margin)
+    assert "ter" not in seg.columns  # opt-in (--ter)
     assert (seg["severity"] == "ok").any() and (seg["severity"] != "ok").any()
     # Flagged rows too: a finding's MQM points are in expected_mqm (quality/fusion.py), not a cap beside it.
     expected = 100 - 4 * seg["expected_mqm"].astype(float)

@@ -68,19 +68,19 @@ def test_reference_rows_use_reference_signals_and_others_do_not(ted):
     rows.loc[rows.index[:3], "ref"] = ""
     rows.loc[rows.index[3:6], ["ref", "src"]] = ""
     seg = check(rows, fluency="off")
-    assert seg["signals"].iloc[0] == "xsim;checks"
+    assert seg["signals"].iloc[0] == "xsim;xsim_margin;checks"
     assert seg["signals"].iloc[3] == "checks"
-    assert seg["signals"].iloc[6] == "chrf;bleu;emb_sim_ref;xsim;xsim_ref;checks"
+    assert seg["signals"].iloc[6] == "chrf;bleu;emb_sim_ref;xsim;xsim_margin;xsim_ref;checks"
     assert seg["quality"].between(0, 100).all() and seg["expected_mqm"].ge(0).all()
 
 
 def test_a_rows_quality_does_not_depend_on_the_other_rows_of_the_run(ted):
     """The same input gives the same scores whatever else is in the corpus (the margin's pool does not leak in)."""
     rows = ted[["doc_id", "seg_id", "system", "src", "mt", "ref"]].head(40).copy()
-    alone = check(rows.head(10), fluency="off", xsim_margin=True)
+    alone = check(rows.head(10), fluency="off")
     edited = rows.copy()
     edited.loc[edited.index[20:], "mt"] = edited.loc[edited.index[20:], "mt"].str.upper()
-    together = check(edited, fluency="off", xsim_margin=True).head(10)
+    together = check(edited, fluency="off").head(10)
     assert together["xsim_margin"].ne(alone["xsim_margin"]).any()  # the margin itself is corpus-relative
     assert together["quality"].tolist() == alone["quality"].tolist()
     assert together["p_major"].tolist() == alone["p_major"].tolist()

@@ -107,11 +107,10 @@ def test_unknown_model_is_a_usage_error(tmp_path):
 def test_crosslingual_margin_separates_translations_from_shuffled_pairs(ted):
     """Real (zh source, en MT) pairs score a positive margin; the same texts mispaired score about zero."""
     rows = ted.copy()
-    assert "xsim_margin" not in get("crosslingual")(rows, ScoreContext()).columns  # only when asked for
-    real = get("crosslingual")(rows, ScoreContext(xsim_margin=True)).columns
+    real = get("crosslingual")(rows, ScoreContext()).columns
     shuffled = rows.copy()
     shuffled["mt"] = np.roll(rows["mt"].to_numpy(), 7)  # 7 rows on: another source segment's MT
-    wrong = get("crosslingual")(shuffled, ScoreContext(xsim_margin=True)).columns
+    wrong = get("crosslingual")(shuffled, ScoreContext()).columns
     assert real["xsim_margin"].median() > 0.3
     assert abs(wrong["xsim_margin"].median()) < 0.1
     assert (real["xsim_margin"] > wrong["xsim_margin"]).mean() > 0.95
@@ -123,7 +122,7 @@ def test_crosslingual_mt_reference_cosine_needs_both_sides_and_prefers_the_right
     rows = ted.copy()
     rows.loc[rows.index[:4], "ref"] = ""
     assert "xsim_ref" not in get("crosslingual")(rows, ScoreContext()).columns  # only when asked for
-    ask = ScoreContext(xsim_ref=True, xsim_margin=True)
+    ask = ScoreContext(xsim_ref=True)
     out = get("crosslingual")(rows, ask).columns
     assert out["xsim_ref"].iloc[:4].isna().all() and out["xsim_ref"].iloc[4:].notna().all()
     wrong = get("crosslingual")(rows.assign(ref=np.roll(rows["ref"].to_numpy(), 7)), ask).columns
@@ -137,7 +136,7 @@ def test_crosslingual_mt_reference_cosine_needs_both_sides_and_prefers_the_right
 def test_crosslingual_margin_on_a_tiny_run_uses_the_measured_bias(ted):
     from mtcheck.scorers.crosslingual import UNRELATED_COS
 
-    out = get("crosslingual")(ted.head(3), ScoreContext(xsim_margin=True)).columns
+    out = get("crosslingual")(ted.head(3), ScoreContext()).columns
     assert np.allclose(out["xsim"] - out["xsim_margin"], UNRELATED_COS)
 
 

@@ -48,10 +48,10 @@ def check(
                                           "paraphrase of the reference with the language model: the best "
                                           "quality signal measured, about 5 segments/s (14 when many "
                                           "systems share a reference) [default: no]."),
-    xsim_margin: Optional[bool] = typer.Option(None, "--xsim-margin/--no-xsim-margin", help="Also report "
-                                               "source similarity as a margin over other rows' pairs (a "
-                                               "diagnostic column; the quality score does not read it) "
-                                               "[default: no]."),
+    xsim_margin: Optional[bool] = typer.Option(None, "--xsim-margin/--no-xsim-margin", help="Report source "
+                                               "similarity as a margin over other rows' pairs too (a "
+                                               "diagnostic column the quality score does not read; "
+                                               "--no-xsim-margin saves its encoding) [default: yes]."),
     precision: Optional[str] = PRECISION,
     no_cache: bool = NO_CACHE,
     verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="A reviewed segments.csv: suppress findings "

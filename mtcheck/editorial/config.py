@@ -12,7 +12,7 @@ error naming the key and the file, so a typo never silently does nothing.
     fluency = "auto"              # auto | on | off
     ter = false
     lm_ref = false                # MT-given-reference likelihood (slow, English targets)
-    xsim_margin = false           # source similarity as a margin over other rows (a report column)
+    xsim_margin = true            # source similarity as a margin over other rows (false skips it)
     precision = "auto"            # language-model engine: auto | fp32 | onnx | int8
     cache = true                  # the persistent score cache (--no-cache)
     checks = ["doubled-word", "run-on"]   # run only these [default: the default checks]

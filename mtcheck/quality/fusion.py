@@ -74,7 +74,8 @@ def finding_points(params: dict, key: str, finding: Finding) -> float:
     Critical findings cost the cap (quality 0: translate again). Others cost nothing under the
     heads of `cost_nothing` (with a source and a reference, with a source alone, with a reference
     and lm_ref: there the head's own evidence orders translations better without them on the
-    training sets, training/finding_points.py; the finding still sets the row's severity and route). Elsewhere they cost what
+    training sets, training/finding_points.py; the finding still sets the row's severity and
+    route). Elsewhere they cost what
     training/finding_points.py measured raters mark beyond the head's estimate where the check
     fires under the head of this signal set `key` (`finding_points` in fusion.json), or their
     nominal severity points where the file has no figure (a key the training rule left nominal, a

@@ -28,7 +28,7 @@ class ScoreContext:
     ter: bool = False                 # sentence and corpus TER are opt-in: sacrebleu's TER is slow
     lm_ref: bool = False              # MT-given-reference likelihood (scorers/lmref.py), opt-in: slow
     xsim_ref: bool = False            # MT<->reference cosine under the cross-lingual encoder (training feature)
-    xsim_margin: bool = False         # the margin over other rows' pairs (opt-in: no fusion head reads it)
+    xsim_margin: bool = True          # the margin over other rows' pairs (False skips it: no fusion head reads it)
     precision: str | None = None      # language-model engine: auto, fp32, onnx, int8 (runtime/smollm.py)
     max_refs: int | None = None       # most references any row of the whole run has (None: this frame's)
     margin_pool: object | None = None  # scorers/crosslingual.py MarginPool of the whole run (None: this frame's)

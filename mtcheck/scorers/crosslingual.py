@@ -28,9 +28,10 @@ distinct sources, it is too small to estimate the bias, and the mean cosine of
 unrelated pairs measured on the MQM data for the packaged encoder stands in
 (`UNRELATED_COS`).
 
-The margin is opt-in (`--xsim-margin`, `CheckOptions.xsim_margin`): the fusion heads read the raw
-cosine, because a margin drawn from the run's other rows would let them move a row's quality
-(issue 12), and encoding the pool was 12% of a default run's time (issue 26).
+The margin is a diagnostic column: the fusion heads read the raw cosine, because a margin drawn
+from the run's other rows would let them move a row's quality (issue 12). It is still computed by
+default, because segments.csv never loses a column; `--no-xsim-margin` (`CheckOptions(xsim_margin=
+False)`) skips it and its pool's encoding, about 5% of a cold run (issue 26, docs/speed.md).
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     src_vecs, mt_vecs = vectors[where[:n]], vectors[where[n:2 * n]]
     raw = cosine_rows(src_vecs, mt_vecs)
     wanted = [(S.XSIM, raw)]
-    if ctx.xsim_margin:  # opt-in: no fusion head reads it, and its pool is a tenth of a default run (issue 26)
+    if ctx.xsim_margin:  # False skips it: no fusion head reads it (issue 26)
         pool = ctx.margin_pool
         if pool is None:  # a frame scored on its own: the pool comes from its own rows
             chooser = PoolChooser()
