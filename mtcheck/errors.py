@@ -7,6 +7,22 @@ API and the CLI report the same problem the same way (the sqlite-utils habit).
 
 from __future__ import annotations
 
+# Bidirectional overrides and isolates reorder what a terminal shows ("Trojan Source", CVE-2021-42574).
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text) -> str:
+    """`text` safe to show on a terminal in one line: control characters (an escape sequence in a file
+    name would otherwise recolour, retitle or rewrite the user's terminal), line breaks and bidi
+    overrides are shown as Python escapes, e.g. \\x1b."""
+    out = []
+    for ch in str(text):
+        if (ch < " " and ch != "\t") or "\x7f" <= ch <= "\x9f" or ch in _BIDI:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
 
 class MtcheckError(Exception):
     """Base class for every error mtcheck reports to a user."""
@@ -29,7 +45,7 @@ class MtcheckError(Exception):
         text = f"{where}{self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return printable(text)
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.one_line()

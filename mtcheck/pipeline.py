@@ -29,9 +29,12 @@ def resolve_options(options: CheckOptions) -> CheckOptions:
     from mtcheck.models.smollm import requested_precision
     from mtcheck.quality.fusion import uses_xsim_ref
 
+    from mtcheck.languages import normalise
+
     options.validate()
     return replace(
-        options, checks=enabled_checks(options), scorers=tuple(options.scorers or scorers.DEFAULT_SCORERS),
+        options, target_lang=normalise(options.target_lang),
+        source_lang=normalise(options.source_lang, "--source-lang"), checks=enabled_checks(options), scorers=tuple(options.scorers or scorers.DEFAULT_SCORERS),
         precision=requested_precision(options.precision),
         xsim_ref=options.xsim_ref if options.xsim_ref is not None else uses_xsim_ref(options.target_lang),
         verdicts=display_path(options.verdicts), post_edits=display_path(options.post_edits))

@@ -251,7 +251,8 @@ def test_false_alarm_on_the_fusions_own_finding_is_suppressed_too(tmp_path):
 
 def test_two_rows_with_one_text_keep_their_own_earlier_verdicts(tmp_path):
     """A headline repeated on a page, fixed once and called a false alarm once: the next report shows each
-    row its own decision; a row the editor never saw takes the text's (the last one read)."""
+    row its own decision; a row the editor never saw starts unreviewed and shows the disagreement (issue 34:
+    it used to take the text's last verdict as if the editor had given it)."""
     from mtcheck.editorial.verdicts import load_verdicts
     from mtcheck.report.html import segment_rows
 
@@ -259,8 +260,10 @@ def test_two_rows_with_one_text_keep_their_own_earlier_verdicts(tmp_path):
     seg = pd.DataFrame({"doc_id": ["page"] * 3, "seg_id": ["54", "55", "90"], "src": [""] * 3, "ref": [""] * 3,
                         "mt": [text] * 3, "severity": ["major"] * 3, "quality": [47.0] * 3,
                         "checks": ["tag-trail"] * 3, "explanation": ["x"] * 3})
-    reviewed = seg.iloc[:2].assign(status=["false-alarm", "fixed"], editor_note=["page tag is wanted", ""])
+    reviewed = seg.iloc[:2].assign(status=["False alarm", "fixed"], editor_note=["page tag is wanted", ""])
     path = tmp_path / "verdicts.csv"
     reviewed.to_csv(path, index=False)
-    rows = {r["s"]: r.get("pv") for r in segment_rows(seg, [], reviews=load_verdicts(path).reviews)}
-    assert rows == {"54": "false-alarm", "55": "fixed", "90": "fixed"}
+    shown = {r["s"]: r for r in segment_rows(seg, [], verdicts=load_verdicts(path))}
+    assert {s: r.get("pv") for s, r in shown.items()} == {"54": "false-alarm", "55": "fixed", "90": None}
+    assert shown["90"]["iv"] == [["false-alarm", "segment 54 of page"], ["fixed", "segment 55 of page"]]
+    assert "iv" not in shown["54"] and "iv" not in shown["55"]

@@ -122,11 +122,16 @@ def test_with_a_source_and_a_reference_findings_route_but_cost_no_points(ted_res
     assert major.any() and seg.loc[major, "flagged"].all()
     assert not seg.loc[seg["severity"] != "ok", "route"].eq("publish").any()
     assert seg.loc[major, "route"].isin(["full post-edit", "retranslate"]).all()
-    # The same rows fused without their findings keep their quality, bar the critical ones (quality 0).
+    # The same rows fused without their findings keep their quality, bar the critical ones (quality 0) and
+    # the major ones, which are at least one major error (issue 34: quality 80 or below, in the head's order).
     bare = seg.copy()
     fuse(bare, [])
-    kept = seg["severity"] != "critical"
-    assert np.allclose(bare.loc[kept, "quality"], seg.loc[kept, "quality"])
+    minor_or_ok = seg["severity"].isin(["ok", "minor"])
+    assert np.allclose(bare.loc[minor_or_ok, "quality"], seg.loc[minor_or_ok, "quality"])
+    assert (seg.loc[major, "quality"] <= 80).all()
+    assert (seg.loc[major, "quality"] <= bare.loc[major, "quality"] + 1e-9).all()
+    order = bare.loc[major, "quality"].rank().to_numpy(), seg.loc[major, "quality"].rank().to_numpy()
+    assert (order[0] == order[1]).all()
 
 
 def test_quality_orders_rows_within_a_severity(ted):
@@ -151,7 +156,7 @@ def test_quality_orders_rows_within_a_severity(ted):
     assert bad_loop < good_loop < clean
     assert two_loops < good_loop
     from mtcheck.checks import Finding
-    from mtcheck.quality.fusion import fuse
+    from mtcheck.quality.fusion import fuse, with_findings
 
     points = load_params()["finding_points"]["points"]["ref"]["repeated-phrase"]["major"]
     assert 1 < points < 5  # fitted: raters marked less than the nominal 5 beyond what chrF++ saw
@@ -160,9 +165,10 @@ def test_quality_orders_rows_within_a_severity(ted):
     for found in ([], [major], [major, major]):
         frame = seg.iloc[[0]].copy()
         fuse(frame, [(frame.index[0], f) for f in found])
-        costs.append(float(frame["quality"].iloc[0]))
-    assert costs[0] - costs[1] == pytest.approx(4 * points, abs=0.02)
-    assert costs[1] - costs[2] == pytest.approx(4 * points, abs=0.02)
+        costs.append(float(frame["expected_mqm"].iloc[0]))
+    # A major finding is at least one major error (5 points, quality 80); a second one costs more again.
+    assert costs[0] < 5 <= costs[1] < costs[2] < 15
+    assert costs[1] == pytest.approx(with_findings(costs[0], [major], [points]), abs=0.002)
 
 
 def test_copied_source_is_critical_with_quality_zero(ted):
@@ -288,6 +294,29 @@ def test_a_finding_costs_the_points_raters_marked_beyond_the_head():
         return frame["quality"].iloc[0]
 
     bare = quality()
-    assert quality("no-terminal-punct") == pytest.approx(bare - 4 * points["no-terminal-punct"]["minor"], abs=0.01)
-    assert quality("doubled-word") == pytest.approx(bare - 4 * points["doubled-word"]["minor"], abs=0.01)
+    # Points below the fixable bound (15, three major errors) are squeezed, not cut: nearly what was fitted
+    # for a small cost, less for a larger one, and more findings still cost more.
+    assert quality("no-terminal-punct") == pytest.approx(bare - 4 * points["no-terminal-punct"]["minor"], abs=0.05)
+    fitted = bare - 4 * points["doubled-word"]["minor"]
+    assert fitted - 0.01 < quality("doubled-word") < bare - 0.5 * 4 * points["doubled-word"]["minor"]
+    assert quality("doubled-word", "no-terminal-punct") <= quality("doubled-word")
     assert quality("doubled-word", "repeated-phrase") == 0
+
+
+def test_findings_points_keep_their_meaning():
+    """Issue 34: a major finding never sits beside a top score (at least 5 points: quality 80 or below); findings
+    an editor can fix never make a segment 'retranslate' on their own (below 15 points); both bounds keep
+    the head's order, so nothing ties at them; a critical finding is the cap."""
+    from mtcheck.checks import Finding
+    from mtcheck.quality.fusion import quality_from_points, with_findings
+
+    major, minor = Finding("x", "major", "", 0, 0), Finding("x", "minor", "", 0, 0)
+    heads = [0.0, 0.4, 2.0, 4.9]
+    floored = [with_findings(h, [major], [0.0]) for h in heads]
+    assert all(5 <= p < 6 for p in floored) and floored == sorted(floored) and len(set(floored)) == len(heads)
+    assert (quality_from_points(floored) <= 80).all()
+    many = [with_findings(h, [major] * 4, [5.0] * 4) for h in heads]
+    assert all(p < 15 for p in many) and many == sorted(many) and len(set(many)) == len(heads)
+    assert with_findings(20.0, [major], [5.0]) == 20.0  # the head alone may say worse
+    assert with_findings(0.5, [minor], [1.0]) < 1.5 and with_findings(0.5, [], []) == 0.5
+    assert with_findings(0.5, [Finding("x", "critical", "", 0, 0)], [25.0]) == 25.0

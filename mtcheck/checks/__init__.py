@@ -54,7 +54,17 @@ class CheckContext:
 
     @property
     def lang(self) -> str:
-        return (self.target_lang or "").lower().split("-")[0]
+        """The target's primary language subtag ("en" for "en-GB")."""
+        from mtcheck.languages import base
+
+        return base(self.target_lang)
+
+    @property
+    def source(self) -> str:
+        """The source's primary language subtag, "" when unknown."""
+        from mtcheck.languages import base
+
+        return base(self.source_lang)
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,7 @@ def default_checks() -> list[str]:
     return [name for name, info in available().items() if info.default]
 
 
-BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "numbers", "repetition",
+BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "numbers", "repetition", "loops",
                    "hallucination", "runon", "source", "spelling", "truncation", "untranslated")
 
 

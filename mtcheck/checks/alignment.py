@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from mtcheck import schema as S
-from mtcheck.checks import CheckContext, Finding, corpus_check
+from mtcheck.checks import CheckContext, Finding, corpus_check, iter_text, segment_check
 
 
 def _present(frame, column: str):
@@ -52,3 +52,16 @@ def addition(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]:
                              "This MT text has no counterpart in the source or reference: it was added "
                              "(a hallucination or a misplaced sentence); delete it unless the source has it.",
                              0, len(mt_text[index]))
+
+
+@segment_check("empty-mt")
+def empty_mt(row: dict, ctx: CheckContext) -> Iterator[Finding]:
+    """An empty MT segment with no source or reference beside it to call it an omission.
+
+    An MT-only run has no other side, so the `omission` check cannot speak; an empty line is still
+    nothing an editor can publish (issue 34: it used to read "No problem found").
+    """
+    if iter_text(row).strip() or iter_text(row, S.SRC).strip() or iter_text(row, S.REF).strip():
+        return
+    yield Finding("empty-mt", "major", "This segment is empty: there is no translation to publish. Translate it, "
+                  "or delete the line if it is a stray blank.", 0, 0)

@@ -32,14 +32,10 @@ MIN_REF_CHARS = 20
 OVERLONG_VS_SOURCE = 2.0
 
 
-def _base(lang: str | None) -> str:
-    return (lang or "").lower().split("-")[0]
-
-
 def _detached(row: dict, ctx: CheckContext) -> Finding | None:
     xsim = row.get(S.XSIM)
     if (not isinstance(xsim, float) or math.isnan(xsim) or ctx.xmodel is not None
-            or _base(ctx.source_lang) not in USE_LANGUAGES or ctx.lang not in USE_LANGUAGES):
+            or ctx.source not in USE_LANGUAGES or ctx.lang not in USE_LANGUAGES):
         return None
     if xsim >= DETACHED_XSIM:
         return None
@@ -57,7 +53,7 @@ def _overlong(row: dict, ctx: CheckContext) -> Finding | None:
         times, against = len(text) / len(ref), "its reference"
     else:
         source = iter_text(row, S.SRC).strip()
-        bounds = length_bounds().get(f"{_base(ctx.source_lang)}-{ctx.lang}")
+        bounds = length_bounds().get(f"{ctx.source}-{ctx.lang}")
         if not bounds or len(source) < MIN_SOURCE_CHARS:
             return None
         if len(text) / len(source) < OVERLONG_VS_SOURCE * bounds["high"]:

@@ -12,6 +12,7 @@ from typing import Iterator
 
 from mtcheck.checks import CheckContext, Finding, iter_text, segment_check
 from mtcheck.io.sentences import sentence_spans
+from mtcheck.languages import same_language
 
 MIN_LETTERS = 40  # below this CLD2 mislabels short German as English (MQM en-de refs)
 MIN_PERCENT = 80
@@ -54,7 +55,7 @@ def wrong_language(row: dict, ctx: CheckContext) -> Iterator[Finding]:
         for start, end in pieces:
             if _letters(text[start:end]) >= MIN_LETTERS:
                 judged.append((start, end, identify(text[start:end])))
-    wrong = [(a, b, f) for a, b, f in judged if f and f[0] != target and f[2] >= MIN_PERCENT]
+    wrong = [(a, b, f) for a, b, f in judged if f and not same_language(f[0], target) and f[2] >= MIN_PERCENT]
     if judged and len(wrong) < len(judged):
         for start, end, found in wrong:
             yield Finding("wrong-language", "major",
@@ -62,7 +63,7 @@ def wrong_language(row: dict, ctx: CheckContext) -> Iterator[Finding]:
                           start, end)
         return
     whole = identify(text)
-    if whole and whole[0] != target and whole[2] >= MIN_PERCENT:
+    if whole and not same_language(whole[0], target) and whole[2] >= MIN_PERCENT:
         yield Finding("wrong-language", "major",
                       f"This segment is in {whole[1]} ({whole[2]}%), not the target language '{target}'; "
                       "translate it.", 0, len(text))
@@ -79,4 +80,8 @@ def infer_source_language(texts, sample: int = 200) -> str | None:
     if han > 0.3 * sum(ch.isalpha() for ch in joined):
         return "zh"
     found = identify(joined)
-    return found[0] if found else None
+    if not found:
+        return None
+    from mtcheck.languages import CLD2_LEGACY
+
+    return CLD2_LEGACY.get(found[0], found[0])

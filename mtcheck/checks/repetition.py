@@ -22,6 +22,8 @@ ADJACENT_OK = {
     "en": frozenset("had that is bye ha haha no knock chop tut la boo hey oh wow yeah so".split()),
     "de": frozenset("die der das den dem des sie es ihr wir man".split()),
 }
+# Doubles that are grammar only as doubles ("what it is is", "I had had"): said three times, they loop.
+ONLY_DOUBLED = frozenset("had that is die der das den dem des sie es ihr wir man".split())
 # "X and X" that English uses on purpose: "more and more", "lots and lots",
 # and comparatives ("bigger and bigger"), excluded by their -er ending.
 COORD_OK = frozenset("""more again over round on through back out up down less time times year years day days
@@ -169,9 +171,6 @@ def duplicate_segment(frame, ctx: CheckContext) -> Iterator[tuple[int, Finding]]
                                    "delete this copy.", 0, len(text))
 
 
-# A phrase of 1-2 words said three or more times in a row ("the the the", "in the in the in the"): the
-# decoder looped (OpusFilter's RepetitionFilter idea). Longer units are found on tokens (`tandem_repeats`).
-_LOOP_SHORT = re.compile(r"\b((?:[^\W_]+[\s,;]+){1,2}?)\1{2,}", re.IGNORECASE)
 # Words, and each character of the scripts written without spaces (Chinese, Japanese), as tokens.
 _UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]")
@@ -299,6 +298,9 @@ def repeated_phrase(row: dict, ctx: CheckContext) -> Iterator[Finding]:
 
     repeats = outermost([r for r in tandem_repeats(_ids(found)) if not mirrored(r)])
     repeated = sum((r.copies - 1) * r.period for r in repeats)
+    # Besides, a word or two said three times or more ("the the the", "Thank you. Thank you. Thank you."),
+    # whatever punctuation separates the copies: the decoder looped (OpusFilter's RepetitionFilter idea).
+    # Loops of single characters are checks/loops.py's.
     critical = bool(found) and repeated / len(found) >= MOSTLY_REPEATED
     taken: list[tuple[int, int]] = []
     for r in repeats:
@@ -317,14 +319,19 @@ def repeated_phrase(row: dict, ctx: CheckContext) -> Iterator[Finding]:
                           start, end)
     if source_copies:
         return
-    for match in _LOOP_SHORT.finditer(text + " "):
-        start, end = match.start(), min(match.end(), len(text))
-        if any(a <= start < b for a, b in taken):
+    ids = _ids(found)
+    for r in tandem_repeats(ids, min_unit=1):
+        if r.period > 2 or r.copies < 3:
             continue
-        phrase = match.group(1).strip(" ,;")
-        if len(phrase.split()) == 1 and phrase.lower() in ADJACENT_OK.get(ctx.lang, ()):
+        start, end = found[r.start].start(), found[r.end - 1].end()
+        if any(a <= start < b or a < end <= b for a, b in taken):
             continue
+        unit = ids[r.start:r.start + r.period]
+        if r.period == 1 and ((unit[0] in ADJACENT_OK.get(ctx.lang, ()) and unit[0] not in ONLY_DOUBLED)
+                              or _UNSPACED_CHAR.match(unit[0])):
+            continue  # "ha ha ha", "no no no"; one CJK character said thrice is a word ("哈哈哈")
         taken.append((start, end))
+        phrase = text[start:found[r.start + r.period - 1].end()]
         yield Finding("repeated-phrase", "major",
-                      f"'{phrase}' is repeated back to back, a loop in the MT output; keep one copy.",
-                      start, end)
+                      f"'{phrase}' is repeated {r.copies:,} times back to back, a loop in the MT output; keep one "
+                      "copy.", start, end)

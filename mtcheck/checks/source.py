@@ -25,13 +25,13 @@ def length_bounds() -> dict:
 def length_ratio(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     """An MT much shorter or longer than its source, outside the range human translations of this pair keep."""
     source, text = iter_text(row, S.SRC).strip(), iter_text(row).strip()
-    if len(source) < MIN_SOURCE_CHARS or not text or not ctx.source_lang:
+    if len(source) < MIN_SOURCE_CHARS or not text or not ctx.source:
         return
-    bounds = length_bounds().get(f"{ctx.source_lang}-{ctx.lang}")
+    bounds = length_bounds().get(f"{ctx.source}-{ctx.lang}")
     if not bounds:
         return
     ratio = len(text) / len(source)
-    usual = f"human translations of {ctx.source_lang}-{ctx.lang} keep {bounds['low']:.2f}-{bounds['high']:.2f}"
+    usual = f"human translations of {ctx.source}-{ctx.lang} keep {bounds['low']:.2f}-{bounds['high']:.2f}"
     if ratio < bounds["low"]:
         yield Finding("length-ratio", "major",
                       f"The MT is much shorter than its source (length ratio {ratio:.2f}; {usual}): "

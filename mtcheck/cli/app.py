@@ -21,7 +21,9 @@ EXIT_INTERNAL = 3
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"mtcheck: error: {message}", err=True)
+    from mtcheck.errors import printable
+
+    typer.echo(f"mtcheck: error: {printable(message)}", err=True)
     raise typer.Exit(code)
 
 

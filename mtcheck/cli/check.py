@@ -93,7 +93,7 @@ def check(
 ) -> None:
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
     flags = {"target_lang": target_lang, "source_lang": source_lang, "model": model, "xmodel": xmodel,
-             "checks": [c.strip() for c in checks.split(",") if c.strip()] if checks else None,
+             "checks": [c.strip() for c in checks.split(",") if c.strip()] if checks is not None else None,
              "fluency": "off" if no_fluency else fluency, "ter": ter, "lm_ref": lm_ref, "xsim_margin": xsim_margin,
              "precision": precision,
              "cache": False if no_cache else None,
@@ -163,7 +163,9 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
                      fmt=fmt, columns=columns, target_lang=options.target_lang, align=align)
     console = Console(stderr=True, quiet=quiet)
     if cfg.path is not None and not quiet:
-        console.print(f"configuration: {cfg.path}", highlight=False)
+        from mtcheck.report.console import shown
+
+        console.print(f"configuration: {shown(cfg.path)}", highlight=False)
     if output is None and not spec.data and not spec.mt:
         from mtcheck.errors import UsageError
         raise UsageError("nothing to check", hint="give a file or folder, or -t MT.txt; see 'mtcheck check --help'")
@@ -197,6 +199,8 @@ def _report_gate(gate: dict | None) -> bool:
         rules = ", ".join(f"{k}={v}" for k, v in gate["rules"].items())
         typer.echo(f"mtcheck: quality gate passed ({rules})", err=True)
         return True
+    from mtcheck.errors import printable
+
     for reason in gate["reasons"]:
-        typer.echo(f"mtcheck: quality gate failed: {reason}", err=True)
+        typer.echo(f"mtcheck: quality gate failed: {printable(reason)}", err=True)
     return False

@@ -30,7 +30,6 @@ def compare_command(
 
 def _run_compare(translations, source, references, output, target_lang, fluency, config, force, quiet) -> None:
     from rich.console import Console
-    from rich.markup import escape
 
     from mtcheck import io, pipeline
     from mtcheck.editorial.compare import check_same_length, compare_systems
@@ -38,7 +37,9 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
     from mtcheck.io import InputSpec
     from mtcheck.run.progress import RichProgress
     from mtcheck.report import prepare_outdir, write_report
-    from mtcheck.report.csvfiles import _safe, write_csv
+    from mtcheck.report.csvfiles import formula_safe, write_csv
+    from mtcheck.errors import printable
+    from mtcheck.report.console import shown as escape
 
     if len(translations) < 2:
         raise UsageError("compare needs at least two systems", hint="give -t once per system: -t A.txt -t B.txt")
@@ -56,15 +57,15 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
         result.summary["comparison"] = comparison
         outdir = output or Path("reports") / f"compare-{result.summary['name']}"
         paths = write_report(result, outdir, force=force)
-        write_csv(_safe(table), Path(outdir) / "compare.csv")
-    typer.echo(f"baseline: {comparison['baseline']} ({comparison['segments']} segments, "
+        write_csv(formula_safe(table), Path(outdir) / "compare.csv")
+    typer.echo(f"baseline: {printable(comparison['baseline'])} ({comparison['segments']} segments, "
                f"{comparison['n_bootstrap']} paired bootstrap resamples)")
     for r in comparison["results"]:
         if r["delta"] is None:
-            typer.echo(f"  {r['metric']:8} {r['system']}: {r['score']:.2f}")
+            typer.echo(f"  {r['metric']:8} {printable(r['system'])}: {r['score']:.2f}")
         else:
             wtl = f"  win/tie/loss {r['wtl']}" if r["wtl"] else ""
-            typer.echo(f"  {r['metric']:8} {r['system']}: {r['score']:.2f} ({r['delta']:+.2f}, p = {r['p_value']:.3f})"
+            typer.echo(f"  {r['metric']:8} {printable(r['system'])}: {r['score']:.2f} ({r['delta']:+.2f}, p = {r['p_value']:.3f})"
                        f"{wtl}")
     console.print(f"Report: {escape(str(paths['report.html']))}  (per segment: {escape(str(Path(outdir) / 'compare.csv'))})")
 
@@ -83,15 +84,15 @@ def diff_command(
 
 def _run_diff(old, new, key, output) -> None:
     from mtcheck.editorial.diff import diff_reports
-    from mtcheck.errors import OutputError
-    from mtcheck.report.csvfiles import _safe, write_csv
+    from mtcheck.errors import OutputError, printable
+    from mtcheck.report.csvfiles import formula_safe, write_csv
 
     result = diff_reports(old, new, key)
     target = output or Path(new) / "diff.csv"
     if Path(target).name in ("segments.csv", "findings.csv", "summary.json", "report.html", "segments.xlsx"):
         raise OutputError("refusing to write the diff over a report file", path=str(target),
                           hint="give -o a new file name")
-    write_csv(_safe(result.table), target)
+    write_csv(formula_safe(result.table), target)
     c = result.counts
     typer.echo(f"{c['matched']} segments matched ({c['added']} only in NEW, {c['removed']} only in OLD); "
                f"findings: {c['new_findings']} new, {c['resolved_findings']} resolved, "
@@ -99,9 +100,9 @@ def _run_diff(old, new, key, output) -> None:
                f"mean quality change {c['mean_quality_change']:+.2f}")
     worst = result.table[result.table["status"] == "worse"].sort_values("quality_change").head(5)
     for row in worst.itertuples():
-        typer.echo(f"  worse: {row.doc_id} #{row.seg_id} quality {row.old_quality:.0f} -> {row.new_quality:.0f}"
+        typer.echo(f"  worse: {printable(row.doc_id)} #{printable(row.seg_id)} quality {row.old_quality:.0f} -> {row.new_quality:.0f}"
                    f"{'  new: ' + row.new_checks if row.new_checks else ''}")
-    typer.echo(f"Written: {target}")
+    typer.echo(f"Written: {printable(target)}")
 
 
 @app.command("align")
@@ -127,8 +128,12 @@ def _run_align(translations, references, source, output, fmt, target_lang, model
     from mtcheck import align as align_mod
     from mtcheck import io as io_mod
     from mtcheck.errors import OutputError, UsageError
+    from mtcheck.languages import normalise
+    from mtcheck.report.console import shown
+    from mtcheck.report.csvfiles import formula_safe
     from mtcheck.run.progress import RichProgress
 
+    target_lang = normalise(target_lang)
     if references is None and source is None:
         raise UsageError("nothing to align the MT with", hint="give -r REF and/or -s SRC")
     if Path(output).exists() and not force:
@@ -143,11 +148,13 @@ def _run_align(translations, references, source, output, fmt, target_lang, model
     columns = [c for c in ("doc_id", "seg_id", "align", "align_conf", "src", "mt", "ref", "file", "line")
                if c in rows.columns]
     try:
-        rows[columns].to_csv(output, sep="\t", index=False, quoting=csv.QUOTE_NONE, escapechar="\\")
+        # A TSV opens in a spreadsheet too: texts that would run as formulas are neutralised.
+        formula_safe(rows[columns]).to_csv(output, sep="\t", index=False, quoting=csv.QUOTE_NONE, escapechar="\\")
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror}", path=str(output)) from None
     counts = rows["align"].value_counts().to_dict()
-    console.print(f"{len(rows)} beads ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}) -> {output}")
+    console.print(f"{len(rows)} beads ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}) -> "
+                  f"{shown(output)}", highlight=False)
 
 
 cache_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,

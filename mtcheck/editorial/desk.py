@@ -53,7 +53,7 @@ class Editorial:
 
     def veto(self, rows):
         """`(row index, Finding) -> bool`: True for a finding an editor called a false alarm on this text."""
-        if self.verdicts is None or not (self.verdicts.false_alarms or self.verdicts.xliff is not None):
+        if self.verdicts is None or not self.verdicts.any_false_alarm:
             return None
         from mtcheck.editorial.verdicts import false_alarm_test
 
@@ -66,14 +66,21 @@ class Editorial:
         if suppressed:
             from mtcheck.editorial.verdicts import note_suppressed
 
-            note_suppressed(rows, suppressed)
+            note_suppressed(rows, suppressed, self.verdicts)
+        if self.verdicts is not None:
+            from mtcheck.editorial.verdicts import note_disagreements
+
+            note_disagreements(rows, self.verdicts)
         if self.post_edits is not None or self.review is not None:
             from mtcheck.editorial.postedit import post_edit_columns
             from mtcheck.editorial.xliff_review import row_keys
 
             post_edit_columns(rows, [self.review.post_edit(k) for k in row_keys(rows)] if self.review is not None
                               else [self.post_edits[i] for i in rows.index])
-        rows[S.ROUTE] = route_segments(rows, self.routing)
+        reasons: list[str] = []
+        rows[S.ROUTE] = route_segments(rows, self.routing, reasons)
+        # Every route is explained in its row (issue 34): the reason ends the explanation.
+        rows[S.EXPLANATION] = [f"{text} {why}" for text, why in zip(rows[S.EXPLANATION], reasons)]
         rows[S.STATUS] = ""
         rows[S.EDITOR_NOTE] = ""
         return rows[S.ordered_columns(rows.columns)]

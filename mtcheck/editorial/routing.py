@@ -55,20 +55,49 @@ def validate_bands(bands, where: str = "routing bands") -> list[dict]:
     return out
 
 
-def route_segments(frame, bands: list[dict] | None = None) -> list[str]:
-    """The route of each row: the first band it satisfies; the last band takes the rest."""
+def _misses(band: dict, quality: float, severity: str) -> str | None:
+    """Why a row does not meet `band`, in words; None when it does."""
+    if "max_severity" in band and S.SEVERITY_RANK[severity] > S.SEVERITY_RANK[band["max_severity"]]:
+        what = "a finding" if band["max_severity"] == "ok" else f"a {severity} finding"
+        return f"{what} rules out {band['route']}"
+    if "min_quality" in band and quality < band["min_quality"]:
+        return f"quality {quality:.0f} is below {band['route']}'s {band['min_quality']:g}"
+    return None
+
+
+def _meets(band: dict) -> str:
+    parts = []
+    if "min_quality" in band:
+        parts.append(f"quality at least {band['min_quality']:g}")
+    if "max_severity" in band:
+        parts.append("no finding" if band["max_severity"] == "ok" else f"findings at most {band['max_severity']}")
+    return " and ".join(parts)
+
+
+def route_segments(frame, bands: list[dict] | None = None, reasons: list | None = None) -> list[str]:
+    """The route of each row: the first band it satisfies; the last band takes the rest.
+
+    With a list `reasons`, each row's reason is appended to it in words an editor can check against the
+    row (issue 34): why the better band before it was not met ("a major finding rules out light
+    post-edit", "quality 35 is below full post-edit's 40"), or, for the first band, what it met.
+    """
     bands = bands or DEFAULT_BANDS
     routes = []
     for quality, severity in zip(frame[S.QUALITY], frame[S.SEVERITY]):
-        for band in bands:
-            if "min_quality" in band and quality < band["min_quality"]:
-                continue
-            if "max_severity" in band and S.SEVERITY_RANK[severity] > S.SEVERITY_RANK[band["max_severity"]]:
-                continue
-            routes.append(band["route"])
-            break
-        else:
-            routes.append(bands[-1]["route"])
+        chosen, why = len(bands) - 1, None
+        for k, band in enumerate(bands):
+            missed = _misses(band, quality, severity) if k < len(bands) - 1 or len(bands) == 1 else None
+            if missed is None:
+                chosen = k
+                break
+            why = missed
+        routes.append(bands[chosen]["route"])
+        if reasons is not None:
+            if chosen == 0:
+                met = _meets(bands[0])
+                reasons.append(f"Route: {bands[0]['route']}" + (f" ({met})." if met else "."))
+            else:
+                reasons.append(f"Route: {bands[chosen]['route']}, since {why}.")
     return routes
 
 

@@ -68,10 +68,11 @@ class XliffReview:
         return unit["signed_off"] and unchanged and check not in unit["checks"]
 
     def reviews(self) -> dict:
-        """The report's pre-filled statuses by text (mtcheck.editorial.verdicts): signed-off units `ok`."""
+        """The report's pre-filled statuses (mtcheck.editorial.verdicts), keyed by (doc id, segment id, text
+        key) as a row of the run is: units the reviewer signed off are `ok`."""
         from mtcheck.editorial.diff import text_key
 
-        return {text_key(u["src"], u["target"]): ("ok", "") for u in self.units.values()
+        return {(*key, text_key(u["src"], u["target"])): ("ok", "") for key, u in self.units.items()
                 if u["signed_off"] and u["target"] is not None}
 
 

@@ -65,6 +65,10 @@ MQM_POINTS = {"minor": 1.0, "major": 5.0, "critical": 25.0}
 MQM_CAP = 25.0
 POINTS_TO_QUALITY = 100.0 / MQM_CAP
 GROUPS = ("ref", "src", "fluency", "lmref")
+MAJOR_FLOOR = MQM_POINTS["major"]
+# "No problem found" only where the score expects less than half a major error's points (quality 90).
+CLEAN_QUALITY = 90.0
+FIXABLE_POINTS = 3 * MQM_POINTS["major"]
 LOW_QUALITY = "low-quality"
 
 
@@ -87,6 +91,36 @@ def finding_points(params: dict, key: str, finding: Finding) -> float:
         return 0.0
     fitted = params.get("finding_points", {}).get("points", {}).get(key, {}).get(finding.check, {})
     return float(fitted.get(finding.severity, MQM_POINTS[finding.severity]))
+
+
+def with_findings(head_points: float, findings: list[Finding], points: list[float]) -> float:
+    """The row's expected MQM points: the head's, plus what its findings cost, within what they mean.
+
+    * A critical finding is the cap (quality 0).
+    * Minor and major findings add their points, squeezed below FIXABLE_POINTS (three major errors)
+      where the head's own estimate is below it: a segment whose findings say what to fix (delete a page tag,
+      keep one copy of a loop) is edited, not sent back for translation only because its findings
+      were many (issue 34: page-tag rows were routed "retranslate" while their explanation said
+      "delete them").
+    * A major finding is at least one major error, MAJOR_FLOOR points (quality 80 or below): never a
+      top score beside it (issue 34). Below the floor the points are squeezed into [5, 6), not cut, so
+      that within a severity the segments the head finds worse still come first (issue 27).
+    """
+    import math
+
+    ranks = [S.SEVERITY_RANK[f.severity] for f in findings]
+    worst = max(ranks, default=0)
+    if worst >= S.SEVERITY_RANK["critical"]:
+        return MQM_CAP
+    added = sum(points)
+    if head_points < FIXABLE_POINTS and head_points + added > head_points:
+        # Squeezed, not cut, below the bound: more findings still cost more, and nothing ties at it.
+        room = FIXABLE_POINTS - head_points
+        added = room * (1.0 - math.exp(-added / room))
+    total = head_points + added if head_points < FIXABLE_POINTS else head_points
+    if worst >= S.SEVERITY_RANK["major"] and total < MAJOR_FLOOR:
+        total = MAJOR_FLOOR + total / MAJOR_FLOOR
+    return min(MQM_CAP, total)
 
 
 def _log_len(texts):
@@ -302,7 +336,14 @@ def explain(findings: list[Finding], quality: float, key: str, row_feats, head: 
     findings = [f for f in findings if not f.is_note]
     if not findings:
         because = (evidence(head, row_feats) if head is not None else None) or _because(row_feats, key)
-        return " ".join([f"No problem found (quality {quality:.0f}; {because})."] + notes)
+        if head is not None and not head["features"]:
+            return " ".join([f"No problem found by the rule checks; with no source, reference or language model "
+                             f"to go on, quality {quality:.0f} is that of MT in general."] + notes)
+        if quality >= CLEAN_QUALITY:
+            return " ".join([f"No problem found (quality {quality:.0f}; {because})."] + notes)
+        advice = "read it against the source" if "src" in key.split("+") else "read it through"
+        return " ".join([f"No specific error found, but the scores suggest problems (quality {quality:.0f}; "
+                         f"{because}): {advice}."] + notes)
     worst = findings[0]
     text = worst.message
     more = findings[1:]
@@ -363,8 +404,8 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
             by_row.setdefault(index, []).append(finding)
             by_row[index].sort(key=lambda f: (-S.SEVERITY_RANK[f.severity], f.start))
             added.append((index, finding))
-        points = sum(finding_points(params, keys[pos], f) for f in by_row.get(index, []) if not f.is_note)
-        expected[pos] = min(MQM_CAP, expected[pos] + points)
+        real = [f for f in by_row.get(index, []) if not f.is_note]
+        expected[pos] = with_findings(expected[pos], real, [finding_points(params, keys[pos], f) for f in real])
     quality = quality_from_points(expected)
 
     severity, checks, explanation = [], [], []

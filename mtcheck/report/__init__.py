@@ -4,11 +4,11 @@ May import the editorial workflow, the run's tally and everything below; never t
 Writers for the report folder: segments.csv, findings.csv, summary.json, report.html
 (and, when asked, segments.xlsx and segments.parquet).
 
-Nothing the user had is lost: an existing folder is written into only when it
-holds nothing under our file names or an earlier mtcheck report; a
-segments.csv in which an editor filled `status` or `editor_note` is never
-overwritten without `force=True`. Each file is written to a temporary name and
-renamed, so a crash never leaves half a report.
+Nothing the user had is lost (report/guard.py): an existing folder is written
+into only when it holds nothing under our file names or an earlier mtcheck
+report; a segments.csv or segments.xlsx in which an editor filled `status` or
+`editor_note` is never overwritten without `force=True`. Each file is written
+to a temporary name and renamed, so a crash never leaves half a report.
 """
 
 from __future__ import annotations
@@ -19,65 +19,12 @@ from pathlib import Path
 
 from mtcheck import schema as S
 from mtcheck.errors import OutputError
+from mtcheck.report.guard import (OUTPUT_FILES, SCRATCH_PREFIX, check_beside_report, is_mtcheck_report,
+                                  prepare_outdir, protect_inputs)
 
-OUTPUT_FILES = ("segments.csv", "findings.csv", "summary.json", "report.html", "segments.xlsx", "segments.parquet")
+__all__ = ["OUTPUT_FILES", "ReportWriter", "prepare_outdir", "protect_inputs", "report_inputs", "write_report"]
+
 OPTIONAL_FILES = {"segments.xlsx": "xlsx", "segments.parquet": "parquet"}
-
-
-def _is_mtcheck_report(folder: Path) -> bool:
-    try:
-        return json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("tool") == "mtcheck"
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _has_editor_work(csv_path: Path) -> bool:
-    import pandas as pd
-
-    try:
-        old = pd.read_csv(csv_path, dtype=str, keep_default_na=False, usecols=lambda c: c in (S.STATUS, S.EDITOR_NOTE))
-    except (OSError, ValueError):
-        return False
-    return bool(len(old.columns)) and bool((old.apply(lambda col: col.str.strip() != "")).any().any())
-
-
-def protect_inputs(folder: Path, inputs) -> None:
-    """Never write the report among the inputs: not over an input file, not into a corpus folder.
-
-    `--force` does not lift this: overwriting the text being checked is never what a user means.
-    """
-    target = folder.resolve()
-    for raw in inputs:
-        if not raw or str(raw).startswith("<"):
-            continue
-        path = Path(raw).resolve()
-        home = path if path.is_dir() else path.parent
-        if home == target:
-            raise OutputError("is where the input files are; the report would mix with them", path=str(folder),
-                              hint="choose an output folder of its own, e.g. reports/NAME")
-
-
-def prepare_outdir(outdir: str | Path, force: bool = False, create: bool = True, inputs=()) -> Path:
-    """Check that writing the report into `outdir` loses nothing; create it when `create`."""
-    folder = Path(outdir)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError("exists and is not a folder", path=str(folder), hint="choose another -o")
-    protect_inputs(folder, inputs)
-    if folder.exists() and not force:
-        clashing = [name for name in OUTPUT_FILES if (folder / name).exists()]
-        if clashing and not _is_mtcheck_report(folder):
-            raise OutputError(f"already holds {', '.join(clashing)} not written by mtcheck", path=str(folder),
-                              hint="choose another -o, or pass --force to overwrite")
-        if (folder / "segments.csv").exists() and _has_editor_work(folder / "segments.csv"):
-            raise OutputError("segments.csv holds editors' status/editor_note entries", path=str(folder),
-                              hint="choose another -o to keep them, or pass --force to overwrite")
-    if not create:
-        return folder
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the folder: {exc.strerror}", path=str(folder)) from None
-    return folder
 
 
 def write_report(result, outdir: str | Path, force: bool = False, excel: bool = False,
@@ -112,12 +59,15 @@ class ReportWriter:
 
     def __init__(self, outdir, force: bool = False, excel: bool = False, xlsx: bool = False,
                  parquet: bool = False, inputs=(), spill: bool = True, xliff: dict | None = None) -> None:
-        self.folder = prepare_outdir(outdir, force, create=False, inputs=inputs)
+        self.writes = [n for n in OUTPUT_FILES if n not in OPTIONAL_FILES or {"xlsx": xlsx, "parquet": parquet}[
+            OPTIONAL_FILES[n]]]
+        self.folder = prepare_outdir(outdir, force, create=False, inputs=inputs, writes=self.writes)
         # {"source", "out", "pass_state"}: also write the input XLIFF back with the findings (report/xliff.py).
         self.xliff = xliff
         if xliff is not None:
             from mtcheck.report.xliff import check_output
 
+            check_beside_report(xliff["out"], self.folder, "--annotate-xliff")
             check_output(xliff["source"], xliff["out"], force)  # before the slow part, not after
         self.force, self.inputs, self.summary = force, list(inputs), None
         self.excel, self.xlsx, self.parquet, self.spill = excel, xlsx, parquet, spill
@@ -127,7 +77,7 @@ class ReportWriter:
         self.keep_all = True
         self.kept: list = []
         self.kept_found: list = []
-        self.scratch = self.folder / f".mtcheck-parts-{os.getpid()}"
+        self.scratch = self.folder / f"{SCRATCH_PREFIX}{os.getpid()}"
 
     def begin(self, total_rows: int) -> None:
         from mtcheck.report.html import EMBED_ALL_UP_TO
@@ -145,10 +95,14 @@ class ReportWriter:
             self.kinds.setdefault(col, set()).add(rows[col].dtype.kind)
         if self.spill:
             self._create()
-            self.scratch.mkdir(exist_ok=True)
             path = self.scratch / f"part-{len(self.parts):06d}.pkl"
-            with path.open("wb") as handle:
-                pickle.dump((rows, list(found), list(suppressed)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                self.scratch.mkdir(exist_ok=True)
+                with path.open("wb") as handle:
+                    pickle.dump((rows, list(found), list(suppressed)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            except OSError as exc:
+                raise OutputError(f"cannot write the run's partitions: {exc.strerror}", path=str(self.folder),
+                                  hint="free some disk space or choose another -o") from None
             self.parts.append(path)
         else:
             self.parts.append((rows, list(found), list(suppressed)))
@@ -184,7 +138,15 @@ class ReportWriter:
                 yield part
 
     def finish(self, summary: dict, tally) -> dict[str, Path]:
-        """Write every file; return their paths."""
+        """Write every file; return their paths. A disk that fills or a folder that stops being writable is a
+        one-line error; the folder then holds what it held before."""
+        try:
+            return self._finish(summary, tally)
+        except OSError as exc:
+            raise OutputError(f"cannot write the report: {exc.strerror or exc}", path=str(self.folder),
+                              hint="free some disk space or choose another -o") from None
+
+    def _finish(self, summary: dict, tally) -> dict[str, Path]:
         import pandas as pd
 
         from mtcheck.run.result import CheckResult
@@ -232,7 +194,7 @@ class ReportWriter:
             text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
             temps["summary.json"].write_text(text + "\n", encoding="utf-8")
             stale = folder / "segments.parquet"
-            if not self.parquet and stale.exists() and _is_mtcheck_report(folder):
+            if not self.parquet and stale.exists() and is_mtcheck_report(folder):
                 # An earlier run's table would contradict this run's segments.csv beside it. Nobody
                 # edits a Parquet file by hand (segments.xlsx may hold an editor's work: it stays).
                 stale.unlink()
@@ -255,7 +217,7 @@ class ReportWriter:
 
     def _create(self) -> None:
         if not self.folder.is_dir():
-            prepare_outdir(self.folder, self.force, create=True, inputs=self.inputs)
+            prepare_outdir(self.folder, self.force, create=True, inputs=self.inputs, writes=self.writes)
 
     def discard(self) -> None:
         """Remove the partitions kept on disk (after the report is written, or when the run failed)."""

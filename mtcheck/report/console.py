@@ -4,9 +4,19 @@ their signatures, the verdicts read, routes, and where the report is."""
 from __future__ import annotations
 
 
-def print_summary(console, summary: dict, paths: dict) -> None:
+def shown(value) -> str:
+    """A value from the user's files or options as rich prints it: no markup, no terminal control codes."""
     from rich.markup import escape
+
+    from mtcheck.errors import printable
+
+    return escape(printable(value))
+
+
+def print_summary(console, summary: dict, paths: dict) -> None:
     from rich.table import Table
+
+    escape = shown
 
     table = Table(title=escape(f"{summary['name']}: {summary['segments']} segments"), show_edge=False)
     table.add_column("severity")

@@ -10,18 +10,20 @@ from __future__ import annotations
 from mtcheck import schema as S
 from mtcheck.io.worklist import neutralise
 
-def _safe(frame):
+def formula_safe(frame):
+    """Text cells and column names (a carried column may be named "=HYPERLINK(...)") neutralised."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
             out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
 
 def segments_table(segments):
     table = segments.copy()
     table[S.FLAGGED] = table[S.FLAGGED].map(lambda v: "true" if v else "false")
-    return _safe(table)
+    return formula_safe(table)
 
 
 def findings_table(segments, findings, suppressed=()):
@@ -44,7 +46,7 @@ def findings_table(segments, findings, suppressed=()):
                        "suppressed": "true" if id(f) in hidden else "false"})
         records.append(record)
     columns = [c for c in S.FINDINGS_COLUMNS if c != S.SYSTEM or S.SYSTEM in segments.columns]
-    return _safe(pd.DataFrame.from_records(records, columns=columns))
+    return formula_safe(pd.DataFrame.from_records(records, columns=columns))
 
 
 def write_csv(frame, path, excel: bool = False) -> None:

@@ -106,28 +106,30 @@ def quality_numbers(values: dict) -> tuple[list[list[str]], str]:
     return cells, tip
 
 
-def reviews_of(summary: dict) -> dict:
-    """The editors' earlier statuses by text (mtcheck.editorial.verdicts), when the run read a verdicts file."""
+def verdicts_of(summary: dict):
+    """The editors' earlier verdicts (mtcheck.editorial.verdicts), when the run read a verdicts file."""
     from mtcheck.errors import MtcheckError
 
     path = (summary.get("verdicts") or {}).get("file")
     if not path:
-        return {}
+        return None
     from mtcheck.editorial.verdicts import load_verdicts
 
     try:
-        return load_verdicts(path).reviews
+        return load_verdicts(path)
     except MtcheckError:  # read at the run's start; gone or changed since: the report starts unreviewed
-        return {}
+        return None
 
 
-def segment_rows(seg, findings, limit: int | None = None, reviews: dict | None = None) -> list[dict]:
-    """The table's rows, worst first; only the `limit` worst when a limit is given. `reviews` (text key ->
-    (status, note)) pre-fills the review of rows an editor already reviewed."""
+def segment_rows(seg, findings, limit: int | None = None, verdicts=None) -> list[dict]:
+    """The table's rows, worst first; only the `limit` worst when a limit is given. `verdicts`
+    (mtcheck.editorial.verdicts.Verdicts) pre-fills the review of rows an editor reviewed (`pv`, `pn`), and
+    names the verdicts given on the same text elsewhere (`iv`: [[status, where], ...]) without taking them."""
     from mtcheck.checks import findings_for
     from mtcheck.editorial.diff import text_key
 
     by_row = findings_for(findings)
+    own = verdicts.reviews if verdicts is not None else {}
     metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns and c != S.FLUENCY_SPAN]
     # Plain lists, one pass: per-cell .at lookups cost minutes at 50k rows.
     wanted = [c for c in (S.FILE, S.DOC_ID, S.SEG_ID, S.SYSTEM, S.LINE, S.KIND, S.SEVERITY, S.QUALITY, S.CHECKS,
@@ -153,10 +155,15 @@ def segment_rows(seg, findings, limit: int | None = None, reviews: dict | None =
             "m": highlight_parts(str(rec[S.MT]), by_row.get(index[p], [])),
             "x": shown, "t": tip,
         }
-        key = text_key(row["src"], str(rec[S.MT]))
-        earlier = (reviews or {}).get((row["d"], row["s"], key)) or (reviews or {}).get(key)
-        if earlier:
-            row["pv"], row["pn"] = earlier
+        if verdicts is not None:
+            key = text_key(row["src"], str(rec[S.MT]))
+            earlier = own.get((row["d"], row["s"], key))
+            if earlier:
+                row["pv"], row["pn"] = earlier
+            else:
+                inferred = verdicts.elsewhere(row["d"], row["s"], key)
+                if inferred:
+                    row["iv"] = [[r.status, r.where()] for r in inferred[:4]]
         rows.append(row)
     return rows
 
@@ -173,7 +180,7 @@ def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
     tally = tally or Tally.of(seg, result.findings)
     total_rows = summary["segments"]
     limit = EMBED_WORST if total_rows > EMBED_ALL_UP_TO else None
-    rows = segment_rows(seg, result.findings, limit, reviews_of(summary))
+    rows = segment_rows(seg, result.findings, limit, verdicts_of(summary))
     total = max(1, total_rows)
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
