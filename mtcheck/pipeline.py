@@ -30,8 +30,11 @@ def resolve_options(options: CheckOptions) -> CheckOptions:
     from mtcheck.quality.fusion import uses_xsim_ref
 
     from mtcheck.languages import normalise
+    from mtcheck.models.embedders import check_available
 
     options.validate()
+    check_available(options.model, "--model")
+    check_available(options.xmodel, "--xmodel")
     return replace(
         options, target_lang=normalise(options.target_lang),
         source_lang=normalise(options.source_lang, "--source-lang"), checks=enabled_checks(options), scorers=tuple(options.scorers or scorers.DEFAULT_SCORERS),
@@ -90,9 +93,16 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
                                precision=options.precision, progress=progress,
                                max_refs=context.max_refs, margin_pool=context.margin_pool)
     stats, signals = {}, []
-    for name in options.scorers:
+    from mtcheck.models import LANGUAGE_MODEL_SCORERS, SCORER_MODELS, release_models
+
+    # With the language model, each model is released once no later stage of the partition needs it:
+    # the models are never all held at once (issue 34). Without it they stay loaded (nothing to gain).
+    frugal = bool(set(options.scorers) & set(LANGUAGE_MODEL_SCORERS)) and options.fluency != "off" or options.lm_ref
+    for k, name in enumerate(options.scorers):
         with timer.stage(f"score:{name}"):
             result = scorers.get(name)(rows, ctx)
+            if frugal:
+                release_models(set().union(*(SCORER_MODELS.get(n, set()) for n in options.scorers[k + 1:])))
         for col in result.columns.columns:
             rows[col] = result.columns[col]
         stats.update({(name, *key): value for key, value in result.stats.items()})

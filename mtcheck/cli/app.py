@@ -34,6 +34,9 @@ def _guard(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
     except MtcheckError as exc:
+        from mtcheck.io.spool import display_name
+
+        exc.path = display_name(exc.path)  # a stream is named as the user named it, not by its copy
         _fail(exc.one_line(), exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written for this run", 130)

@@ -45,7 +45,7 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
         raise UsageError("compare needs at least two systems", hint="give -t once per system: -t A.txt -t B.txt")
     options, _ = options_from({"target_lang": target_lang, "fluency": fluency}, {}, None, config)
     spec = InputSpec(mt=[str(p) for p in translations], src=str(source) if source else None,
-                     refs=[str(p) for p in references], target_lang=options.target_lang)
+                     refs=[str(p) for p in references], target_lang=options.target_lang).spooled()
     if output is not None:
         prepare_outdir(output, force, create=False, inputs=[spec.src, *spec.mt, *spec.refs])
     check_same_length(io.load(spec))  # reading the files twice is cheap; a whole check first was not
@@ -139,7 +139,7 @@ def _run_align(translations, references, source, output, fmt, target_lang, model
     if Path(output).exists() and not force:
         raise OutputError("exists already", path=str(output), hint="choose another -o or pass --force")
     spec = io_mod.InputSpec(mt=[str(translations)], src=str(source) if source else None,
-                            refs=[str(references)] if references else [], fmt=fmt, align=True)
+                            refs=[str(references)] if references else [], fmt=fmt, align=True).spooled()
     loaded = io_mod.load(spec)
     console = Console(stderr=True)
     progress = RichProgress(console)

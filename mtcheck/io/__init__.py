@@ -45,6 +45,16 @@ class InputSpec:
     target_lang: str | None = None   # picks the target side of a multilingual TMX
     align: bool = False              # align sides by content instead of by position
 
+    def spooled(self) -> "InputSpec":
+        """The same inputs with `-` (standard input) and pipes copied once into temporary files, which can
+        be read as often as a run needs (io/spool.py)."""
+        from dataclasses import replace
+
+        from mtcheck.io.spool import spool_all
+
+        data, src, *rest = spool_all([self.data, self.src, *self.mt, *self.refs])
+        return replace(self, data=data, src=src, mt=rest[:len(self.mt)], refs=rest[len(self.mt):])
+
     def displayed(self) -> "InputSpec":
         """The same inputs named as a report names them (`base.display_path`): relative to the working
         directory where they are inside it."""
@@ -190,7 +200,7 @@ def resolve(spec: InputSpec) -> tuple[str, InputSpec, str | None]:
         data = Path(spec.data)
         if not data.exists():
             raise InputError("file or folder not found", path=spec.data, hint="check the path")
-        name = data.name if data.is_dir() else data.stem
+        name = data.name if data.is_dir() else _run_name(spec.data)
         if data.is_dir():
             if spec.mt or spec.src or spec.refs:
                 raise UsageError("give either a corpus folder or -t/-s/-r files, not both", path=spec.data)
@@ -211,7 +221,15 @@ def resolve(spec: InputSpec) -> tuple[str, InputSpec, str | None]:
                                columns=spec.columns, target_lang=spec.target_lang), None
     if not spec.mt:
         raise UsageError("no MT given", hint="pass a file, a table or a corpus folder, or -t MT.txt")
-    return Path(spec.mt[0]).stem, spec, None
+    return _run_name(spec.mt[0]), spec, None
+
+
+def _run_name(path: str) -> str:
+    """The run's name, from its first input as the user named it (a stream: "stdin", the pipe's name)."""
+    from mtcheck.io.spool import display_name
+
+    shown = display_name(path)
+    return "stdin" if shown == "<stdin>" else Path(shown).stem
 
 
 def side_paths(spec: InputSpec) -> list[tuple[str, str]]:

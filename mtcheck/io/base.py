@@ -182,6 +182,38 @@ def open_input(path: str | Path):
     return io.BufferedReader(_AsUtf8(handle, encoding, str(path)))
 
 
+# Legacy encodings people's files come in, tried in this order, with the script their non-ASCII
+# characters must read as. The test is strict: Shift_JIS text holds kana, and GB18030 or Windows-1251
+# would decode a Latin-1 "é" too, but as a character inside a Latin word, which no real text has.
+_LEGACY = (("SHIFT_JIS", "shift_jis", r"[\u3040-\u30ff]", 0.2), ("EUC-KR", "euc-kr", r"[\uac00-\ud7af]", 0.8),
+           ("GB18030", "gb18030", r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", 0.9),
+           ("WINDOWS-1251", "cp1251", r"[\u0400-\u04ff]", 0.9),
+           ("WINDOWS-1252", "cp1252", r"[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u017d\u017e\u20ac\u2013-\u2026]", 0.9))
+
+
+def encoding_hint(data: bytes) -> str:
+    """How to re-save bytes that are not UTF-8: `iconv -f ENC -t UTF-8` with the legacy encoding whose
+    reading looks like real text, or a neutral ENCODING when none does (issue 34: a Latin-1 file was told
+    to use GB18030)."""
+    import re
+
+    sample = data[:1 << 16]
+    for name, codec, script, need in _LEGACY:
+        try:
+            text = sample.decode(codec)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(sample) - 4:
+                continue
+            text = sample[:exc.start].decode(codec)
+        wide = [ch for ch in text if ord(ch) > 127]
+        if not wide or len(re.findall(script, "".join(wide))) / len(wide) < need:
+            continue
+        if codec != "cp1252" and re.search(rf"[A-Za-z](?:{script})|(?:{script})[A-Za-z]", text):
+            continue  # a character of another script inside a Latin word: a misreading
+        return f"it looks like {name}: re-save it as UTF-8, e.g. iconv -f {name} -t UTF-8"
+    return "re-save it as UTF-8, e.g. iconv -f ENCODING -t UTF-8, with the encoding it was saved in"
+
+
 def read_text(path: str | Path) -> str:
     """Read a UTF-8 file (BOM allowed) exactly, or raise an InputError naming the line.
 
@@ -199,7 +231,7 @@ def read_text(path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path=str(path), line=line,
-                         hint="re-save the file as UTF-8, e.g. iconv -f GB18030 -t UTF-8") from None
+                         hint=encoding_hint(data)) from None
     return text
 
 
@@ -218,7 +250,7 @@ def _decode(raw: bytes, path: str, line: int, first: bool) -> str:
         text = raw.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path=path, line=line,
-                         hint="re-save the file as UTF-8, e.g. iconv -f GB18030 -t UTF-8") from None
+                         hint=encoding_hint(raw)) from None
     return text[:-1] if text.endswith("\r") else text
 
 

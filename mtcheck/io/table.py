@@ -145,9 +145,23 @@ def _parse_delimited(path: str, fmt: str, header: str, block: list[tuple[int, st
     return frame
 
 
-def _parse_jsonl(path: str, block: list[tuple[int, str]]):
+def _json_kind(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _text_role(name: str, mapping: dict) -> bool:
+    role = mapping.get(name, name)
+    return role in (S.SRC, S.MT, S.REF) or (role.startswith("ref_") and role[4:].isdigit())
+
+
+def _parse_jsonl(path: str, block: list[tuple[int, str]], mapping: dict | None = None):
     import pandas as pd
 
+    mapping = mapping or {}
     records = []
     for number, line in block:
         try:
@@ -157,6 +171,12 @@ def _parse_jsonl(path: str, block: list[tuple[int, str]]):
                              hint="each line must be one JSON object") from None
         if not isinstance(record, dict):
             raise InputError("expected a JSON object", path=path, line=number)
+        for key, value in record.items():
+            # A list, an object, a number or a boolean where a text belongs is a mistake in the file (a
+            # tokenised hypothesis, a wrong field), not a text to check (issue 34).
+            if value is not None and not isinstance(value, str) and _text_role(key, mapping):
+                raise InputError(f"'{key}' is {_json_kind(value)}, not a text", path=path, line=number,
+                                 hint=f"give '{key}' as a JSON string, e.g. \"{key}\": \"...\"")
         records.append({k: "" if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
                         for k, v in record.items()})
     frame = pd.DataFrame.from_records(records).fillna("")
@@ -193,7 +213,7 @@ def iter_table(path: str, fmt: str, columns: str | None = None, block_rows: int 
 
 
 def _finish(path, fmt, header, block, mapping):
-    frame = _parse_jsonl(path, block) if fmt == "jsonl" else _parse_delimited(path, fmt, header, block)
+    frame = _parse_jsonl(path, block, mapping) if fmt == "jsonl" else _parse_delimited(path, fmt, header, block)
     frame = frame.rename(columns=mapping)
     if S.MT not in frame.columns:
         found = [c for c in frame.columns if c != S.LINE]

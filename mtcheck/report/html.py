@@ -97,8 +97,14 @@ EVIDENCE = (S.CHRF, S.XSIM, S.FLUENCY, S.LM_REF_LP)
 
 
 def quality_numbers(values: dict) -> tuple[list[list[str]], str]:
-    """([[words, number, column], ...] to show under quality, at most two), and the tooltip with them all."""
+    """([[words, number, column], ...] to show under quality, at most two), and the tooltip with them all.
+
+    The chance of a major error is shown only where the row has a source or a reference: without them it
+    is the fluency head's, which separates segments with a major error at chance (docs/quality.md), and it
+    read "33%" on nearly every flagged row of the sample (issue 34)."""
     present = {c: v for c, v in values.items() if c in METRIC_WORDS and v is not None}
+    if not {S.CHRF, S.XSIM} & set(present):
+        present.pop(S.P_MAJOR, None)
     shown = [c for c in SHOWN_FIRST if c in present][:1]
     shown += [c for c in EVIDENCE if c in present][:1]
     cells = [[METRIC_WORDS[c][0], METRIC_WORDS[c][1].format(present[c]), c] for c in shown]
@@ -188,6 +194,7 @@ def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
     systems = tally.group_table("systems")
     return {
         "summary": summary, "severities": S.SEVERITIES, "severity_bar": severity_bar,
+        "profile": profile_words(summary), "legend": SEVERITY_WORDS,
         "has_src": tally.has_src, "has_ref": tally.has_ref,
         "histogram": charts.histogram_of_counts(tally.histogram),
         "histogram_top": max(tally.histogram, default=0),
@@ -202,6 +209,24 @@ def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
                      "files": list(full_table)},
         "run_id": run_id(summary),
     }
+
+
+# What each severity asks of an editor: the legend of the report's colours.
+SEVERITY_WORDS = {"ok": "no problem found", "minor": "worth a look; publishable as it is",
+                  "major": "an error to fix before publishing", "critical": "not a usable translation: translate again"}
+_EVIDENCE_WORDS = (("chrf", "the reference"), ("xsim", "the source"), ("fluency_adj", "a language model's fluency"),
+                   ("lm_ref_lp", "a language model's reading of the reference"))
+
+
+def profile_words(summary: dict) -> str:
+    """What this run's scores rest on, in words (issue 34: the header said "fusion mqm-equal-9")."""
+    signals = set(summary.get("signals", [])) | {s for key in summary.get("signals_per_row", {})
+                                                  for s in key.split(";")}
+    used = [words for name, words in _EVIDENCE_WORDS if name in signals]
+    if not used:
+        return "Rule checks only: no source, reference or language model, so quality is that of MT in general."
+    listed = used[0] if len(used) == 1 else ", ".join(used[:-1]) + " and " + used[-1]
+    return f"Scored against {listed}, with the rule checks."
 
 
 def run_id(summary) -> str:

@@ -105,6 +105,9 @@ def check_output(source: str | Path, out: str | Path, force: bool = False) -> No
                           hint="give --annotate-xliff another file name")
     if out.exists() and out.is_dir():
         raise OutputError("is a folder; --annotate-xliff names a file", path=str(out))
+    if not out.parent.is_dir():
+        raise OutputError(f"cannot be written: the folder {out.parent} does not exist", path=str(out),
+                          hint="create the folder first, or give another path")
     if not out.exists() or force:
         return
     data = out.read_bytes()

@@ -132,6 +132,7 @@ class Totals:
 def build_summary(run_input, totals: Totals, options, context, engine) -> dict:
     """summary.json, but for the editorial parts (`mtcheck.editorial.desk.Editorial.summarise` adds them)."""
     from mtcheck._version import __version__
+    from mtcheck.io.spool import display_name
     from mtcheck.quality.fusion import fusion_version
 
     tally = totals.tally
@@ -141,7 +142,8 @@ def build_summary(run_input, totals: Totals, options, context, engine) -> dict:
         "schema_version": S.SCHEMA_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "name": run_input.name,
-        "inputs": run_input.inputs,
+        # A stream read through a temporary copy (io/spool.py) is named as the user named it.
+        "inputs": [{**i, "path": display_name(i.get("path"))} for i in run_input.inputs],
         "segments": int(tally.segments),
         "flagged": int(tally.flagged),
         "quality_mean": round(float(tally.quality_mean), 2),
