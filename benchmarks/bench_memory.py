@@ -15,6 +15,16 @@ Issue 14's target is a ratio of at most 1.5 between 1,000,000 and 100,000 rows.
 times instead the corpus chrF++ and BLEU with their 1,000-resample bootstrap on that many
 rows, mtcheck's bounded-memory version against sacrebleu's own `corpus_score` in the same
 process (medians of 3), and checks that the results are equal.
+
+    .venv/bin/python benchmarks/bench_memory.py --modes [--mode-sizes 1000,10000] [--only ref,src,lm]
+
+measures a default run's peak memory in the three ways people run it (issue 34), each in a fresh
+process without the score cache: `ref` (source and reference: the default signals), `src` (source
+only: the language model scores fluency), and `lm` (`--fluency on --lm-ref`). First on
+tests/data/news-2000.tsv.gz itself, then on tables of each of `--mode-sizes` rows built from its
+rows (each text made unique with a row number), and prints the ratio of the largest size's peak to
+the smallest's. Issue 34's targets: under 1 GB for `ref` and `src` and 1.5 GB for `lm` on news-2000,
+and at most 1.2x from 1,000 to 10,000 rows in each mode.
 """
 
 from __future__ import annotations
@@ -45,7 +55,51 @@ def write_corpus(path: Path, n: int) -> None:
             writer.writerow([f"doc{k // 200}", k + 1, src, f"{mt} ({k})", f"{ref} ({k})"])
 
 
-def run_check(corpus: Path, out: Path) -> tuple[float, float]:
+NEWS = ROOT / "tests" / "data" / "news-2000.tsv.gz"
+MODES = {"ref": [], "src": [], "lm": ["--fluency", "on", "--lm-ref"]}
+
+
+def news_rows() -> list[dict]:
+    import gzip
+
+    with gzip.open(NEWS, "rt", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def write_mode_corpus(path: Path, mode: str, n: int | None) -> None:
+    """news-2000 (n=None) or n rows built from it, with the columns the mode's run reads."""
+    rows = news_rows()
+    columns = ["system", "doc_id", "seg_id", "src", "mt"] + ([] if mode == "src" else ["ref"])
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("\t".join(columns) + "\n")
+        for k in range(n if n is not None else len(rows)):
+            row = dict(rows[k % len(rows)])
+            if n is not None:  # unique texts: no score is shared, no segment is a duplicate
+                row.update(doc_id=f"{row['doc_id']}-{k // len(rows)}", seg_id=str(k + 1),
+                           **{c: f"{row[c]} ({k})" for c in ("src", "mt", "ref") if c in row})
+            out.write("\t".join(row[c] for c in columns) + "\n")
+
+
+def modes(sizes: list[int], only: list[str]) -> None:
+    print("| mode | rows | peak RSS | seconds | rows/s |")
+    print("|---|---|---|---|---|")
+    peaks: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in only:
+            for n in [None, *sizes]:
+                corpus = Path(tmp) / f"{mode}-{n or 'news'}.tsv"
+                write_mode_corpus(corpus, mode, n)
+                peak, seconds = run_check(corpus, Path(tmp) / "out", MODES[mode])
+                rows = n or 2000
+                peaks[(mode, n)] = peak
+                print(f"| {mode} | {'news-2000' if n is None else f'{n:,}'} | {peak:,.0f} MB | {seconds:.0f} | "
+                      f"{rows / seconds:.1f} |", flush=True)
+    for mode in only:
+        print(f"{mode}: {sizes[-1]:,} rows against {sizes[0]:,}: memory "
+              f"{peaks[(mode, sizes[-1])] / peaks[(mode, sizes[0])]:.2f}x")
+
+
+def run_check(corpus: Path, out: Path, extra=("--no-embedding", "--no-fluency")) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of one `mtcheck check` in a child process."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     t0 = time.perf_counter()
@@ -54,7 +108,7 @@ def run_check(corpus: Path, out: Path) -> tuple[float, float]:
              "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "mtcheck", "check", str(corpus),
-                           "-o", str(out), "--no-embedding", "--no-fluency", "--no-cache", "-q", "--force"],
+                           "-o", str(out), *extra, "--no-cache", "-q", "--force"],
                           env=env, check=True, capture_output=True, text=True)
     return int(done.stdout.strip().splitlines()[-1]) / 1024, time.perf_counter() - t0
 
@@ -88,7 +142,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--bootstrap", type=int, help="time the corpus bootstrap on this many rows instead")
+    parser.add_argument("--modes", action="store_true", help="peak memory of default runs in three modes instead")
+    parser.add_argument("--mode-sizes", default="1000,10000")
+    parser.add_argument("--only", default="ref,src,lm", help="with --modes: which of ref, src, lm")
     args = parser.parse_args()
+    if args.modes:
+        modes([int(s) for s in args.mode_sizes.split(",")], args.only.split(","))
+        return
     if args.bootstrap:
         bootstrap_speed(args.bootstrap)
         return

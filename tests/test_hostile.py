@@ -195,7 +195,7 @@ def case_verdicts_file_inside_the_output_folder(inp, out):
     _report(inp, out)
     _resave_csv(out / "segments.csv", ",", "utf-8")
     return Case(["check", inp / "t.tsv", "-o", out, "--verdicts", out / "segments.csv", "--force", *FAST], 2,
-                says=("is where the input segments.csv is",), check="unchanged")
+                says=("is where the input files are (segments.csv among them)",), check="unchanged")
 
 
 # --- crashes that must be one line -------------------------------------------------------------------

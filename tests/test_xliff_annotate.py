@@ -138,7 +138,7 @@ def test_spans_issues_and_rating_are_its(tmp_path):
     assert root.get(f"{{{ITS}}}version") == "2.0"
     loop = root.find(".//x:trans-unit[@id='86']", ns)
     mrk = loop.find("x:target/x:mrk", ns)
-    assert mrk.get("mtype") == "x-its" and mrk.text == "so dazzling, so dazzling, so dazzling,"
+    assert mrk.get("mtype") == "x-its" and mrk.text == "so dazzling, so dazzling, so dazzling"
     group = loop.find(f"its:locQualityIssues[@{{http://www.w3.org/XML/1998/namespace}}id='{mrk.get(f'{{{ITS}}}locQualityIssuesRef')[1:]}']", ns)
     issue = group.find("its:locQualityIssue", ns)
     assert issue.get("locQualityIssueType") == "duplication" and issue.get("locQualityIssueSeverity") == "20"

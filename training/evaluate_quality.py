@@ -123,8 +123,8 @@ def equal_sum(rows, stats: dict):
     return total
 
 
-KEEP = {"ref": ("chrf", "bleu", "emb_sim_ref"), "src": ("xsim", "xsim_margin"), "fluency": ("fluency_adj", "fluency"),
-        "lmref": ("lm_ref_lp",)}
+KEEP = {"ref": ("chrf", "bleu", "emb_sim_ref", "xenc_ref"), "src": ("xsim", "xsim_margin"),
+        "fluency": ("fluency_adj", "fluency"), "lmref": ("lm_ref_lp",)}
 
 
 def kind_frame(rows, key: str):
@@ -142,7 +142,8 @@ def kind_frame(rows, key: str):
                           S.REF: rows["ref"].to_numpy() if "ref" in parts else ""})
     for group, cols in KEEP.items():
         for col in cols:
-            frame[col] = rows[f"f_{col}"].to_numpy(dtype=float) if group in parts else np.nan
+            present = group in parts and f"f_{col}" in rows.columns
+            frame[col] = rows[f"f_{col}"].to_numpy(dtype=float) if present else np.nan
     frame[S.XSIM_REF] = rows["f_xsim_ref"].to_numpy(dtype=float) if {"ref", "src"} <= parts else np.nan
     return frame
 
@@ -192,9 +193,9 @@ def evaluate(table, candidates: dict, held: bool = True) -> list[dict]:
                 continue  # no language model for non-English targets
             first = next(iter(candidates.values()))
             inputs = list(head_for(first["heads"][family], key)["features"])
-            signals = [n for n in ["chrf", "bleu", "emb_sim_ref", "xsim_ref", "xsim", "fluency_adj", "fluency_lp",
-                                   "lm_ref_lp", "len_ratio", "ref_len_ratio"]
-                       if n in inputs or (n in ("chrf", "bleu") and "ref" in key.split("+"))
+            signals = [n for n in ["chrf", "bleu", "emb_sim_ref", "xenc_ref", "xsim_ref", "xsim", "fluency_adj",
+                                   "fluency_lp", "lm_ref_lp", "len_ratio", "ref_len_ratio"]
+                       if n in inputs or (n in ("chrf", "bleu", "xenc_ref") and "ref" in key.split("+"))
                        or any(n in head_for(c["heads"][family], key)["features"] for c in candidates.values())]
             chosen = fam[fam["held_out"] == held]
             for dataset, rows in kind_rows(chosen, key).groupby("dataset", sort=True):
@@ -204,7 +205,8 @@ def evaluate(table, candidates: dict, held: bool = True) -> list[dict]:
                 line = {"dataset": dataset, "kind": f"{label} [{family}]", "key": key, "rows": len(rows),
                         "systems": rows["system"].nunique(), "scores": {}}
                 for name in signals:
-                    line["scores"][name] = views(oriented(rows, name), rows)
+                    if f"f_{name}" in rows.columns and rows[f"f_{name}"].notna().any():
+                        line["scores"][name] = views(oriented(rows, name), rows)
                 line["scores"]["−log MT length"] = views(-rows["f_mt_len"].to_numpy(dtype=float), rows)
                 for name, params in candidates.items():
                     line["scores"][name] = views(run_quality(rows, key, params, target), rows)
@@ -323,7 +325,7 @@ def main(argv=None) -> int:
     except MtcheckError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
-    table = feature_table(rows, args.fluency_sources, args.lmref_sources)
+    table = feature_table(rows, args.fluency_sources, args.lmref_sources, args.data)
     params = load_params()
     candidates = {f"quality ({params['version']})": params}
     for extra in args.compare:

@@ -339,12 +339,23 @@ EQUAL_INPUTS = {"ref": ["chrf", "bleu", "emb_sim_ref"], "src": ["xsim"], "ref+sr
                 "fluency": ["fluency_adj"], "lmref": ["lm_ref_lp"]}
 
 
-def equal_inputs(key: str) -> list[str]:
+# The adapters trained here (training/train_adapters.py) are candidates where their scores exist: the
+# `mt-ref` cross-encoder for English targets with a reference.
+ADAPTER_INPUTS = {"ref": ["xenc_ref"]}
+
+
+def equal_inputs(key: str, rows=None) -> list[str]:
+    """The candidate inputs of an equal-weight head of this signal set; an adapter's only where `rows`
+    have its scores (out of fold on the training sets, training/train_quality.py `xenc_column`)."""
     parts = set(key.split("+"))
     names = []
     for group, inputs in EQUAL_INPUTS.items():
         if set(group.split("+")) <= parts:
             names += inputs
+    if rows is not None:
+        for group, inputs in ADAPTER_INPUTS.items():
+            if set(group.split("+")) <= parts:
+                names += [n for n in inputs if f"f_{n}" in rows.columns and rows[f"f_{n}"].notna().all()]
     return names
 
 
@@ -399,7 +410,7 @@ def equal_weight_head(train, key: str) -> dict | None:
     import numpy as np
 
     rows = train[_has_groups(train, key)]
-    candidates = equal_inputs(key)
+    candidates = equal_inputs(key, rows)
     if len(rows) < MIN_ROWS:
         return None
     names, chosen_by = select_inputs(rows, candidates) if candidates else ([], {})

@@ -159,14 +159,49 @@ def lmref_column(frame, n_sources: int):
     return values
 
 
-def feature_table(rows, fluency_sources: int, lmref_sources: int):
-    """The judgment rows with their features (`f_` columns, cached per test set) and target `family`."""
+def xenc_column(frame, dataset: str, held_out: bool, data: Path):
+    """The `mt-ref` adapter's score (scorers/xenc.py) on an English test set's rows with a reference, NaN elsewhere.
+
+    On a training set the score is out of fold: the fold adapter trained without this set
+    (training/train_adapters.py --folds), so that choosing and standardising the heads' inputs on the
+    training sets does not see the adapter score the rows it learned. On a held-out set it is the shipped
+    adapter's. Where the adapter in question has not been trained, the column stays NaN (and says so).
+    """
+    import numpy as np
+
+    from mtcheck.models.adapters import CrossEncoder, available
+    from mtcheck.scorers.xenc import pair_scores
+
+    values = np.full(len(frame), np.nan)
+    if not frame["lp"].iloc[0].endswith("-en"):
+        return values
+    if held_out:
+        folder = ROOT / "mtcheck" / "data" / "adapters" / "mt-ref"
+    else:
+        from train_adapters import folder_for
+
+        folder = folder_for("mt-ref", data, holdout=dataset)[0] / "final"
+    if not available("mt-ref", folder):
+        print(f"  {dataset}: no mt-ref adapter in {folder}; xenc_ref left empty", flush=True)
+        return values
+    mask = (frame["ref"].str.strip() != "") & (frame["mt"].str.strip() != "")
+    pairs = list(zip(frame.loc[mask, "mt"], frame.loc[mask, "ref"]))
+    values[mask.to_numpy()] = pair_scores(CrossEncoder("mt-ref", folder), pairs)
+    return values
+
+
+def feature_table(rows, fluency_sources: int, lmref_sources: int, data: Path | None = None):
+    """The judgment rows with their features (`f_` columns, cached per test set) and target `family`; with
+    `data` (the judgments folder, which finds the fold adapters) also `xenc_ref`."""
     import pandas as pd
 
     parts = []
     for dataset, frame in rows.groupby("dataset", sort=True):
         feats = dataset_features(dataset, frame, fluency_sources)
         feats["lm_ref_lp"] = lmref_column(frame.reset_index(drop=True), lmref_sources)
+        if data is not None:
+            feats["xenc_ref"] = xenc_column(frame.reset_index(drop=True), dataset, bool(frame["held_out"].iloc[0]),
+                                            data)
         parts.append(pd.concat([frame.reset_index(drop=True), feats.add_prefix("f_")], axis=1))
     table = pd.concat(parts, ignore_index=True)
     table["family"] = ["en" if lp.endswith("-en") else "other" for lp in table["lp"]]

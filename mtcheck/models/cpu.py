@@ -77,16 +77,19 @@ def release_memory() -> None:
     Loading a model reads its file into a buffer, builds the weights from it and frees the buffer; glibc
     keeps such freed heap memory for later allocations, so a run's resident memory kept the size of
     the file on top of the weights (measured: SmolLM2's session at 899 MB where 603 MB is live, issue
-    34). Called after a model loads and after each stage that scores a partition.
+    34). Called after a model loads, after each stage that scores a partition and after each partition.
     """
-    import ctypes
-    import ctypes.util
+    global _TRIM
+    if _TRIM is None:
+        import ctypes
+        import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        trim = getattr(libc, "malloc_trim", None)
-    except OSError:
-        return
-    if trim is not None:
-        trim(0)
+        try:
+            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None

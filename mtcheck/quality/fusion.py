@@ -142,6 +142,7 @@ def features(frame):
     feats["chrf"], feats["bleu"], feats["emb_sim_ref"] = col(S.CHRF), col(S.BLEU), col(S.EMB_SIM_REF)
     feats["xsim"], feats["xsim_margin"] = col(S.XSIM), col(S.XSIM_MARGIN)
     feats["xsim_ref"] = col(S.XSIM_REF)
+    feats["xenc_ref"] = col(S.XENC_REF)
     mt_len = _log_len(frame[S.MT])
     src_len = _log_len(frame[S.SRC]) if S.SRC in frame.columns else np.full(len(frame), np.nan)
     ref_len = _log_len(frame[S.REF]) if S.REF in frame.columns else np.full(len(frame), np.nan)
@@ -235,11 +236,11 @@ def quality_from_points(points):
     return np.clip(100.0 - POINTS_TO_QUALITY * np.asarray(points, dtype=float), 0.0, 100.0)
 
 
-def _signal_names(key: str, has_xsim_ref: bool = False, has_margin: bool = False) -> list[str]:
+def _signal_names(key: str, has_xsim_ref: bool = False, has_margin: bool = False, has_xenc: bool = False) -> list[str]:
     out = []
     parts = key.split("+")
     if "ref" in parts:
-        out += [S.CHRF, S.BLEU, S.EMB_SIM_REF]
+        out += [S.CHRF, S.BLEU, S.EMB_SIM_REF] + ([S.XENC_REF] if has_xenc else [])
     if "src" in parts:
         out += [S.XSIM] + ([S.XSIM_MARGIN] if has_margin else [])
     if has_xsim_ref and {"ref", "src"} <= set(parts):
@@ -266,6 +267,8 @@ def _words(name: str, row_feats, usual: float = 0.0) -> str | None:
         return f"similarity to the reference {value:.2f}"
     if name == "xsim_ref":
         return f"cross-lingual similarity to the reference {value:.2f}"
+    if name == "xenc_ref":
+        return f"the quality adapter's {value:+.2f} against the reference"
     if name == "xsim":
         return f"source similarity {value:.2f}"
     if name == "len_ratio":  # characters differ so much between scripts that only the usual ratio means much
@@ -337,8 +340,9 @@ def explain(findings: list[Finding], quality: float, key: str, row_feats, head: 
     if not findings:
         because = (evidence(head, row_feats) if head is not None else None) or _because(row_feats, key)
         if head is not None and not head["features"]:
-            return " ".join([f"No problem found by the rule checks; with no source, reference or language model "
-                             f"to go on, quality {quality:.0f} is that of MT in general."] + notes)
+            return " ".join([f"No problem found by the rule checks; no score compared it with a source or a "
+                             f"reference or read it with the language model, so quality {quality:.0f} is that of MT "
+                             "in general."] + notes)
         if quality >= CLEAN_QUALITY:
             return " ".join([f"No problem found (quality {quality:.0f}; {because})."] + notes)
         advice = "read it against the source" if "src" in key.split("+") else "read it through"
@@ -422,8 +426,8 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
     frame[S.FLAGGED] = [s != "ok" for s in severity]
     frame[S.CHECKS] = checks
     frame[S.EXPLANATION] = explanation
-    frame[S.SIGNALS] = [";".join(_signal_names(k, x, m))
-                        for k, x, m in zip(keys, feats["xsim_ref"].notna(), feats["xsim_margin"].notna())]
+    frame[S.SIGNALS] = [";".join(_signal_names(k, x, m, a)) for k, x, m, a in
+                        zip(keys, feats["xsim_ref"].notna(), feats["xsim_margin"].notna(), feats["xenc_ref"].notna())]
     findings = sorted([item for item in kept + added if not item[1].is_note],
                       key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     return findings, suppressed

@@ -43,9 +43,9 @@ def protect_inputs(folder: Path, inputs) -> None:
         path = Path(raw).resolve()
         home = path if path.is_dir() else path.parent
         if home == target:
-            raise OutputError(f"is where the input {Path(raw).name} is; the report would mix with (or overwrite) "
-                              "the inputs", path=str(folder), hint="choose an output folder of its own, e.g. "
-                              "reports/NAME")
+            what = "a corpus folder" if path.is_dir() else f"{Path(raw).name} among them"
+            raise OutputError(f"is where the input files are ({what}); the report would mix with them or overwrite "
+                              "them", path=str(folder), hint="choose an output folder of its own, e.g. reports/NAME")
 
 
 def check_writable(folder: Path) -> None:

@@ -32,27 +32,16 @@ class LocalEngine:
 
 
 def release_memory() -> None:
-    """Hand the memory a finished partition freed back to the system (glibc's malloc_trim).
+    """Hand the memory a finished partition freed back to the system (mtcheck.models.cpu.release_memory).
 
     A partition's frames are freed when it is done, but glibc keeps freed blocks in its heap, and
     the heap fragments: without this, a long run's resident memory grew by about half a megabyte a
     partition (benchmarks/bench_memory.py). Dask's workers get the same effect from
-    MALLOC_TRIM_THRESHOLD_, which it sets for them. A no-op where there is no glibc.
+    MALLOC_TRIM_THRESHOLD_, which it sets for them.
     """
-    import ctypes
-    import ctypes.util
+    from mtcheck.models.cpu import release_memory as trim
 
-    global _TRIM
-    if _TRIM is None:
-        try:
-            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _TRIM = False
-    if _TRIM:
-        _TRIM(0)
-
-
-_TRIM = None
+    trim()
 
 
 class DaskEngine:

