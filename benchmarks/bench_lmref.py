@@ -55,7 +55,7 @@ def main() -> int:
 
     from bench_check import cpu_line
     from mtcheck.models.language_model import LanguageModel, get_model
-    from mtcheck.models.smollm import choose_engine
+    from mtcheck.models.smollm_engines import choose_engine
     from mtcheck.scorers.lmref import PROMPT
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

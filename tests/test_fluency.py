@@ -188,18 +188,18 @@ def test_conditional_score_ignores_padding_and_batch_order(model):
 def test_engine_choice_is_measured_once_per_cpu_and_cached(tmp_path, monkeypatch):
     import json
 
-    from mtcheck.models import cpu, smollm
+    from mtcheck.models import cpu, smollm_engines
 
     record = tmp_path / "engine.json"
-    monkeypatch.setattr(smollm, "_engine_record", lambda: record)
-    engine, runner = smollm.choose_engine()
+    monkeypatch.setattr(smollm_engines, "_engine_record", lambda: record)
+    engine, runner = smollm_engines.choose_engine()
     assert engine in ("onnx", "fp32") and runner is not None  # measured now: the winner comes back loaded
     saved = json.loads(record.read_text())
-    entry = saved[smollm._signature()]
+    entry = saved[smollm_engines._signature()]
     assert entry["engine"] == engine and set(entry["segments_per_s"]) == {"onnx", "fp32"}
     rates = entry["segments_per_s"]
-    assert (engine == "fp32") == (rates["fp32"] >= smollm.TORCH_MARGIN * rates["onnx"])
-    assert smollm.choose_engine() == (engine, None)  # the second time nothing is measured
+    assert (engine == "fp32") == (rates["fp32"] >= smollm_engines.TORCH_MARGIN * rates["onnx"])
+    assert smollm_engines.choose_engine() == (engine, None)  # the second time nothing is measured
     # A cap on the instruction set is another CPU as far as kernels go: it gets its own measurement.
     before = cpu.signature("x")
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")

@@ -212,7 +212,8 @@ def smol_regressor_class():
             """(a fresh regressor on the packaged SmolLM2, its tokenizer padding with the end token)."""
             from transformers import PreTrainedTokenizerFast
 
-            from mtcheck.models.smollm import _converted, torch_model
+            from mtcheck.models.smollm import _converted
+            from mtcheck.models.smollm_torch import torch_model
 
             tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(_converted() / "tokenizer.json"))
             tokenizer.pad_token = tokenizer.eos_token = "<|endoftext|>"

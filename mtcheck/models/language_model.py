@@ -8,8 +8,10 @@ mtcheck/models/smollm.py.
 from __future__ import annotations
 
 from mtcheck.models.cpu import release_memory
-from mtcheck.models.smollm import (MAX_TOKENS, MODEL_ID, MODEL_NAME, SharedPrefixRunner, Tokenizer, TorchRunner,
-                                   _converted, _open, _run_batches, cache_dir, choose_engine, requested_precision)
+from mtcheck.models.smollm import MAX_TOKENS, MODEL_ID, MODEL_NAME, Tokenizer, _converted, _run_batches, cache_dir, \
+    requested_precision
+from mtcheck.models.smollm_engines import _open, choose_engine
+from mtcheck.models.smollm_torch import SharedPrefixRunner, TorchRunner
 
 
 class LanguageModel:
@@ -77,15 +79,28 @@ class LanguageModel:
         precision was asked for. Every prefix must have text (lm_ref's prompt always does)."""
         if not targets:
             return []
-        self.load()
+        self.load_conditional()
         pre = self.tokenizer.encode(prefixes, MAX_TOKENS)[0]
         tgt = self.tokenizer.encode(targets, MAX_TOKENS)[0]
-        if self._prefix_runner is None:
-            reuse = self._runner.module.model if isinstance(self._runner, TorchRunner) else None
-            self._prefix_runner = SharedPrefixRunner("int8" if self.engine == "int8" else "fp32", reuse)
         start = self.tokenizer.start_id  # leads every sequence, as in token_logprobs
         scored = self._prefix_runner([[start, *p] for p in pre], tgt, advance)
         return [float(lp.mean()) if len(lp) else float("nan") for lp in scored]
+
+    @property
+    def prefix_loaded(self) -> bool:
+        return self._prefix_runner is not None
+
+    def load_conditional(self) -> "LanguageModel":
+        """What `conditional` needs: the tokenizer and torch's model, not the fluency engine (which, on ONNX
+        Runtime, would hold a second copy of the weights, issue 34)."""
+        if self.tokenizer is None:
+            self.tokenizer = Tokenizer(_converted())
+        if self._prefix_runner is None:
+            reuse = self._runner.module.model if isinstance(self._runner, TorchRunner) else None
+            int8 = self.precision == "int8" or self.engine == "int8"
+            self._prefix_runner = SharedPrefixRunner("int8" if int8 else "fp32", reuse)
+            release_memory()
+        return self
 
     def release(self, runner: bool = True, prefix: bool = True) -> None:
         """Drop the fluency engine (`runner`) and/or lm_ref's torch model (`prefix`); they load again when

@@ -83,13 +83,14 @@ def _worst_window(lp: list[float], offsets, baseline: list[float] | None = None)
     return int(offsets[at][0]), int(offsets[at + width - 1][1])
 
 
-def loader(model: LanguageModel, ctx: ScoreContext):
-    """A callable that loads the model (seconds; the first time on a CPU it also picks the engine) as a step."""
+def loader(model: LanguageModel, ctx: ScoreContext, conditional: bool = False):
+    """A callable that loads the model (seconds; the first time on a CPU it also picks the engine) as a step;
+    with `conditional`, only what `--lm-ref`'s conditional scores need (the tokenizer and torch's model)."""
     def load() -> None:
-        if model.loaded:
+        if (model.prefix_loaded if conditional else model.loaded):
             return
         loading = ctx.progress("loading SmolLM2-135M", 1) if ctx.progress else None
-        model.load()
+        model.load_conditional() if conditional else model.load()
         if loading:
             loading(1)
     return load

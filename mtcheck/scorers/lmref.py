@@ -45,7 +45,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
         return [[v] for v in model.conditional([PROMPT.format(ref=r) for r, _ in missing],
                                                [" " + m for _, m in missing], advance)]
 
-    scored = cached(f"lmref/{model.cache_id}/{PROMPT}", pairs, compute, loader(model, ctx), advance)
+    scored = cached(f"lmref/{model.cache_id}/{PROMPT}", pairs, compute, loader(model, ctx, conditional=True), advance)
     values = np.full(len(frame), np.nan)
     values[frame.index.get_indexer(frame.index[mask])] = [round(float(scored[p][0]), 4) for p in pairs]
     out[S.LM_REF_LP] = values
