@@ -42,9 +42,5 @@ class CheckOptions:
 
         normalise(self.target_lang, "--target-lang")
         normalise(self.source_lang, "--source-lang")
-        if self.checks is not None and not list(self.checks):
-            raise UsageError("--checks names no check", hint="name the checks to run, e.g. --checks "
-                             "repeated-phrase,omission (see 'mtcheck list-checks'), or leave it out to run the "
-                             "default checks")
         if self.fluency not in FLUENCY_CHOICES:
             raise UsageError(f"fluency must be auto, on or off, not '{self.fluency}'")

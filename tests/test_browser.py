@@ -1,6 +1,7 @@
 """report.html in a real headless Chromium: loads clean, filters, sorts, pages, escapes."""
 
 import pytest
+from playwright.sync_api import expect
 
 from browser import chromium_path, open_page, require_browser
 from mtcheck.pipeline import run
@@ -48,12 +49,12 @@ def test_filters_by_severity_check_and_search(sample_report):
         assert mark.count() == 1 and "doubled-word" in mark.get_attribute("title")
         page.select_option("#f-check", "")
         page.fill("#q", "Visual |")
-        assert page.locator("#shown").inner_text() == "1 of 78 segments"
+        expect(page.locator("#shown")).to_have_text("1 of 78 segments")  # after the search box's pause
         page.fill("#q", "")
         page.fill("#f-max", "85")  # findings cost MQM points (quality/fusion.py), fluent rows sit near 90
         expected = int((sample_result_quality(path) <= 85).sum())
         assert 0 < expected < 78
-        assert page.locator("#shown").inner_text() == f"{expected} of 78 segments"
+        expect(page.locator("#shown")).to_have_text(f"{expected} of 78 segments")
     assert events["console_errors"] == []
 
 

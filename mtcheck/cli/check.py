@@ -93,7 +93,7 @@ def check(
 ) -> None:
     """Score and flag MT segments; write segments.csv, findings.csv, summary.json and report.html."""
     flags = {"target_lang": target_lang, "source_lang": source_lang, "model": model, "xmodel": xmodel,
-             "checks": [c.strip() for c in checks.split(",") if c.strip()] if checks is not None else None,
+             "checks": checks,
              "fluency": "off" if no_fluency else fluency, "ter": ter, "lm_ref": lm_ref, "xsim_margin": xsim_margin,
              "precision": precision,
              "cache": False if no_cache else None,
@@ -157,7 +157,8 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
     from mtcheck.report import ReportWriter
     from mtcheck.report.console import print_summary
 
-    options, cfg = options_from(flags, gate_flags, scorers, config_path)
+    options, cfg = options_from({**flags, "checks": _check_list(flags["checks"])}, gate_flags, scorers,
+                                config_path)
     spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
                      src=str(source) if source else None, refs=[str(p) for p in references],
                      fmt=fmt, columns=columns, target_lang=options.target_lang, align=align).spooled()
@@ -204,3 +205,17 @@ def _report_gate(gate: dict | None) -> bool:
     for reason in gate["reasons"]:
         typer.echo(f"mtcheck: quality gate failed: {printable(reason)}", err=True)
     return False
+
+
+def _check_list(checks: str | None) -> list[str] | None:
+    """--checks as a list. An empty --checks is refused: in the library checks=[] means "no checks", but on
+    the command line it is far more often an unset shell variable than a wish to skip every check."""
+    if checks is None:
+        return None
+    names = [c.strip() for c in checks.split(",") if c.strip()]
+    if not names:
+        from mtcheck.errors import UsageError
+        raise UsageError("--checks names no check", hint="name the checks to run, e.g. --checks "
+                         "repeated-phrase,omission (see 'mtcheck list-checks'), or leave it out to run the "
+                         "default checks")
+    return names

