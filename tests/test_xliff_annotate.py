@@ -64,12 +64,12 @@ def _unwrap(elem):
 
 def stripped(data: bytes) -> str:
     """The canonical XML (C14N 2.0, comments kept) without what --annotate-xliff adds: ITS elements and
-    attributes, mtcheck's <mrk> and its processing instruction; review states are compared apart."""
+    attributes, mtcheck's <mrk> and its processing instructions; review states are compared apart."""
     import re
 
     from lxml import etree
 
-    data = re.sub(rb"<\?mtcheck-annotated [^?]*\?>\n?", b"", data)
+    data = re.sub(rb"<\?mtcheck-(?:annotated|left) .*?\?>\n?", b"", data, flags=re.S)
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=False))
     for elem in [e for e in root.iter() if isinstance(e.tag, str) and e.tag.startswith(f"{{{ITS}}}")]:
         _drop(elem)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from mtcheck.checks import CheckContext, Finding, iter_text, segment_check
+from mtcheck.checks.placeholders import masked
 from mtcheck.io.sentences import sentence_spans
 from mtcheck.languages import same_language
 
@@ -43,9 +44,10 @@ def wrong_language(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     """The segment, or one of its sentences, is in another language than the target.
 
     Sentences are judged one by one first: CLD2 labels "German sentence. English
-    sentence." as 99% English, which would hide which part is wrong.
+    sentence." as 99% English, which would hide which part is wrong. Placeholders and
+    inline codes are blanked first (checks/placeholders.py): they are in no language.
     """
-    text = iter_text(row)
+    text = masked(iter_text(row))
     target = ctx.lang
     if not target or _letters(text) < MIN_LETTERS:
         return

@@ -288,8 +288,24 @@ def repeated_phrase(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     text is predictable, so it scores as fluent. When the source repeats itself as often, and about as
     much of it ("无处不在，无处不在"), the repetition is rhetoric, not a loop.
     """
-    text = iter_text(row)
-    source_copies, source_share = _source_repeats(iter_text(row, S.SRC))
+    text, source = iter_text(row), iter_text(row, S.SRC)
+    parts, sources = text.split("|"), source.split("|")
+    if len(parts) == 1 or len(parts) != len(sources):
+        yield from _loops(text, source, ctx.lang)
+        return
+    # Plural variants ("1 file.|%count% files.", Symfony, gettext-like): where the source has as many
+    # `|`-separated variants as the MT, each variant is checked apart, against its own source. A language
+    # whose plural forms coincide writes the same sentence twice ("... Zeichen haben.|... Zeichen
+    # haben."): 6 of 116 units of Symfony's German validator messages were "loops" (issue 35).
+    offset = 0
+    for part, part_source in zip(parts, sources):
+        for f in _loops(part, part_source, ctx.lang):
+            yield Finding(f.check, f.severity, f.message, f.start + offset, f.end + offset)
+        offset += len(part) + 1
+
+
+def _loops(text: str, source: str, lang: str | None) -> Iterator[Finding]:
+    source_copies, source_share = _source_repeats(source)
     found = tokens(text)
 
     def mirrored(r: Repeat) -> bool:
@@ -327,7 +343,7 @@ def repeated_phrase(row: dict, ctx: CheckContext) -> Iterator[Finding]:
         if any(a <= start < b or a < end <= b for a, b in taken):
             continue
         unit = ids[r.start:r.start + r.period]
-        if r.period == 1 and ((unit[0] in ADJACENT_OK.get(ctx.lang, ()) and unit[0] not in ONLY_DOUBLED)
+        if r.period == 1 and ((unit[0] in ADJACENT_OK.get(lang, ()) and unit[0] not in ONLY_DOUBLED)
                               or _UNSPACED_CHAR.match(unit[0])):
             continue  # "ha ha ha", "no no no"; one CJK character said thrice is a word ("哈哈哈")
         taken.append((start, end))

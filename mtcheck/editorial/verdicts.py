@@ -154,6 +154,8 @@ def _row_ids(frame):
 
 def false_alarm_test(frame, verdicts: Verdicts):
     """A function (row index, Finding) -> True when editors called this check on this row a false alarm.
+    A note (severity ok, e.g. a copy that is "fine for a name") is never one: it is neither shown as a
+    finding nor written into an annotated XLIFF, so no reviewer can have rejected it (issue 35).
 
     The fusion drops what it says (mtcheck.quality.fusion.fuse's `veto`), before severity and quality."""
     if verdicts.xliff is not None:
@@ -161,9 +163,10 @@ def false_alarm_test(frame, verdicts: Verdicts):
 
         ids = dict(zip(frame.index, row_keys(frame)))
         mts = frame[S.MT].fillna("").astype(str).to_dict()
-        return lambda index, finding: verdicts.xliff.is_false_alarm(ids[index], mts[index], finding.check)
+        return lambda index, finding: (not finding.is_note
+                                       and verdicts.xliff.is_false_alarm(ids[index], mts[index], finding.check))
     ids = _row_ids(frame)
-    return lambda index, finding: verdicts.is_false_alarm(*ids[index], finding.check)
+    return lambda index, finding: not finding.is_note and verdicts.is_false_alarm(*ids[index], finding.check)
 
 
 def note_suppressed(frame, suppressed, verdicts: Verdicts | None = None) -> None:

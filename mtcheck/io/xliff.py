@@ -16,31 +16,69 @@ def _child(elem, name):
     return None
 
 
+def iter_rows(root):
+    """(segment-or-trans-unit, unit, version "1" or "2", file element) for every row of an XLIFF, in file
+    order: a 1.2 `trans-unit` is one row; a 2.x `segment` is one, inside its `unit`. The reader, the
+    annotator (report/xliff.py) and the read-back walk rows with this one function, so they agree."""
+    version = "1" if root.get("version", "").startswith("1") else "2"
+    for file_elem in (e for e in root.iter() if local(e.tag) == "file"):
+        if version == "1":
+            for unit in (u for u in file_elem.iter() if local(u.tag) == "trans-unit"):
+                yield unit, unit, version, file_elem
+        else:
+            for unit in (u for u in file_elem.iter() if local(u.tag) == "unit"):
+                for seg in (s for s in unit if local(s.tag) == "segment"):
+                    yield seg, unit, version, file_elem
+
+
+def row_id(seg, unit) -> str:
+    """The row's `seg_id`: the unit's id, or "unit/segment" where a 2.x unit has several segments."""
+    segments_in_unit = sum(1 for s in unit if local(s.tag) == "segment")
+    unit_id = unit.get("id", "")
+    return unit_id if segments_in_unit <= 1 else f"{unit_id}/{seg.get('id', '')}"
+
+
+def doc_of(file_elem, path) -> str:
+    return file_elem.get("original") or file_elem.get("id") or Path(path).stem
+
+
+def state_token(seg, unit, version: str) -> str:
+    """A row's review state as one word: 1.2 the target's `state` (+approved where the unit is
+    approved="yes"), 2.x the segment's `state`; "-" for none."""
+    if version == "1":
+        target = _child(seg, "target")
+        state = (target.get("state") if target is not None else None) or "-"
+        return state + ("+approved" if unit.get("approved") == "yes" else "")
+    return seg.get("state") or "-"
+
+
+def states_digest(root) -> str:
+    """A fingerprint of every row's review state, to notice a person's changes (report/xliff.py writes it
+    into the annotated file's `<?mtcheck-annotated states=...?>`)."""
+    import hashlib
+
+    parts = []
+    for seg, unit, version, _ in iter_rows(root):
+        holder = _child(seg, "target") if version == "1" else seg
+        state = holder.get("state", "") if holder is not None else ""
+        parts.append(f"{unit.get('id', '')}|{seg.get('id', '')}|{state}|{seg.get('subState', '')}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
 def read_xliff(path: str | Path):
     import pandas as pd
 
     root = parse_xml(path)
     if local(root.tag) != "xliff":
         raise InputError(f"not XLIFF: the root element is <{local(root.tag)}>", path=str(path))
-    version = root.get("version", "")
     records = []
-    for file_elem in (e for e in root.iter() if local(e.tag) == "file"):
-        doc_id = file_elem.get("original") or file_elem.get("id") or Path(path).stem
-        if version.startswith("1"):
-            units = [(u, u) for u in file_elem.iter() if local(u.tag) == "trans-unit"]
-        else:
-            units = [(seg, unit) for unit in file_elem.iter() if local(unit.tag) == "unit"
-                     for seg in unit if local(seg.tag) == "segment"]
-        for seg, unit in units:
-            source, target = _child(seg, "source"), _child(seg, "target")
-            if source is None:
-                raise InputError(f"unit '{unit.get('id')}' has no <source>", path=str(path))
-            segments_in_unit = sum(1 for s in unit if local(s.tag) == "segment")
-            unit_id = unit.get("id", "")
-            seg_id = unit_id if segments_in_unit <= 1 else f"{unit_id}/{seg.get('id', '')}"
-            state = (target.get("state") if target is not None and target.get("state") else seg.get("state", ""))
-            records.append({S.DOC_ID: doc_id, S.SEG_ID: seg_id, S.SRC: inline_text(source),
-                            S.MT: inline_text(target) if target is not None else "", "state": state or ""})
+    for seg, unit, _, file_elem in iter_rows(root):
+        source, target = _child(seg, "source"), _child(seg, "target")
+        if source is None:
+            raise InputError(f"unit '{unit.get('id')}' has no <source>", path=str(path))
+        state = (target.get("state") if target is not None and target.get("state") else seg.get("state", ""))
+        records.append({S.DOC_ID: doc_of(file_elem, path), S.SEG_ID: row_id(seg, unit), S.SRC: inline_text(source),
+                        S.MT: inline_text(target) if target is not None else "", "state": state or ""})
     if not records:
         raise InputError("no translation units found", path=str(path), hint="expected <trans-unit> or <unit>")
     frame = pd.DataFrame.from_records(records)
@@ -52,52 +90,88 @@ def read_xliff(path: str | Path):
 ITS_NS = "http://www.w3.org/2005/11/its"
 CHECK_PROFILE = "urn:mtcheck:check:"  # locQualityIssueProfileRef of mtcheck's issues (report/xliff.py)
 SIGNED_OFF = {"1": {"signed-off", "final"}, "2": {"reviewed", "final"}}
+ANNOTATED_PI = "mtcheck-annotated"  # before the root: states="fingerprint of the states mtcheck left"
+LEFT_PI = "mtcheck-left"            # last in each unit: states="the state token mtcheck left, per row"
 
 
 def read_reviewed_xliff(path: str | Path) -> list[dict]:
     """The units of an XLIFF a reviewer returned, in file order: for each row key (doc_id, seg_id, as
-    `read_xliff` gives them) the target text, whether the reviewer signed it off (1.2: `approved="yes"`
-    or a target state `signed-off`/`final`; 2.0: a segment state `reviewed`/`final`), whether it carries
+    `read_xliff` gives them) the target text, whether the reviewer signed it off, whether it carries
     mtcheck's annotations (its quality rating or an issue of mtcheck's), and which of mtcheck's checks
-    still have an issue there, enabled or disabled (`locQualityIssueEnabled="no"`)."""
+    still have an issue there, enabled or disabled (`locQualityIssueEnabled="no"`).
+
+    Signed off means a person set it: the row is now in a signed-off state (1.2: `approved="yes"` or a
+    target state `signed-off`/`final`; 2.x: a segment state `reviewed`/`final`) *and* not the one mtcheck
+    left it in. Before the root, mtcheck records the rows it left signed off (`<?mtcheck-left?>`) and a
+    fingerprint of every state (`<?mtcheck-annotated states=...?>`): a unit that was final before the run
+    and that nobody touched is not a review, and a file whose states all stand as mtcheck wrote them
+    holds no review at all (issue 35). Where a tool dropped the records, a signed-off state counts."""
     root = parse_xml(path)
     if local(root.tag) != "xliff":
         raise InputError(f"not XLIFF: the root element is <{local(root.tag)}>", path=str(path))
-    version = "1" if root.get("version", "").startswith("1") else "2"
+    left, written_digest = _records(path)
+    untouched = written_digest is not None and written_digest == states_digest(root)
     groups = {e.get("{http://www.w3.org/XML/1998/namespace}id"): e for e in root.iter()
               if local(e.tag) == "locQualityIssues"}
     units = []
-    for file_elem in (e for e in root.iter() if local(e.tag) == "file"):
-        doc_id = file_elem.get("original") or file_elem.get("id") or Path(path).stem
-        if version == "1":
-            pairs = [(u, u) for u in file_elem.iter() if local(u.tag) == "trans-unit"]
-        else:
-            pairs = [(seg, unit) for unit in file_elem.iter() if local(unit.tag) == "unit"
-                     for seg in unit if local(seg.tag) == "segment"]
-        for seg, unit in pairs:
-            segments_in_unit = sum(1 for s in unit if local(s.tag) == "segment")
-            unit_id = unit.get("id", "")
-            seg_id = unit_id if segments_in_unit <= 1 else f"{unit_id}/{seg.get('id', '')}"
-            source, target = _child(seg, "source"), _child(seg, "target")
-            state = (target.get("state", "") if version == "1" and target is not None else seg.get("state", ""))
-            signed = state in SIGNED_OFF[version] or (version == "1" and unit.get("approved") == "yes")
-            holders = ([target] if target is not None else []) + [unit]
-            refs = [h.get(f"{{{ITS_NS}}}locQualityIssuesRef") for h in holders]
-            refs += [e.get(f"{{{ITS_NS}}}locQualityIssuesRef") for e in (target.iter() if target is not None else ())]
-            issues = []
-            if version == "1":  # 1.2: the stand-off groups sit in the trans-unit
-                issues = [i for i in unit.iter() if local(i.tag) == "locQualityIssue"]
-            else:
-                for ref in filter(None, refs):
-                    group = groups.get(ref.lstrip("#"))
-                    issues += [i for i in group if local(i.tag) == "locQualityIssue"] if group is not None else []
-            ours = [(i.get("locQualityIssueProfileRef", "")[len(CHECK_PROFILE):], i.get("locQualityIssueEnabled", "yes"))
-                    for i in issues if i.get("locQualityIssueProfileRef", "").startswith(CHECK_PROFILE)]
-            rated = any(e.get(f"{{{ITS_NS}}}locQualityRatingScore") is not None
-                        for e in (list(target.iter()) if target is not None else []) + [unit])
-            units.append({"key": (doc_id, seg_id), "src": inline_text(source) if source is not None else "",
-                          "target": inline_text(target) if target is not None else None, "signed_off": signed,
-                          "annotated": rated or bool(ours),
-                          "checks": frozenset(c for c, on in ours if on != "no"),
-                          "disabled": frozenset(c for c, on in ours if on == "no")})
+    position: dict = {}
+    for seg, unit, version, file_elem in iter_rows(root):
+        doc_id, seg_id = doc_of(file_elem, path), row_id(seg, unit)
+        source, target = _child(seg, "source"), _child(seg, "target")
+        state = (target.get("state", "") if version == "1" and target is not None else seg.get("state", ""))
+        signed = state in SIGNED_OFF[version] or (version == "1" and unit.get("approved") == "yes")
+        index = position[id(unit)] = position.get(id(unit), -1) + 1
+        recorded = left.get((doc_id, unit.get("id", "")), [])
+        if untouched or (index < len(recorded) and recorded[index] == state_token(seg, unit, version)):
+            signed = False
+        units.append({"key": (doc_id, seg_id), "src": inline_text(source) if source is not None else "",
+                      "target": inline_text(target) if target is not None else None, "signed_off": signed,
+                      **_our_issues(seg, unit, target, version, groups)})
     return units
+
+
+def _our_issues(seg, unit, target, version: str, groups: dict) -> dict:
+    """Whether mtcheck annotated this row, and its checks that still have an issue there, on and off."""
+    holders = ([target] if target is not None else []) + [unit]
+    refs = [h.get(f"{{{ITS_NS}}}locQualityIssuesRef") for h in holders]
+    refs += [e.get(f"{{{ITS_NS}}}locQualityIssuesRef") for e in (target.iter() if target is not None else ())]
+    issues = []
+    if version == "1":  # 1.2: the stand-off groups sit in the trans-unit
+        issues = [i for i in unit.iter() if local(i.tag) == "locQualityIssue"]
+    else:
+        for ref in filter(None, refs):
+            group = groups.get(ref.lstrip("#"))
+            issues += [i for i in group if local(i.tag) == "locQualityIssue"] if group is not None else []
+    ours = [(i.get("locQualityIssueProfileRef", "")[len(CHECK_PROFILE):], i.get("locQualityIssueEnabled", "yes"))
+            for i in issues if i.get("locQualityIssueProfileRef", "").startswith(CHECK_PROFILE)]
+    rated = any(e.get(f"{{{ITS_NS}}}locQualityRatingScore") is not None
+                for e in (list(target.iter()) if target is not None else []) + [unit])
+    return {"annotated": rated or bool(ours), "checks": frozenset(c for c, on in ours if on != "no"),
+            "disabled": frozenset(c for c, on in ours if on == "no")}
+
+
+def _records(path) -> tuple[dict, str | None]:
+    """({(doc_id, unit id): [state token per row]} of the units mtcheck left signed off, the fingerprint of
+    every state it left, or None) from the processing instructions report/xliff.py writes before the
+    root. The file was already read by the defused parser, which refused DTDs and entities; the standard
+    library's tree drops processing instructions, so lxml reads the prolog here."""
+    import json
+
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    tree = etree.parse(str(path), parser)
+    digest, left = None, {}
+    for node in tree.getroot().itersiblings(preceding=True):
+        if not isinstance(node, etree._ProcessingInstruction):
+            continue
+        if node.target == ANNOTATED_PI:
+            digest = node.get("states")
+        elif node.target == LEFT_PI:
+            try:
+                record = json.loads(node.text or "{}")
+            except ValueError:  # damaged by hand: no record, so signed-off states count as sign-offs
+                record = {}
+            left = {(str(doc), str(unit)): [str(t) for t in tokens] for doc, units in record.items()
+                    if isinstance(units, dict) for unit, tokens in units.items() if isinstance(tokens, list)}
+    return left, digest

@@ -27,7 +27,10 @@ input's, parsed with lxml (comments, CDATA, namespaces and prefixes, whitespace 
 kept), so the canonical XML of the output without the annotations is the input's
 (tests/test_xliff_annotate.py). A processing instruction before the root records a fingerprint of
 the states mtcheck wrote: a later run refuses to overwrite the file once a person has changed one,
-unless forced. The input has already been read by the defused reader (mtcheck/io/xmlsafe.py), which
+unless forced. Each unit ends with `<?mtcheck-left states="..."?>`, the state mtcheck left each of its
+rows in, so that the read-back (mtcheck/io/xliff.py) counts as a review only a state a person set: a
+unit that was already final and that nobody touched is not a review. A flagged 1.2 unit that was
+`approved="yes"` becomes `approved="no"`: a CAT tool would otherwise still show it as approved. The input has already been read by the defused reader (mtcheck/io/xmlsafe.py), which
 refuses DTDs and entities; lxml then parses it without network or entity resolution.
 """
 
@@ -39,11 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtcheck.errors import OutputError, UsageError
+from mtcheck.io.xliff import ANNOTATED_PI, LEFT_PI, iter_rows, state_token, states_digest
 
 ITS = "http://www.w3.org/2005/11/its"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 PROFILE = "urn:mtcheck:check:"
-PI_TARGET = "mtcheck-annotated"
 
 # mtcheck check -> ITS 2.0 locQualityIssueType (https://www.w3.org/TR/its20/#lqissue-typevalues).
 ITS_TYPES = {
@@ -111,12 +114,12 @@ def check_output(source: str | Path, out: str | Path, force: bool = False) -> No
     if not out.exists() or force:
         return
     data = out.read_bytes()
-    recorded = re.search(rb"<\?" + PI_TARGET.encode() + rb"\s+states=\"([0-9a-f]{64})\"", data[:4096])
+    recorded = re.search(rb"<\?" + ANNOTATED_PI.encode() + rb"\s+states=\"([0-9a-f]{64})\"", data[:4096])
     if recorded is None:
         raise OutputError("exists and was not written by mtcheck", path=str(out),
                           hint="choose another file name, or pass --force to overwrite it")
     try:
-        current = _states_digest(_parse(data)[1])
+        current = states_digest(_parse(data)[1].getroot())
     except Exception:  # a file mtcheck wrote that no longer parses: a person has been at it
         current = ""
     if current != recorded.group(1).decode():
@@ -155,6 +158,10 @@ def _parse(data: bytes):
     decl = _DECL.match(text)
     declaration = decl.group(0) if decl else ""
     body = text[len(declaration):]
+    # An earlier annotation's records (before the root): a re-run with --force writes them anew.
+    start_tag = re.search(r"<(?![?!])", body)
+    prolog_end = start_tag.start() if start_tag else len(body)
+    body = re.sub(r"<\?mtcheck-(?:annotated|left)\b.*?\?>\n?", "", body[:prolog_end], flags=re.S) + body[prolog_end:]
     start = re.search(r"<(?![?!])[\w:.-]+", body)
     end = _start_tag_end(body, start.end()) if start else -1
     if start and "http://www.w3.org/2005/11/its" not in body[start.start():end]:
@@ -180,11 +187,11 @@ def _start_tag_end(text: str, pos: int) -> int:
     return pos
 
 
-def _serialise(declaration: str, tree, codec: str, bom: bool, digest: str) -> bytes:
+def _serialise(declaration: str, tree, codec: str, bom: bool, digest: str, left: str) -> bytes:
     from lxml import etree
 
     body = etree.tostring(tree, encoding="unicode")
-    mark = f'<?{PI_TARGET} states="{digest}"?>\n'
+    mark = f'<?{ANNOTATED_PI} states="{digest}"?>\n' + (f'<?{LEFT_PI} {left}?>\n' if left != "{}" else "")
     text = (declaration + "\n" if declaration else "") + mark + body + "\n"
     data = text.encode(codec, "xmlcharrefreplace")
     if bom and codec == "utf-8":
@@ -196,31 +203,8 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _units(root):
-    """(segment-or-trans-unit, unit, version) in the reader's order (mtcheck/io/xliff.py)."""
-    version = "1" if root.get("version", "").startswith("1") else "2"
-    for file_elem in (e for e in root.iter() if _local(e.tag) == "file"):
-        if version == "1":
-            for unit in (u for u in file_elem.iter() if _local(u.tag) == "trans-unit"):
-                yield unit, unit, version, file_elem
-        else:
-            for unit in (u for u in file_elem.iter() if _local(u.tag) == "unit"):
-                for seg in (s for s in unit if _local(s.tag) == "segment"):
-                    yield seg, unit, version, file_elem
-
-
 def _child(elem, name):
     return next((c for c in elem if _local(c.tag) == name), None)
-
-
-def _states_digest(tree) -> str:
-    """A fingerprint of every row's review state, to notice a person's changes."""
-    parts = []
-    for seg, unit, version, _ in _units(tree.getroot()):
-        holder = _child(seg, "target") if version == "1" else seg
-        state = holder.get("state", "") if holder is not None else ""
-        parts.append(f"{unit.get('id', '')}|{seg.get('id', '')}|{state}|{seg.get('subState', '')}")
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
 # --- text runs of a target, as the reader flattens it ---------------------------------------------------
@@ -419,6 +403,8 @@ def _set_state(seg, target, version: str, row: RowAnnotation, pass_state: str | 
             return
         if row.flagged:
             target.set("state", "needs-review-translation")
+            if seg.get("approved") == "yes":  # a flagged unit is not approved any more (issue 35)
+                seg.set("approved", "no")
         elif pass_state:
             target.set("state", pass_state)
     elif row.flagged:
@@ -426,6 +412,30 @@ def _set_state(seg, target, version: str, row: RowAnnotation, pass_state: str | 
         seg.set("subState", "mtcheck:" + re.sub(r"[^\w.-]+", "-", row.route).strip("-"))
     elif pass_state:
         seg.set("state", pass_state)
+
+
+def _left_record(units) -> str:
+    """The `<?mtcheck-left ...?>` text: for each row mtcheck leaves in a signed-off state, its state token
+    (mtcheck.io.xliff.state_token), as JSON {doc_id: {unit id: [token per row]}}, so that the read-back
+    counts as a review only a sign-off a person made: a unit that was final before the run and that nobody
+    touched is not a review (issue 35). Before the root, not in the units: translate-toolkit (and so the
+    tools built on it) fails on a processing instruction inside a unit, and XLIFF 1.2's schemas admit
+    other namespaces' attributes only with a schema of their own."""
+    import json
+
+    from mtcheck.io.xliff import SIGNED_OFF, doc_of
+
+    record: dict = {}
+    for seg, unit, version, file_elem in units:
+        tokens = record.setdefault(doc_of(file_elem, ""), {}).setdefault(unit.get("id", ""), [])
+        tokens.append(state_token(seg, unit, version))
+    kept = {doc: {unit: tokens for unit, tokens in by_unit.items()
+                  if any(t.split("+")[0] in SIGNED_OFF["1"] | SIGNED_OFF["2"] or t.endswith("+approved")
+                         for t in tokens)}
+            for doc, by_unit in record.items()}
+    text = json.dumps({doc: by_unit for doc, by_unit in kept.items() if by_unit}, ensure_ascii=False,
+                      separators=(",", ":"))
+    return text.replace("?>", "?\\u003e")
 
 
 def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pass_state: str | None = None) -> dict:
@@ -441,7 +451,7 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
     root.set(f"{{{ITS}}}version", "2.0")
     ids = _Ids(root)
     rows = list(rows)
-    units = list(_units(root))
+    units = list(iter_rows(root))
     if len(units) != len(rows):
         raise UsageError(f"the run has {len(rows)} rows but the XLIFF has {len(units)} units", path=str(source),
                          hint="--annotate-xliff writes back the XLIFF the run read; give it that file alone")
@@ -450,7 +460,7 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
         _annotate_row(seg, unit, version, row, ids, pass_state)
         issues += len(row.findings)
         flagged += bool(row.flagged)
-    payload = _serialise(declaration, tree, codec, bom, _states_digest(tree))
+    payload = _serialise(declaration, tree, codec, bom, states_digest(root), _left_record(units))
     out = Path(out)
     temp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:

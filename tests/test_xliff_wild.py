@@ -1,0 +1,107 @@
+"""XLIFF as other tools write it (issue 35): real files from public repositories, tests/data/xliff-wild/.
+
+The files are Symfony's validator messages (XLIFF 1.2, MIT): software strings with `{{ placeholders }}`,
+`singular|plural` variants and labels. A reviewer's work on the annotated file is done with
+translate-toolkit, a library nobody here wrote, as a CAT tool built on it would.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA
+from mtcheck.cli import app
+
+WILD = DATA / "xliff-wild"
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, ["check", *map(str, args), "--no-fluency", "-q"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def segments(folder) -> pd.DataFrame:
+    return pd.read_csv(folder / "segments.csv", dtype=str, keep_default_na=False).set_index("seg_id")
+
+
+def delivered(tmp_path, name: str, **attrs) -> "Path":
+    """The real file as a vendor delivers it: every target `final` (and any unit attributes given)."""
+    from lxml import etree
+
+    tree = etree.parse(str(WILD / name))
+    for elem in tree.iter("{*}trans-unit"):
+        for key, value in attrs.items():
+            elem.set(key, value)
+        target = elem.find("{*}target")
+        if target is not None:
+            target.set("state", "final")
+    path = tmp_path / name
+    tree.write(str(path), xml_declaration=True, encoding="utf-8")
+    return path
+
+
+def test_placeholders_and_plural_variants_are_not_findings(tmp_path):
+    """Correct Spanish with `{{ compared_value }}` is Spanish; German plural forms that coincide are no loop."""
+    run(WILD / "symfony-validators.es.xlf", "--target-lang", "es", "-o", tmp_path / "es")
+    es = segments(tmp_path / "es")
+    placeholders = es[es["mt"].str.contains("{{", regex=False)]
+    assert len(placeholders) > 30
+    assert "wrong-language" not in ";".join(placeholders["checks"])
+    run(WILD / "symfony-validators.de.xlf", "--target-lang", "de", "-o", tmp_path / "de")
+    de = segments(tmp_path / "de")
+    assert de.at["19", "mt"].count("Zeichen haben.") == 2  # "...|..." the same sentence twice
+    assert "repeated-phrase" not in ";".join(de["checks"])
+    # The check still finds a loop inside one variant.
+    loop = tmp_path / "loop.xlf"
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    loop.write_text(text.replace("Sie sollte höchstens {{ limit }} Zeichen haben.|",
+                                 "Sie sollte höchstens {{ limit }} Zeichen Zeichen Zeichen haben.|", 1),
+                    encoding="utf-8")
+    run(loop, "--target-lang", "de", "-o", tmp_path / "loop")
+    assert "repeated-phrase" in segments(tmp_path / "loop").at["19", "checks"]
+
+
+def test_an_untouched_annotated_file_reads_back_as_no_review(tmp_path):
+    """A delivered file (every unit final) annotated and returned untouched holds no review and no false
+    alarm; before, every final unit counted as signed off by a reviewer."""
+    source = delivered(tmp_path, "symfony-validators.es.xlf")
+    out = tmp_path / "annotated.xlf"
+    run(source, "--target-lang", "es", "-o", tmp_path / "first", "--annotate-xliff", out)
+    run(source, "--target-lang", "es", "-o", tmp_path / "second", "--verdicts", out)
+    verdicts = json.loads((tmp_path / "second" / "summary.json").read_text(encoding="utf-8"))["verdicts"]
+    assert verdicts["reviewed"] == 0 and verdicts["suppressed_findings"] == 0 and verdicts["precision"] == {}
+
+
+def test_only_what_a_reviewer_did_reads_back(tmp_path):
+    """The reviewer (with translate-toolkit) signs off two units of a delivered file: the flagged one after
+    deleting mtcheck's issue (a false alarm), and the label "Error" kept as it is, whose note ("fine for a
+    name") was never written into the file and so can be no false alarm."""
+    from translate.storage import xliff
+
+    source = delivered(tmp_path, "symfony-validators.es.xlf", approved="yes")
+    out = tmp_path / "annotated.xlf"
+    run(source, "--target-lang", "es", "-o", tmp_path / "first", "--annotate-xliff", out)
+    first = segments(tmp_path / "first")
+    flagged = list(first.index[first["flagged"] == "true"])
+    assert flagged and "82" not in flagged and first.at["82", "mt"] == "Error"
+    store = xliff.xlifffile.parsefile(str(out))
+    by_id = {u.getid().split("\x04")[-1]: u for u in store.units}
+    assert not by_id[flagged[0]].isapproved()  # flagged: no longer approved="yes"
+    assert by_id["82"].isapproved()
+    unit = by_id[flagged[0]]
+    for group in [e for e in unit.xmlelement if e.tag.endswith("}locQualityIssues")]:
+        unit.xmlelement.remove(group)
+    unit.markapproved(True)
+    by_id["82"].xmlelement.find("{*}target").set("state", "signed-off")  # re-signed by the reviewer
+    returned = tmp_path / "returned.xlf"
+    returned.write_bytes(bytes(store))
+    run(source, "--target-lang", "es", "-o", tmp_path / "second", "--verdicts", returned)
+    verdicts = json.loads((tmp_path / "second" / "summary.json").read_text(encoding="utf-8"))["verdicts"]
+    assert verdicts["reviewed"] == 2
+    check = first.at[flagged[0], "checks"].split(";")[0]
+    assert verdicts["precision"] == {check: {"fixed": 0, "false_alarm": 1, "precision": 0.0}}
+    assert segments(tmp_path / "second").at[flagged[0], "severity"] == "ok"
