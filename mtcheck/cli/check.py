@@ -161,7 +161,7 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
                                 config_path)
     spec = InputSpec(data=str(data) if data else None, mt=[str(p) for p in translations],
                      src=str(source) if source else None, refs=[str(p) for p in references],
-                     fmt=fmt, columns=columns, target_lang=options.target_lang, align=align).spooled()
+                     fmt=fmt, columns=columns, target_lang=options.target_lang or "en", align=align).spooled()
     console = Console(stderr=True, quiet=quiet)
     if cfg.path is not None and not quiet:
         from mtcheck.report.console import shown

@@ -45,7 +45,7 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
         raise UsageError("compare needs at least two systems", hint="give -t once per system: -t A.txt -t B.txt")
     options, _ = options_from({"target_lang": target_lang, "fluency": fluency}, {}, None, config)
     spec = InputSpec(mt=[str(p) for p in translations], src=str(source) if source else None,
-                     refs=[str(p) for p in references], target_lang=options.target_lang).spooled()
+                     refs=[str(p) for p in references], target_lang=options.target_lang or "en").spooled()
     if output is not None:
         prepare_outdir(output, force, create=False, inputs=[spec.src, *spec.mt, *spec.refs])
     check_same_length(io.load(spec))  # reading the files twice is cheap; a whole check first was not
@@ -53,7 +53,7 @@ def _run_compare(translations, source, references, output, target_lang, fluency,
     progress = RichProgress(console)
     with progress.running():
         result = pipeline.run(spec, options, progress=None if quiet else progress)
-        comparison, table = compare_systems(result.segments, options.target_lang)
+        comparison, table = compare_systems(result.segments, options.target_lang or "en")
         result.summary["comparison"] = comparison
         outdir = output or Path("reports") / f"compare-{result.summary['name']}"
         paths = write_report(result, outdir, force=force)

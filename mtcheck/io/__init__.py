@@ -190,6 +190,28 @@ def read_corpus_folder(folder: Path) -> InputSpec:
     return InputSpec(mt=roles["mt"], src=(roles["src"] or [None])[0], refs=roles["ref"], fmt="lines")
 
 
+def declared_languages(spec: InputSpec) -> tuple[list[str], list[str], str | None]:
+    """(source tags, target tags, the file that declares them) of the XLIFF files `spec` names, in order of
+    first appearance; empty lists for other inputs. A corpus folder is not searched: its files are lines,
+    tables and documents, which declare no language."""
+    from mtcheck.io.xliff import declared_languages as from_xliff
+
+    sources: dict = {}
+    targets: dict = {}
+    where = None
+    for path in [spec.data, *spec.mt]:
+        if not path or not Path(path).is_file():
+            continue
+        fmt = spec.fmt if spec.fmt != "auto" else detect_format(path, positional=path == spec.data)
+        if fmt != "xliff":
+            continue
+        src, trg = from_xliff(path)
+        sources.update(dict.fromkeys(src))
+        targets.update(dict.fromkeys(trg))
+        where = where or (path if trg else None)
+    return list(sources), list(targets), where
+
+
 def resolve(spec: InputSpec) -> tuple[str, InputSpec, str | None]:
     """(the run's name, the spec with a corpus folder or a positional file turned into roles, the table
     format when the input is one table or bilingual file, else None). Checks what can be checked

@@ -42,6 +42,37 @@ def doc_of(file_elem, path) -> str:
     return file_elem.get("original") or file_elem.get("id") or Path(path).stem
 
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def row_languages(root, seg, file_elem, target) -> tuple[str, str]:
+    """(source, target) language tags a row declares, "" where none: 1.2 `source-language` and
+    `target-language` on its `<file>`, 2.x `srcLang` and `trgLang` on the root; `xml:lang` on the
+    `<target>` (or `<source>`) wins where a tool wrote one per unit."""
+    source = _child(seg, "source")
+    if root.get("version", "").startswith("1"):
+        src, trg = file_elem.get("source-language", ""), file_elem.get("target-language", "")
+    else:
+        src, trg = root.get("srcLang", ""), root.get("trgLang", "")
+    if source is not None and source.get(XML_LANG):
+        src = source.get(XML_LANG)
+    if target is not None and target.get(XML_LANG):
+        trg = target.get(XML_LANG)
+    return src.strip(), trg.strip()
+
+
+def declared_languages(path) -> tuple[list[str], list[str]]:
+    """The source and target language tags an XLIFF file declares, each in order of first appearance."""
+    root = parse_xml(path)
+    sources: dict = {}
+    targets: dict = {}
+    for seg, _, _, file_elem in iter_rows(root):
+        src, trg = row_languages(root, seg, file_elem, _child(seg, "target"))
+        sources.setdefault(src, None) if src else None
+        targets.setdefault(trg, None) if trg else None
+    return list(sources), list(targets)
+
+
 def state_token(seg, unit, version: str) -> str:
     """A row's review state as one word: 1.2 the target's `state` (+approved where the unit is
     approved="yes"), 2.x the segment's `state`; "-" for none."""
@@ -77,8 +108,10 @@ def read_xliff(path: str | Path):
         if source is None:
             raise InputError(f"unit '{unit.get('id')}' has no <source>", path=str(path))
         state = (target.get("state") if target is not None and target.get("state") else seg.get("state", ""))
+        _, lang = row_languages(root, seg, file_elem, target)
         records.append({S.DOC_ID: doc_of(file_elem, path), S.SEG_ID: row_id(seg, unit), S.SRC: inline_text(source),
-                        S.MT: inline_text(target) if target is not None else "", "state": state or ""})
+                        S.MT: inline_text(target) if target is not None else "", "state": state or "",
+                        S.TARGET_LANG: lang})
     if not records:
         raise InputError("no translation units found", path=str(path), hint="expected <trans-unit> or <unit>")
     frame = pd.DataFrame.from_records(records)

@@ -140,6 +140,20 @@ def pooled_margin(src_vecs, mt_vecs, srcs, mts, pool: MarginPool, k: int = K, fa
     return raw, np.round(raw - bias, COSINE_DIGITS)
 
 
+def _uncovered(ctx: ScoreContext) -> str:
+    """The target language, named, when the packaged encoder was not trained on it; "" otherwise (or when
+    --xmodel names another encoder, whose coverage is the user's call)."""
+    from mtcheck.languages import USE_LANGUAGES, base
+
+    lang = base(ctx.target_lang)
+    if ctx.xmodel is not None or not lang or lang in USE_LANGUAGES:
+        return ""
+    import pycld2
+
+    names = {code.split("-")[0].lower(): name.title() for name, code in pycld2.LANGUAGES}
+    return f"{names[lang]} ({lang})" if lang in names else f"'{lang}'"
+
+
 def score(frame, ctx: ScoreContext) -> ScoreResult:
     import numpy as np
     import pandas as pd
@@ -149,6 +163,12 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     if not mask.any():
         return ScoreResult(columns=out)
     embedder = embedder_for("src", ctx.target_lang, ctx.model, ctx.xmodel)
+    uncovered = _uncovered(ctx)
+    if uncovered:  # its cosines would call every correct translation unrelated (issue 35: Urdu)
+        ctx.models_used.append({"role": "src-mt similarity", "name": embedder.name,
+                                "engine": f"none: not used, it does not cover {uncovered}; --xmodel names an "
+                                          "encoder that does (e.g. sentence-transformers/LaBSE)"})
+        return ScoreResult(columns=out)
     srcs = frame.loc[mask, S.SRC].astype(str).tolist()
     mts = frame.loc[mask, S.MT].astype(str).tolist()
     # On request (ctx.xsim_ref: training/train_quality.py), the reference goes through the same encoder
