@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: setup sample test docs bench browser clean
+.PHONY: setup sample test docs bench browser clean train-adapters
 
 setup: $(STAMP)
 
@@ -43,6 +43,14 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/bench_check.py
+
+# The quality adapter shipped in mtcheck/data/adapters/mt-ref (issue 36), on CPU: the adapter (about 45 min on
+# 2 cores), its three leave-one-test-set-out folds (for out-of-fold training scores), then the evaluation
+# with its written rule (training/eval_adapter.py). Checkpoints make every step resumable.
+train-adapters: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python training/train_adapters.py mt-ref --write
+	HF_HUB_OFFLINE=1 $(BIN)/python training/train_adapters.py mt-ref --folds
+	HF_HUB_OFFLINE=1 $(BIN)/python training/eval_adapter.py
 
 clean:
 	rm -rf $(VENV)

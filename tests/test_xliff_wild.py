@@ -186,3 +186,37 @@ def test_an_unknown_declared_language_is_a_one_line_error(tmp_path):
     result = runner.invoke(app, ["check", str(path), "-o", str(tmp_path / "r"), "-q"])
     assert result.exit_code == 2
     assert "x-banana" in result.output and "--target-lang" in result.output and "Traceback" not in result.output
+
+
+def test_locked_units_are_neither_checked_nor_annotated(tmp_path):
+    """translate="no" on a unit or an enclosing group: the unit is code or a name nobody may change."""
+    from lxml import etree
+
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    # Unit 3's target empty and unit 4's an English copy: as mistakes, both would be flagged.
+    text = text.replace('<trans-unit id="3">', '<trans-unit id="3" translate="no">')
+    text = text.replace("<target>Dieser Wert sollte vom Typ {{ type }} sein.</target>", "<target/>")
+    text = text.replace('<trans-unit id="4">', '<trans-unit id="4" translate="no">')
+    text = text.replace("<target>Dieser Wert sollte leer sein.</target>", "<target>This value should be blank.</target>")
+    path = tmp_path / "locked.xlf"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "annotated.xlf"
+    run(path, "-o", tmp_path / "r", "--annotate-xliff", out)
+    seg = segments(tmp_path / "r")
+    assert "3" not in seg.index and "4" not in seg.index and "5" in seg.index
+    tree = etree.parse(str(out))
+    for unit in tree.iter("{*}trans-unit"):
+        if unit.get("id") in ("3", "4"):
+            assert not [e for e in unit.iter() if isinstance(e.tag, str) and "2005/11/its" in e.tag]
+            assert not any("2005/11/its" in k for e in unit.iter() for k in e.attrib)
+    two = tmp_path / "group.xlf"
+    two.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                   '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
+                   ' <file id="f1">\n'
+                   '  <group id="code" translate="no"><unit id="c1"><segment><source>npm install --save</source>'
+                   '<target>npm install --save</target></segment></unit></group>\n'
+                   '  <unit id="u1"><segment><source>The file could not be found.</source>'
+                   '<target>Die Datei wurde nicht gefunden.</target></segment></unit>\n'
+                   ' </file>\n</xliff>\n', encoding="utf-8")
+    run(two, "-o", tmp_path / "g")
+    assert list(segments(tmp_path / "g").index) == ["u1"]

@@ -19,14 +19,21 @@ def _child(elem, name):
 def iter_rows(root):
     """(segment-or-trans-unit, unit, version "1" or "2", file element) for every row of an XLIFF, in file
     order: a 1.2 `trans-unit` is one row; a 2.x `segment` is one, inside its `unit`. The reader, the
-    annotator (report/xliff.py) and the read-back walk rows with this one function, so they agree."""
+    annotator (report/xliff.py) and the read-back walk rows with this one function, so they agree.
+
+    Units marked `translate="no"`, on themselves or on an enclosing `<group>` or `<file>`, are not rows:
+    they are locked (code, names, strings a tool must not touch), so mtcheck neither checks nor annotates
+    them (issue 35: a real Trados file got 16 "omission: translate it" issues on code-only units)."""
     version = "1" if root.get("version", "").startswith("1") else "2"
+    name = "trans-unit" if version == "1" else "unit"
     for file_elem in (e for e in root.iter() if local(e.tag) == "file"):
-        if version == "1":
-            for unit in (u for u in file_elem.iter() if local(u.tag) == "trans-unit"):
+        # Elements, not their id()s: lxml makes its element objects on demand, and an id can come back.
+        locked = {u for holder in file_elem.iter() if isinstance(holder.tag, str) and holder.get("translate") == "no"
+                  for u in holder.iter() if local(u.tag) == name}
+        for unit in (u for u in file_elem.iter() if local(u.tag) == name and u not in locked):
+            if version == "1":
                 yield unit, unit, version, file_elem
-        else:
-            for unit in (u for u in file_elem.iter() if local(u.tag) == "unit"):
+            else:
                 for seg in (s for s in unit if local(s.tag) == "segment"):
                     yield seg, unit, version, file_elem
 
@@ -113,7 +120,9 @@ def read_xliff(path: str | Path):
                         S.MT: inline_text(target) if target is not None else "", "state": state or "",
                         S.TARGET_LANG: lang})
     if not records:
-        raise InputError("no translation units found", path=str(path), hint="expected <trans-unit> or <unit>")
+        locked = any(e.get("translate") == "no" for e in root.iter())
+        raise InputError("every unit is locked (translate=\"no\")" if locked else "no translation units found",
+                         path=str(path), hint="nothing to check" if locked else "expected <trans-unit> or <unit>")
     frame = pd.DataFrame.from_records(records)
     frame[S.FILE] = str(path)
     frame[S.LINE] = ""
@@ -153,7 +162,7 @@ def read_reviewed_xliff(path: str | Path) -> list[dict]:
         source, target = _child(seg, "source"), _child(seg, "target")
         state = (target.get("state", "") if version == "1" and target is not None else seg.get("state", ""))
         signed = state in SIGNED_OFF[version] or (version == "1" and unit.get("approved") == "yes")
-        index = position[id(unit)] = position.get(id(unit), -1) + 1
+        index = position[unit] = position.get(unit, -1) + 1
         recorded = left.get((doc_id, unit.get("id", "")), [])
         if untouched or (index < len(recorded) and recorded[index] == state_token(seg, unit, version)):
             signed = False

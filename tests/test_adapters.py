@@ -1,0 +1,56 @@
+"""The `mt-ref` quality adapter shipped in mtcheck/data/adapters/ (issue 36), on real TED MT with its references.
+
+Its figures on the held-out judgments are training/eval_adapter.py's (docs/evaluation.md); here, what a
+user relies on: the score is the same whatever the batch, it orders a translation above an unrelated
+one, and a run puts it in `xenc_ref` only where it applies (English targets with a reference).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import DATA
+from mtcheck.models.adapters import CrossEncoder, available
+
+pytestmark = pytest.mark.skipif(not available("mt-ref"), reason="no mt-ref adapter in mtcheck/data/adapters/")
+
+
+@pytest.fixture(scope="module")
+def ted():
+    rows = pd.read_csv(DATA / "ted-zh-en-40.tsv", sep="\t", dtype=str, keep_default_na=False)
+    return rows[(rows["mt"] != "") & (rows["ref"] != "")].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return CrossEncoder("mt-ref").load()
+
+
+def test_a_pair_scores_the_same_alone_and_in_any_batch(ted, model):
+    mts, refs = ted["mt"].tolist(), ted["ref"].tolist()
+    together = model.score(mts, refs)
+    alone = np.array([model.score([m], [r])[0] for m, r in zip(mts, refs)])
+    order = np.random.default_rng(7).permutation(len(mts))
+    shuffled = model.score([mts[k] for k in order], [refs[k] for k in order])
+    assert np.array_equal(together, alone)
+    assert np.array_equal(together[order], shuffled)
+    assert len(set(together)) > len(together) // 2  # real, varied scores, not a constant
+
+
+def test_a_translation_scores_above_another_sentences_translation(ted, model):
+    """Against its reference, each MT scores above the MT of the next row (a detached translation)."""
+    mts, refs = ted["mt"].tolist(), ted["ref"].tolist()
+    own = model.score(mts, refs)
+    other = model.score(mts[1:] + mts[:1], refs)
+    assert (own > other).mean() >= 0.9
+
+
+def test_a_run_scores_english_rows_with_a_reference_only(ted):
+    from mtcheck.pipeline import check
+
+    frame = ted[["src", "mt", "ref"]].copy()
+    frame.loc[:4, "ref"] = ""
+    out = check(frame, target_lang="en", scorers=("sacrebleu", "xenc"), checks=[], fluency="off")
+    assert out["xenc_ref"].iloc[:5].isna().all() and out["xenc_ref"].iloc[5:].notna().all()
+    german = check(frame, target_lang="de", scorers=("sacrebleu", "xenc"), checks=[], fluency="off")
+    assert "xenc_ref" not in german.columns or german["xenc_ref"].isna().all()
