@@ -220,3 +220,35 @@ def test_locked_units_are_neither_checked_nor_annotated(tmp_path):
                    ' </file>\n</xliff>\n', encoding="utf-8")
     run(two, "-o", tmp_path / "g")
     assert list(segments(tmp_path / "g").index) == ["u1"]
+
+
+QUIRKS = {
+    # Both Okapi-made samples of the W3C ITS 2.0 test suite repeat an xml:id.
+    "duplicate xml:id": ('<trans-unit id="1">', '<trans-unit id="1" xml:id="same">',
+                         '<trans-unit id="2">', '<trans-unit id="2" xml:id="same">'),
+    # A real Matecat test file: a namespace name that is not a URI.
+    "namespace name not a URI": ('version="1.2"', 'version="1.2" xmlns:tos="GMAPS: https://maps.example"'),
+    # A root that binds the `its` prefix to another namespace.
+    "its prefix taken": ('version="1.2"', 'version="1.2" xmlns:its="urn:example:other"'),
+}
+
+
+@pytest.mark.parametrize("quirk", sorted(QUIRKS))
+def test_what_is_read_is_written_back_and_read_again(tmp_path, quirk):
+    """Files that XML allows and libxml2 refuses by default were read, checked, then refused at the end
+    (exit 3, an empty report folder). They are annotated, and the annotation reads back."""
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    edits = QUIRKS[quirk]
+    for old, new in zip(edits[::2], edits[1::2]):
+        text = text.replace(old, new, 1)
+    path = tmp_path / "quirk.xlf"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "annotated.xlf"
+    run(path, "-o", tmp_path / "r", "--annotate-xliff", out)
+    written = out.read_text(encoding="utf-8")
+    assert "locQualityIssue " in written  # the flagged units' issues
+    for old, new in zip(edits[::2], edits[1::2]):
+        assert new.split(" ", 1)[1] in written  # the quirk itself is kept as it was
+    run(path, "-o", tmp_path / "back", "--verdicts", out)
+    verdicts = json.loads((tmp_path / "back" / "summary.json").read_text(encoding="utf-8"))["verdicts"]
+    assert verdicts["reviewed"] == 0

@@ -141,9 +141,10 @@ def _xliff_target(spec, writes: dict) -> dict | None:
     if table_fmt != "xliff":
         raise UsageError("--annotate-xliff writes back an XLIFF input, and this input is not one",
                          hint="check a .xlf/.xliff file (XLIFF 1.2 or 2.0)")
-    from mtcheck.report.xliff import check_pass_state
+    from mtcheck.report.xliff import check_pass_state, check_writable
 
     check_pass_state(resolved.data, writes["pass_state"])
+    check_writable(resolved.data)
     return {"source": resolved.data, "out": str(writes["xliff"]), "pass_state": writes["pass_state"]}
 
 

@@ -201,7 +201,9 @@ def _records(path) -> tuple[dict, str | None]:
 
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    # As report/xliff.py `_parse` does: duplicate xml:ids and non-URI namespace names are XML, not errors.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+                             collect_ids=False, recover=True)
     tree = etree.parse(str(path), parser)
     digest, left = None, {}
     for node in tree.getroot().itersiblings(preceding=True):

@@ -148,7 +148,14 @@ def _encoding(data: bytes) -> tuple[str, bool]:
 
 def _parse(data: bytes):
     """(declaration text, lxml tree, codec, BOM) of an XML file's bytes, with the ITS namespace declared on the
-    root element, so that every ITS attribute and element uses the prefix `its`."""
+    root element, so that every ITS attribute and element uses one prefix: `its`, or `its1`, `its2`... where
+    the root already binds `its` to another namespace.
+
+    What the defused reader accepted (well-formed XML) is read here too: libxml2 would refuse duplicate
+    `xml:id` values (both Okapi-made samples of the W3C ITS test suite have them) and a namespace name
+    that is not a URI (`xmlns:tos="GMAPS: https://..."`, a Matecat test file), which XML itself allows, so
+    IDs are not collected and namespace warnings are not errors (issue 35). `_readable` then checks that
+    nothing was lost."""
     from lxml import etree
 
     codec, bom = _encoding(data)
@@ -164,12 +171,34 @@ def _parse(data: bytes):
     body = re.sub(r"<\?mtcheck-(?:annotated|left)\b.*?\?>\n?", "", body[:prolog_end], flags=re.S) + body[prolog_end:]
     start = re.search(r"<(?![?!])[\w:.-]+", body)
     end = _start_tag_end(body, start.end()) if start else -1
-    if start and "http://www.w3.org/2005/11/its" not in body[start.start():end]:
-        body = body[:end] + f' xmlns:its="{ITS}"' + body[end:]
+    if start and not re.search(r"""xmlns:[\w.-]+\s*=\s*["']http://www\.w3\.org/2005/11/its["']""",
+                                  body[start.start():end]):
+        taken = set(re.findall(r"xmlns:([\w.-]+)\s*=", body[start.start():end]))
+        prefix = next(p for p in ("its", *(f"its{n}" for n in range(1, 100))) if p not in taken)
+        body = body[:end] + f' xmlns:{prefix}="{ITS}"' + body[end:]
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, strip_cdata=False,
-                             remove_blank_text=False, huge_tree=False)
+                             remove_blank_text=False, huge_tree=False, collect_ids=False, recover=True)
     tree = etree.ElementTree(etree.fromstring(body.encode("utf-8"), parser))
     return declaration, tree, codec, bom
+
+
+def check_writable(source: str | Path) -> None:
+    """Before the run: an InputError unless the input XLIFF can be written back whole (`_parse` reads every
+    element the defused reader read). Else the run would end, after all its work, with nothing written."""
+    from mtcheck.errors import InputError
+    from mtcheck.io.xmlsafe import parse_xml
+
+    data = Path(source).read_bytes()
+    try:
+        tree = _parse(data)[1]
+    except Exception as exc:  # lxml's own refusal, whatever its kind
+        raise InputError(f"cannot be written back with annotations ({type(exc).__name__}: {exc})",
+                         path=str(source), hint="check it without --annotate-xliff") from None
+    expected = sum(1 for _ in parse_xml(source).iter())
+    found = sum(1 for e in tree.getroot().iter() if isinstance(e.tag, str))
+    if found != expected:
+        raise InputError(f"cannot be written back whole: {expected - found} elements would be lost",
+                         path=str(source), hint="check it without --annotate-xliff")
 
 
 def _start_tag_end(text: str, pos: int) -> int:
