@@ -252,3 +252,20 @@ def test_what_is_read_is_written_back_and_read_again(tmp_path, quirk):
     run(path, "-o", tmp_path / "back", "--verdicts", out)
     verdicts = json.loads((tmp_path / "back" / "summary.json").read_text(encoding="utf-8"))["verdicts"]
     assert verdicts["reviewed"] == 0
+
+
+def test_a_2x_segment_without_a_target_keeps_its_state(tmp_path):
+    path = tmp_path / "notarget.xlf"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
+                    ' <file id="f1">\n'
+                    '  <unit id="u1"><segment state="initial"><source>The file could not be found.</source></segment></unit>\n'
+                    '  <unit id="u2"><segment><source>The file is too large.</source>'
+                    '<target>Die Datei ist zu groß.</target></segment></unit>\n'
+                    ' </file>\n</xliff>\n', encoding="utf-8")
+    out = tmp_path / "annotated.xlf"
+    run(path, "-o", tmp_path / "r", "--annotate-xliff", out)
+    assert segments(tmp_path / "r").at["u1", "severity"] in ("major", "critical")  # the report says it
+    text = out.read_text(encoding="utf-8")
+    unit = text[text.index('<unit id="u1">'):text.index("</unit>")]
+    assert '<segment state="initial">' in unit and "its:" not in unit

@@ -393,6 +393,11 @@ def _spans(row: RowAnnotation, runs) -> tuple[list, list]:
 
 def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: _Ids, pass_state: str | None) -> None:
     target = _child(seg, "target")
+    if version == "2" and target is None:
+        # XLIFF 2.x: a segment without a target may not be `translated` (2.1 spec), and the ITS module
+        # allows an issue reference only on <mrk>/<sm>, which need a target: it is left as it was
+        # (issue 35). The report and segments.csv still list its findings.
+        return
     groups = []
     placed, whole = _spans(row, _runs(target) if target is not None else [])
     # Spans from the last to the first within a run, so earlier offsets stay true while the run is cut.
@@ -405,7 +410,7 @@ def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: _Ids, pass_s
         group = _issue_group(unit, ids, whole)
         groups.append(group)
         whole_ref = "#" + group.get(XML_ID)
-    if target is None:  # no target to carry them: the unit does (both schemas allow it there)
+    if target is None:  # 1.2, no target to carry them: the trans-unit does (its schema allows it there)
         if whole_ref:
             unit.set(f"{{{ITS}}}locQualityIssuesRef", whole_ref)
     elif version == "1":
