@@ -1,0 +1,172 @@
+"""Annotated XLIFF, the ITS 2.0 markup: issue groups, `<mrk>` spans and ratings, placed where each XLIFF
+version's schema and the ITS module allow them (report/xliff.py says what goes where).
+
+Another tool's ITS data is kept (issue 35): its issue groups, its `locQualityIssuesRef` and its rating stay
+as they were, and mtcheck's go on an `<mrk>` of its own beside them. What an earlier mtcheck run wrote is
+recognised by its ids (`mtcheck-lqi-N` groups, `mtcheckN` markers) and its rating profile
+(`locQualityRatingProfileRef="urn:mtcheck:quality"`), and `strip_earlier` removes it before a new
+annotation: a re-run replaces its own annotations and nothing else.
+"""
+
+from __future__ import annotations
+
+from mtcheck.report.xliff_file import ITS, local as _local
+
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+PROFILE = "urn:mtcheck:check:"
+
+# mtcheck check -> ITS 2.0 locQualityIssueType (https://www.w3.org/TR/its20/#lqissue-typevalues).
+ITS_TYPES = {
+    "omission": "omission", "addition": "addition", "untranslated": "untranslated",
+    "copied-source": "untranslated", "source-script": "untranslated", "wrong-language": "untranslated",
+    "duplicate-segment": "duplication", "repeated-phrase": "duplication", "doubled-word": "duplication",
+    "number-mismatch": "numbers", "hallucination": "mistranslation", "low-quality": "mistranslation",
+    "grammar": "grammar", "spelling": "misspelling", "low-fluency": "style",
+    "run-on": "typographical", "no-terminal-punct": "typographical", "unbalanced-brackets": "typographical",
+    "markup-remnant": "markup", "tag-trail": "formatting", "lone-label": "formatting",
+    "length-ratio": "length",
+}
+SEVERITY = {"minor": 4, "major": 20, "critical": 100}  # nominal quality points per severity (4 x MQM weight)
+
+
+RATING_PROFILE = "urn:mtcheck:quality"  # locQualityRatingProfileRef of mtcheck's ratings
+GROUP_STEM = "mtcheck-lqi-"
+
+
+def its_type(check: str) -> str:
+    return ITS_TYPES.get(check, "other")
+
+
+# --- text runs of a target, as the reader flattens it ---------------------------------------------------
+
+def runs(target) -> list[tuple[object, str, int, str]]:
+    """Every run of the target's own text as (element, "text" or "tail", offset in the flattened `mt`,
+    the text), walking the target exactly as mtcheck.io.xmlsafe.inline_text flattens it."""
+    from mtcheck.io.xmlsafe import PAIRED, STANDALONE, TRANSPARENT
+
+    runs: list = []
+    at = 0
+
+    def walk(elem):
+        nonlocal at
+        if elem.text:
+            runs.append((elem, "text", at, elem.text))
+            at += len(elem.text)
+        for child in elem:
+            if not isinstance(child.tag, str):  # comments and processing instructions carry no text
+                pass
+            else:
+                name = _local(child.tag)
+                ident = child.get("id") or child.get("i") or child.get("x") or ""
+                if name in PAIRED:
+                    at += len(f"{{{name}:{ident}}}")
+                    walk(child)
+                    at += len(f"{{/{name}:{ident}}}")
+                elif name in STANDALONE:
+                    at += len(f"{{{name}:{ident}}}")
+                elif name in TRANSPARENT:
+                    walk(child)
+            if child.tail:
+                runs.append((child, "tail", at, child.tail))
+                at += len(child.tail)
+    walk(target)
+    return runs
+
+
+def wrap(run, start: int, end: int, mrk):
+    """Put text [start, end) of `run` (offsets into its own text) into `mrk`, in place. The run's current
+    text is read, not the one recorded: an earlier cut of a later span has shortened it."""
+    elem, where = run[0], run[1]
+    text = (elem.text if where == "text" else elem.tail) or ""
+    mrk.text, mrk.tail = text[start:end], text[end:]
+    if where == "text":
+        elem.text = text[:start]
+        elem.insert(0, mrk)
+    else:
+        elem.tail = text[:start]
+        elem.addnext(mrk)
+
+
+class Ids:
+    """Fresh ids: xml:id over the document, mrk ids within a unit."""
+
+    def __init__(self, root) -> None:
+        self.taken = {v for e in root.iter() if isinstance(e.tag, str) for k, v in e.attrib.items()
+                      if k in (XML_ID, "id")}
+        self.n = 0
+
+    def new(self, stem: str) -> str:
+        while True:
+            self.n += 1
+            ident = f"{stem}{self.n}"
+            if ident not in self.taken:
+                self.taken.add(ident)
+                return ident
+
+
+def issue_group(unit, ids: Ids, findings) -> object:
+    """An `its:locQualityIssues` element, made inside `unit` so that it takes the root's `its` prefix."""
+    from lxml import etree
+
+    group = etree.SubElement(unit, f"{{{ITS}}}locQualityIssues")
+    group.set(XML_ID, ids.new(GROUP_STEM))
+    for f in findings:
+        issue = etree.SubElement(group, f"{{{ITS}}}locQualityIssue")
+        issue.set("locQualityIssueType", its_type(f.check))
+        issue.set("locQualityIssueComment", f.message)
+        issue.set("locQualityIssueSeverity", str(SEVERITY.get(f.severity, 4)))
+        issue.set("locQualityIssueProfileRef", PROFILE + f.check)
+    return group
+
+
+def place_groups(unit, version: str, groups: list) -> None:
+    """Stand-off groups into the unit where its schema allows other namespaces, indented like its children."""
+    if not groups:
+        return
+    for group in groups:  # made at the unit's end; placed below
+        unit.remove(group)
+    kids = [c for c in unit]
+    indent = unit.text if unit.text and not unit.text.strip() else ""
+    for group in groups:
+        if version == "1":  # at the end of the trans-unit
+            last = kids[-1] if kids else None
+            if last is not None:
+                group.tail, last.tail = last.tail, indent
+            else:
+                group.tail = unit.text
+            unit.append(group)
+            kids.append(group)
+        else:  # at the start of the unit
+            group.tail = indent
+            unit.insert(0, group)
+
+
+def mrk(target, version: str, ids: Ids, refs: str | None = None, rating: float | None = None):
+    """A `<mrk>` in the target's own namespace, made inside it (so prefixes are the document's); the caller
+    moves it where it belongs."""
+    from lxml import etree
+
+    ns = target.tag[1:].split("}", 1)[0] if target.tag.startswith("{") else ""
+    mrk = etree.SubElement(target, f"{{{ns}}}mrk" if ns else "mrk")
+    if version == "1":
+        mrk.set("mtype", "x-its")
+    else:
+        mrk.set("id", ids.new("mtcheck"))
+        mrk.set("type", "its:any")
+    if refs:
+        mrk.set(f"{{{ITS}}}locQualityIssuesRef", refs)
+    if rating is not None:
+        mrk.set(f"{{{ITS}}}locQualityRatingScore", score(rating))
+    return mrk
+
+
+def score(quality: float) -> str:
+    return f"{max(0.0, min(100.0, float(quality))):.1f}"
+
+
+def wrap_whole(target, mrk) -> None:
+    """Move the target's whole content into `mrk`, and `mrk` into the target."""
+    mrk.text, target.text = target.text, None
+    for child in list(target):
+        if child is not mrk:
+            mrk.append(child)
