@@ -269,3 +269,60 @@ def test_a_2x_segment_without_a_target_keeps_its_state(tmp_path):
     text = out.read_text(encoding="utf-8")
     unit = text[text.index('<unit id="u1">'):text.index("</unit>")]
     assert '<segment state="initial">' in unit and "its:" not in unit
+
+
+ITS_NS = "http://www.w3.org/2005/11/its"
+
+
+def _with_other_checker(tmp_path) -> "Path":
+    """The German file as another checker left it: unit 12 (which mtcheck flags) and unit 13 (which it
+    passes) carry that tool's issue group, its reference on the target, and its rating."""
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    text = text.replace('version="1.2">', f'version="1.2" xmlns:its="{ITS_NS}" its:version="2.0">', 1)
+    for unit, rating in (("12", "70"), ("13", "95")):
+        start = text.index(f'<trans-unit id="{unit}">')
+        end = text.index("</trans-unit>", start)
+        block = text[start:end]
+        block = block.replace("<target>", f'<target its:locQualityIssuesRef="#other{unit}" '
+                              f'its:locQualityRatingScore="{rating}" '
+                              'its:locQualityRatingProfileRef="http://checker.example/profile">', 1)
+        block += (f'    <its:locQualityIssues xml:id="other{unit}"><its:locQualityIssue '
+                  'locQualityIssueType="terminology" locQualityIssueComment="Use the glossary term." '
+                  'locQualityIssueSeverity="10"/></its:locQualityIssues>\n            ')
+        text = text[:start] + block + text[end:]
+    path = tmp_path / "checked-by-others.xlf"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _its_state(path):
+    """(every issue group's id, every issue reference, every rating with its profile) in the file."""
+    from lxml import etree
+
+    root = etree.parse(str(path)).getroot()
+    groups = [e.get("{http://www.w3.org/XML/1998/namespace}id") for e in root.iter(f"{{{ITS_NS}}}locQualityIssues")]
+    refs = [v for e in root.iter() if isinstance(e.tag, str)
+            for v in [e.get(f"{{{ITS_NS}}}locQualityIssuesRef")] if v]
+    ratings = [(e.get(f"{{{ITS_NS}}}locQualityRatingScore"), e.get(f"{{{ITS_NS}}}locQualityRatingProfileRef"))
+               for e in root.iter() if isinstance(e.tag, str) and e.get(f"{{{ITS_NS}}}locQualityRatingScore")]
+    return groups, refs, ratings
+
+
+def test_another_tools_its_data_is_kept_and_a_rerun_replaces_only_its_own(tmp_path):
+    source = _with_other_checker(tmp_path)
+    first = tmp_path / "first.xlf"
+    run(source, "-o", tmp_path / "r1", "--annotate-xliff", first)
+    groups, refs, ratings = _its_state(first)
+    assert {"other12", "other13"} <= set(groups)
+    assert "#other12" in refs and "#other13" in refs           # still pointing at the other tool's issues
+    assert ("70", "http://checker.example/profile") in ratings and ("95", "http://checker.example/profile") in ratings
+    assert set(r.lstrip("#") for r in refs) == set(groups)      # every group referenced, every reference resolves
+    mtcheck_ratings = [r for r in ratings if r[1] == "urn:mtcheck:quality"]
+    assert len(mtcheck_ratings) == 116
+    # mtcheck run again on its own output: the same annotations, not a second layer.
+    second = tmp_path / "second.xlf"
+    run(first, "-o", tmp_path / "r2", "--annotate-xliff", second)
+    again = _its_state(second)
+    assert sorted(again[0]) == sorted(groups) and sorted(again[1]) == sorted(refs)
+    assert sorted(again[2]) == sorted(ratings)
+    assert second.read_text(encoding="utf-8").count("<mrk") == first.read_text(encoding="utf-8").count("<mrk")

@@ -43,8 +43,8 @@ from pathlib import Path
 from mtcheck.errors import OutputError, UsageError
 from mtcheck.io.xliff import iter_rows, state_token, states_digest
 from mtcheck.report.xliff_file import check_output, check_writable, child as _child, parse, serialise
-from mtcheck.report.xliff_its import (ITS, XML_ID, Ids, issue_group, mrk, place_groups, runs, score, wrap,
-                                      wrap_whole)
+from mtcheck.report.xliff_its import (ITS, XML_ID, Ids, has_foreign_its, issue_group, mrk, place_groups, rate,
+                                      runs, strip_earlier, wrap, wrap_whole)
 
 # check_output and check_writable are the CLI's and the report writer's, from here as before the split.
 __all__ = ["RowAnnotation", "STATES", "annotate", "annotate_result", "check_output", "check_pass_state",
@@ -128,13 +128,13 @@ def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: Ids, pass_st
         groups.append(group)
         whole_ref = "#" + group.get(XML_ID)
     if target is None:  # 1.2, no target to carry them: the trans-unit does (its schema allows it there)
-        if whole_ref:
+        if whole_ref and unit.get(f"{{{ITS}}}locQualityIssuesRef") is None:
             unit.set(f"{{{ITS}}}locQualityIssuesRef", whole_ref)
-    elif version == "1":
-        target.set(f"{{{ITS}}}locQualityRatingScore", score(row.quality))
+    elif version == "1" and not has_foreign_its(target):
+        rate(target, row.quality)
         if whole_ref:
             target.set(f"{{{ITS}}}locQualityIssuesRef", whole_ref)
-    else:
+    else:  # 2.x, or a 1.2 target that carries another tool's issues or rating: ours on a <mrk> of our own
         wrap_whole(target, mrk(target, version, ids, whole_ref, row.quality))
     place_groups(unit, version, groups)
     _set_state(seg, target, version, row, pass_state)
@@ -191,6 +191,7 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
     declaration, tree, codec, bom = parse(data)
     root = tree.getroot()
     root.set(f"{{{ITS}}}version", "2.0")
+    strip_earlier(root)  # an earlier annotation of mtcheck's is replaced, another tool's ITS data kept
     ids = Ids(root)
     rows = list(rows)
     units = list(iter_rows(root))

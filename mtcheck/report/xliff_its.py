@@ -156,7 +156,7 @@ def mrk(target, version: str, ids: Ids, refs: str | None = None, rating: float |
     if refs:
         mrk.set(f"{{{ITS}}}locQualityIssuesRef", refs)
     if rating is not None:
-        mrk.set(f"{{{ITS}}}locQualityRatingScore", score(rating))
+        rate(mrk, rating)
     return mrk
 
 
@@ -170,3 +170,81 @@ def wrap_whole(target, mrk) -> None:
     for child in list(target):
         if child is not mrk:
             mrk.append(child)
+
+
+def rate(holder, quality: float) -> None:
+    """mtcheck's Localization Quality Rating on `holder`, marked as mtcheck's by its profile."""
+    holder.set(f"{{{ITS}}}locQualityRatingScore", score(quality))
+    holder.set(f"{{{ITS}}}locQualityRatingProfileRef", RATING_PROFILE)
+
+
+def has_foreign_its(target) -> bool:
+    """Whether another tool put an issue reference or a rating on this target (after `strip_earlier`)."""
+    return any(target.get(f"{{{ITS}}}{name}") is not None
+               for name in ("locQualityIssuesRef", "locQualityRatingScore"))
+
+
+def _ours_ref(value: str | None) -> bool:
+    return bool(value) and all(part.lstrip("#").startswith(GROUP_STEM) for part in value.split())
+
+
+def _is_our_mrk(elem) -> bool:
+    if _local(elem.tag) != "mrk":
+        return False
+    if elem.get("mtype") == "x-its" or elem.get("type") == "its:any":
+        ref = elem.get(f"{{{ITS}}}locQualityIssuesRef")
+        ours_rating = elem.get(f"{{{ITS}}}locQualityRatingProfileRef") == RATING_PROFILE
+        return (elem.get("id") or "").startswith("mtcheck") or _ours_ref(ref) or (ours_rating and not ref)
+    return False
+
+
+def _remove(elem) -> None:
+    """Remove an element that mtcheck placed between a unit's children, with the whitespace it took."""
+    parent, prev = elem.getparent(), elem.getprevious()
+    if prev is not None:
+        prev.tail = elem.tail
+    parent.remove(elem)
+
+
+def _unwrap(elem) -> None:
+    """Replace `elem` by its content (text, children, tail), in place."""
+    parent = elem.getparent()
+    prev = elem.getprevious()
+    text = elem.text or ""
+    if prev is not None:
+        prev.tail = (prev.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    index = parent.index(elem)
+    children = list(elem)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    tail = elem.tail or ""
+    last = children[-1] if children else parent[index - 1] if index > 0 else None
+    if last is not None and last is not elem:
+        last.tail = (last.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(elem)
+
+
+def strip_earlier(root) -> int:
+    """Remove what an earlier mtcheck run wrote (its issue groups, markers, references and ratings), keep
+    every other tool's ITS data; the number of elements removed."""
+    removed = 0
+    for elem in [e for e in root.iter(f"{{{ITS}}}locQualityIssues") if (e.get(XML_ID) or "").startswith(GROUP_STEM)]:
+        _remove(elem)
+        removed += 1
+    for elem in [e for e in root.iter() if isinstance(e.tag, str) and _is_our_mrk(e)]:
+        _unwrap(elem)
+        removed += 1
+    for elem in root.iter():
+        if not isinstance(elem.tag, str):
+            continue
+        if _ours_ref(elem.get(f"{{{ITS}}}locQualityIssuesRef")):
+            del elem.attrib[f"{{{ITS}}}locQualityIssuesRef"]
+        if elem.get(f"{{{ITS}}}locQualityRatingProfileRef") == RATING_PROFILE:
+            for name in ("locQualityRatingScore", "locQualityRatingProfileRef"):
+                elem.attrib.pop(f"{{{ITS}}}{name}", None)
+    return removed
+
