@@ -326,3 +326,21 @@ def test_another_tools_its_data_is_kept_and_a_rerun_replaces_only_its_own(tmp_pa
     assert sorted(again[0]) == sorted(groups) and sorted(again[1]) == sorted(refs)
     assert sorted(again[2]) == sorted(ratings)
     assert second.read_text(encoding="utf-8").count("<mrk") == first.read_text(encoding="utf-8").count("<mrk")
+
+
+def test_pass_states_users_states_and_foreign_substates(tmp_path):
+    """1.2 allows user states (x-...) as --xliff-pass-state; in 2.x a pass state drops the subState another
+    tool had put beside the state it replaces."""
+    run(WILD / "symfony-validators.de.xlf", "-o", tmp_path / "r1", "--annotate-xliff", tmp_path / "one.xlf",
+        "--xliff-pass-state", "x-checked")
+    text = (tmp_path / "one.xlf").read_text(encoding="utf-8")
+    assert text.count('state="x-checked"') == 114  # every unit but the two flagged
+    two = tmp_path / "two.xlf"
+    two.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                   '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
+                   ' <file id="f1"><unit id="u1"><segment state="translated" subState="acme:needs-second-look">'
+                   '<source>The file is too large.</source><target>Die Datei ist zu groß.</target></segment></unit>'
+                   '</file>\n</xliff>\n', encoding="utf-8")
+    run(two, "-o", tmp_path / "r2", "--annotate-xliff", tmp_path / "two-out.xlf", "--xliff-pass-state", "reviewed")
+    text = (tmp_path / "two-out.xlf").read_text(encoding="utf-8")
+    assert '<segment state="reviewed">' in text and "acme:" not in text

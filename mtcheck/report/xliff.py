@@ -76,9 +76,10 @@ def check_pass_state(source: str | Path, pass_state: str | None) -> None:
     from mtcheck.io.xmlsafe import parse_xml
 
     version = "1" if parse_xml(source).get("version", "").startswith("1") else "2"
-    if pass_state not in STATES[version]:
+    if pass_state not in STATES[version] and not (version == "1" and re.fullmatch(r"x-[\w.-]+", pass_state)):
         raise UsageError(f"--xliff-pass-state '{pass_state}' is not an XLIFF {'1.2' if version == '1' else '2.0'} "
-                         "state", hint=f"one of {', '.join(STATES[version])}")
+                         "state", hint=f"one of {', '.join(STATES[version])}" + (" or a user state x-NAME" if
+                                                                                 version == "1" else ""))
 
 
 
@@ -154,6 +155,7 @@ def _set_state(seg, target, version: str, row: RowAnnotation, pass_state: str | 
         seg.set("subState", "mtcheck:" + re.sub(r"[^\w.-]+", "-", row.route).strip("-"))
     elif pass_state:
         seg.set("state", pass_state)
+        seg.attrib.pop("subState", None)  # another tool's subState qualified the state it replaced
 
 
 def _left_record(units) -> str:
