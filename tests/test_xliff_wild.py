@@ -344,3 +344,30 @@ def test_pass_states_users_states_and_foreign_substates(tmp_path):
     run(two, "-o", tmp_path / "r2", "--annotate-xliff", tmp_path / "two-out.xlf", "--xliff-pass-state", "reviewed")
     text = (tmp_path / "two-out.xlf").read_text(encoding="utf-8")
     assert '<segment state="reviewed">' in text and "acme:" not in text
+
+
+def test_repeated_and_missing_ids_are_matched_by_order_and_text(tmp_path):
+    """Two units share id 12 and one has no id: the annotation says so, and the returned file is read
+    back (it was refused) with each unit matched to its own row."""
+    from translate.storage import xliff
+
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    text = text.replace('<trans-unit id="13">', '<trans-unit id="12">', 1).replace('<trans-unit id="14">',
+                                                                                 "<trans-unit>", 1)
+    path = tmp_path / "ids.xlf"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "annotated.xlf"
+    run(path, "-o", tmp_path / "r1", "--annotate-xliff", out)
+    summary = json.loads((tmp_path / "r1" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["annotated_xliff"]["repeated_ids"] == 1
+    store = xliff.xlifffile.parsefile(str(out))
+    units = [u for u in store.units if str(u.source) == "This value is not a valid datetime."]
+    units[0].target = "Dieser Wert ist kein gültiges Datum mit Uhrzeit."   # the first unit 12, edited
+    returned = tmp_path / "returned.xlf"
+    returned.write_bytes(bytes(store))
+    run(path, "-o", tmp_path / "r2", "--post-edits", returned)
+    seg = pd.read_csv(tmp_path / "r2" / "segments.csv", dtype=str, keep_default_na=False)
+    twelve = seg[seg["seg_id"] == "12"]
+    assert list(twelve["pe_changed"]) == ["True", "False"]  # the edited one, then the second unit 12
+    pe = json.loads((tmp_path / "r2" / "summary.json").read_text(encoding="utf-8"))["post_edits"]
+    assert pe["changed"] == 1 and pe["deleted"] == [] and pe["added"] == []

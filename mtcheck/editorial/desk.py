@@ -75,7 +75,8 @@ class Editorial:
             from mtcheck.editorial.postedit import post_edit_columns
             from mtcheck.editorial.xliff_review import row_keys
 
-            post_edit_columns(rows, [self.review.post_edit(k) for k in row_keys(rows)] if self.review is not None
+            post_edit_columns(rows, [self.review.post_edit(k, s) for k, s in zip(row_keys(rows), rows[S.SRC])]
+                                    if self.review is not None
                               else [self.post_edits[i] for i in rows.index])
         reasons: list[str] = []
         rows[S.ROUTE] = route_segments(rows, self.routing, reasons)
@@ -124,7 +125,9 @@ def _unmatched(tally, review) -> dict:
     """Rows of the run with no unit in the returned XLIFF, and units of it with no row: listed, never guessed."""
     import math
 
-    keys, hter = tally.post_edit["keys"], tally.post_edit["hter"]
+    from mtcheck.editorial.xliff_review import disambiguate
+
+    keys, hter = disambiguate(tally.post_edit["keys"]), tally.post_edit["hter"]
     deleted = [f"{d}#{s}" for (d, s), h in zip(keys, hter) if isinstance(h, float) and math.isnan(h)]
     seen = set(keys)
     added = [f"{d}#{s}" for (d, s) in review.units if (d, s) not in seen]

@@ -1,7 +1,8 @@
 """An annotated XLIFF the post-editor returned (`--post-edits FILE.xlf` or `--verdicts FILE.xlf`), read back.
 
 Units are matched to the run's rows by id (the row's `doc_id`, the file's `original`, and its `seg_id`,
-the unit or unit/segment id), never by position. From each matched unit:
+the unit or unit/segment id), never by position, except among units whose id repeats or is missing:
+those are matched in order, and only where the source text agrees (`disambiguate`). From each matched unit:
 
 * **Post-edit.** Its target is the editor's final text: HTER, chrF++ and `pe_changed` against the
   run's MT, as for a text file of post-edits (mtcheck/editorial/postedit.py).
@@ -46,20 +47,22 @@ class XliffReview:
         from mtcheck.errors import InputError
         from mtcheck.io.xliff import read_reviewed_xliff
 
-        units = {}
-        for unit in read_reviewed_xliff(path):
-            if unit["key"] in units:
-                raise InputError(f"two units have the id '{unit['key'][1]}' in file '{unit['key'][0]}'",
-                                 path=str(path), hint="units are matched by id; ids must be unique")
-            units[unit["key"]] = unit
-        return cls(str(path), units)
+        found = read_reviewed_xliff(path)
+        return cls(str(path), dict(zip(disambiguate([u["key"] for u in found]), found)))
 
-    def post_edit(self, key) -> str | None:
-        unit = self.units.get(key)
+    def post_edit(self, key, src: str | None = None) -> str | None:
+        unit = self._unit(key, src)
         return unit["target"] if unit is not None and unit["target"] is not None else None
 
-    def is_false_alarm(self, key, mt: str, check: str) -> bool:
+    def _unit(self, key, src: str | None = None):
+        """The unit of a row; where ids repeat (key "id#2"), only if its source is the row's too."""
         unit = self.units.get(key)
+        if unit is not None and src is not None and "#" in key[1] and not _same(unit["src"], src):
+            return None
+        return unit
+
+    def is_false_alarm(self, key, mt: str, check: str) -> bool:
+        unit = self._unit(key)
         if unit is None or not unit["annotated"]:
             return False
         if check in unit["disabled"]:
@@ -72,7 +75,7 @@ class XliffReview:
         key) as a row of the run is: units the reviewer signed off are `ok`."""
         from mtcheck.editorial.diff import text_key
 
-        return {(*key, text_key(u["src"], u["target"])): ("ok", "") for key, u in self.units.items()
+        return {(*u["key"], text_key(u["src"], u["target"])): ("ok", "") for u in self.units.values()
                 if u["signed_off"] and u["target"] is not None}
 
 
@@ -81,6 +84,21 @@ def _same(a: str, b: str) -> bool:
 
 
 def row_keys(frame) -> list:
+    """Each row's key among the returned file's units (see `disambiguate`)."""
     from mtcheck import schema as S
 
-    return list(zip(frame[S.DOC_ID].astype(str), frame[S.SEG_ID].astype(str)))
+    return disambiguate(list(zip(frame[S.DOC_ID].astype(str), frame[S.SEG_ID].astype(str))))
+
+
+def disambiguate(keys: list) -> list:
+    """(doc_id, seg_id) keys made unique by position: the second unit with a repeated or missing id in a
+    document becomes (doc_id, "id#2"), the third "id#3". CAT tools write such files (issue 35); they are
+    matched by position among the units that share the id, and by their source text
+    (`XliffReview._unit`). A run's partitions never split a document, so a partition's rows count their
+    repeats as the whole file does."""
+    seen: dict = {}
+    out = []
+    for doc, seg in keys:
+        n = seen[(doc, seg)] = seen.get((doc, seg), 0) + 1
+        out.append((doc, seg if n == 1 else f"{seg}#{n}"))
+    return out

@@ -216,7 +216,8 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
     finally:
         if temp.exists():
             temp.unlink()
-    return {"file": str(out), "units": len(rows), "issues": issues, "flagged": flagged}
+    repeated = len(rows) - len({(r.doc_id, r.seg_id) for r in rows})
+    return {"file": str(out), "units": len(rows), "issues": issues, "flagged": flagged, "repeated_ids": repeated}
 
 
 def rows_for_annotation(rows, found) -> list[RowAnnotation]:
