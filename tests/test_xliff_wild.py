@@ -371,3 +371,19 @@ def test_repeated_and_missing_ids_are_matched_by_order_and_text(tmp_path):
     assert list(twelve["pe_changed"]) == ["True", "False"]  # the edited one, then the second unit 12
     pe = json.loads((tmp_path / "r2" / "summary.json").read_text(encoding="utf-8"))["post_edits"]
     assert pe["changed"] == 1 and pe["deleted"] == [] and pe["added"] == []
+
+
+def test_cdata_and_windows_line_ends_are_kept(tmp_path):
+    path = tmp_path / "crlf.xlf"
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
+           ' <file id="f1">\n'
+           '  <unit id="u1"><segment><source><![CDATA[Press <Enter> to upload the file to the server.]]></source>'
+           '<target><![CDATA[Drücken Sie <Enter>, um die Datei auf den Server hochzuladen.]]></target></segment></unit>\n'
+           ' </file>\n</xliff>\n')
+    path.write_bytes(xml.replace("\n", "\r\n").encode("utf-8"))
+    out = tmp_path / "annotated.xlf"
+    run(path, "-o", tmp_path / "r", "--annotate-xliff", out)
+    data = out.read_bytes()
+    assert data.count(b"\r\n") == data.count(b"\n") > 5
+    assert b"<![CDATA[Dr\xc3\xbccken Sie <Enter>, um die Datei" in data

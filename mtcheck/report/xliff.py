@@ -42,7 +42,7 @@ from pathlib import Path
 
 from mtcheck.errors import OutputError, UsageError
 from mtcheck.io.xliff import iter_rows, state_token, states_digest
-from mtcheck.report.xliff_file import check_output, check_writable, child as _child, parse, serialise
+from mtcheck.report.xliff_file import check_output, check_writable, child as _child, parse, serialise, uses_crlf
 from mtcheck.report.xliff_its import (ITS, XML_ID, Ids, has_foreign_its, issue_group, mrk, place_groups, rate,
                                       runs, strip_earlier, wrap, wrap_whole)
 
@@ -205,7 +205,8 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
         _annotate_row(seg, unit, version, row, ids, pass_state)
         issues += len(row.findings)
         flagged += bool(row.flagged)
-    payload = serialise(declaration, tree, codec, bom, states_digest(root), _left_record(units))
+    payload = serialise(declaration, tree, codec, bom, states_digest(root), _left_record(units),
+                        crlf=uses_crlf(data if codec == "utf-8" else data.decode(codec).encode("utf-8")))
     out = Path(out)
     temp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:

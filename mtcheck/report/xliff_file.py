@@ -127,16 +127,27 @@ def _start_tag_end(text: str, pos: int) -> int:
     return pos
 
 
-def serialise(declaration: str, tree, codec: str, bom: bool, digest: str, left: str) -> bytes:
+def serialise(declaration: str, tree, codec: str, bom: bool, digest: str, left: str, crlf: bool = False) -> bytes:
+    """The annotated file's bytes. With `crlf` (the input ended its lines so), every line ends in CR LF: XML
+    parsers turn line ends into LF, and a Windows tool's file came back with LF (issue 35). A CR inside
+    text is a character reference (&#13;) in lxml's output, never a raw CR, so no line end is doubled."""
     from lxml import etree
 
     body = etree.tostring(tree, encoding="unicode")
     mark = f'<?{ANNOTATED_PI} states="{digest}"?>\n' + (f'<?{LEFT_PI} {left}?>\n' if left != "{}" else "")
     text = (declaration + "\n" if declaration else "") + mark + body + "\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
     data = text.encode(codec, "xmlcharrefreplace")
     if bom and codec == "utf-8":
         data = b"\xef\xbb\xbf" + data
     return data
+
+
+def uses_crlf(data: bytes) -> bool:
+    """Whether an XML file's lines end in CR LF (all of them, as a Windows tool writes them)."""
+    lines = data.count(b"\n")
+    return lines > 0 and data.count(b"\r\n") == lines
 
 
 def local(tag) -> str:

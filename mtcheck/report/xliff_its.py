@@ -164,9 +164,23 @@ def score(quality: float) -> str:
     return f"{max(0.0, min(100.0, float(quality))):.1f}"
 
 
+def _cdata_text(elem) -> bool:
+    """Whether `elem`'s own text was written as a CDATA section (lxml keeps it, but has no API to ask)."""
+    from lxml import etree
+
+    markup = etree.tostring(elem, with_tail=False, encoding="unicode")
+    start = markup.find(">")
+    return start > 0 and markup[start + 1:].startswith("<![CDATA[")
+
+
 def wrap_whole(target, mrk) -> None:
-    """Move the target's whole content into `mrk`, and `mrk` into the target."""
-    mrk.text, target.text = target.text, None
+    """Move the target's whole content into `mrk`, and `mrk` into the target. A CDATA section stays one
+    (issue 35: every XLIFF 2.0 target's CDATA was lost); text split around a marked span is written
+    escaped, the same XML."""
+    from lxml import etree
+
+    text = target.text
+    mrk.text, target.text = (etree.CDATA(text) if text and _cdata_text(target) else text), None
     for child in list(target):
         if child is not mrk:
             mrk.append(child)
