@@ -6,6 +6,7 @@ translate-toolkit, a library nobody here wrote, as a CAT tool built on it would.
 """
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,7 +29,7 @@ def segments(folder) -> pd.DataFrame:
     return pd.read_csv(folder / "segments.csv", dtype=str, keep_default_na=False).set_index("seg_id")
 
 
-def delivered(tmp_path, name: str, **attrs) -> "Path":
+def delivered(tmp_path, name: str, **attrs) -> Path:
     """The real file as a vendor delivers it: every target `final` (and any unit attributes given)."""
     from lxml import etree
 
@@ -107,7 +108,7 @@ def test_only_what_a_reviewer_did_reads_back(tmp_path):
     assert segments(tmp_path / "second").at[flagged[0], "severity"] == "ok"
 
 
-def multilingual(tmp_path, units: int = 15) -> "Path":
+def multilingual(tmp_path, units: int = 15) -> Path:
     """One XLIFF 1.2 with three `<file>` elements, German, Japanese and French: the first units of Symfony's
     real files for each, as a localization vendor bundles a delivery."""
     from lxml import etree
@@ -274,7 +275,7 @@ def test_a_2x_segment_without_a_target_keeps_its_state(tmp_path):
 ITS_NS = "http://www.w3.org/2005/11/its"
 
 
-def _with_other_checker(tmp_path) -> "Path":
+def _with_other_checker(tmp_path) -> Path:
     """The German file as another checker left it: unit 12 (which mtcheck flags) and unit 13 (which it
     passes) carry that tool's issue group, its reference on the target, and its rating."""
     text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")

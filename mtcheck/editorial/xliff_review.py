@@ -44,7 +44,6 @@ class XliffReview:
 
     @classmethod
     def read(cls, path) -> "XliffReview":
-        from mtcheck.errors import InputError
         from mtcheck.io.xliff import read_reviewed_xliff
 
         found = read_reviewed_xliff(path)
