@@ -388,3 +388,28 @@ def test_cdata_and_windows_line_ends_are_kept(tmp_path):
     data = out.read_bytes()
     assert data.count(b"\r\n") == data.count(b"\n") > 5
     assert b"<![CDATA[Dr\xc3\xbccken Sie <Enter>, um die Datei" in data
+
+
+def test_placeholders_dropped_renamed_or_broken_are_found_in_real_strings(tmp_path):
+    """Symfony's German messages with three errors a translator makes: a placeholder dropped, one translated,
+    one with a brace lost. The file as it is has none (and its 114 other units stay clean)."""
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    broken = (text.replace("<target>Dieser Wert sollte vom Typ {{ type }} sein.</target>",
+                           "<target>Dieser Wert sollte vom Typ sein.</target>", 1)
+              .replace("Dateitypen sind {{ types }}.</target>", "Dateitypen sind {{ typen }}.</target>", 1)
+              .replace("kleiner oder gleich {{ limit }} sein.</target>", "kleiner oder gleich {{ limit } sein.</target>", 1))
+    path = tmp_path / "broken.xlf"
+    path.write_text(broken, encoding="utf-8")
+    run(path, "-o", tmp_path / "r", "--annotate-xliff", tmp_path / "out.xlf")
+    seg = segments(tmp_path / "r")
+    flagged = set(seg.index[seg["checks"].str.contains("placeholder-mismatch")])
+    assert flagged == {"3", "17", "18"}
+    assert "'{{ typen }}', instead of '{{types}}'" in seg.at["17", "explanation"]
+    run(WILD / "symfony-validators.de.xlf", "-o", tmp_path / "clean")
+    assert not segments(tmp_path / "clean")["checks"].str.contains("placeholder-mismatch").any()
+
+
+def test_inline_codes_are_tags_in_the_translators_comments():
+    from mtcheck.report.xliff_its import readable_codes
+
+    assert readable_codes("'{pc:1}Save{/pc:1} {x:2}' is said twice") == "'‹1›Save‹/1› ‹2›' is said twice"

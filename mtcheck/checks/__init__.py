@@ -99,8 +99,9 @@ def default_checks() -> list[str]:
     return [name for name, info in available().items() if info.default]
 
 
-BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "numbers", "repetition", "loops",
-                   "hallucination", "runon", "source", "spelling", "truncation", "untranslated")
+BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "numbers", "placeholders",
+                   "repetition", "loops", "hallucination", "runon", "source", "spelling", "truncation",
+                   "untranslated")
 
 
 def _load_builtin_checks() -> None:

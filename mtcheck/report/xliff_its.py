@@ -104,6 +104,14 @@ class Ids:
                 return ident
 
 
+def readable_codes(message: str) -> str:
+    """A message as the translator's CAT tool shows it: the reader's code placeholders ({pc:1}...{/pc:1},
+    {x:2}) as the tags they stand for (‹1›...‹/1›, ‹2›), not as mtcheck's internal notation (issue 35)."""
+    import re
+
+    return re.sub(r"\{(/?)(?:x|bx|ex|ph|bpt|ept|it|sc|ec|ut|sm|em|g|pc):([^{}]{0,40})\}", r"‹\1\2›", message)
+
+
 def issue_group(unit, ids: Ids, findings) -> object:
     """An `its:locQualityIssues` element, made inside `unit` so that it takes the root's `its` prefix."""
     from lxml import etree
@@ -113,7 +121,7 @@ def issue_group(unit, ids: Ids, findings) -> object:
     for f in findings:
         issue = etree.SubElement(group, f"{{{ITS}}}locQualityIssue")
         issue.set("locQualityIssueType", its_type(f.check))
-        issue.set("locQualityIssueComment", f.message)
+        issue.set("locQualityIssueComment", readable_codes(f.message))
         issue.set("locQualityIssueSeverity", str(SEVERITY.get(f.severity, 4)))
         issue.set("locQualityIssueProfileRef", PROFILE + f.check)
     return group
