@@ -43,13 +43,14 @@ def path_label(path) -> str:
 
 
 # The models each scorer runs (pipeline.partition_signals releases what no later scorer needs).
-SCORER_MODELS = {"embedding": {"encoders"}, "crosslingual": {"encoders"}, "fluency": {"lm"}, "lmref": {"lm-prefix"}}
+SCORER_MODELS = {"embedding": {"encoders"}, "crosslingual": {"encoders"}, "fluency": {"lm"}, "lmref": {"lm-prefix"},
+                 "xenc": {"adapters"}}
 LANGUAGE_MODEL_SCORERS = ("fluency", "lmref")
 
 
 def release_models(needed: set) -> None:
-    """Release the loaded models not in `needed` ("encoders", "lm": the fluency engine, "lm-prefix": lm_ref's
-    torch model), then give freed memory back to the system.
+    """Release the loaded models not in `needed` ("encoders", "adapters", "lm": the fluency engine,
+    "lm-prefix": lm_ref's torch model), then give freed memory back to the system.
 
     A run with the language model holds SmolLM2 (540 MB of weights, twice with --lm-ref: ONNX Runtime
     for fluency, torch for lm_ref's shared prefixes) beside the sentence encoders; held together they
@@ -64,6 +65,9 @@ def release_models(needed: set) -> None:
     embedders = sys.modules.get("mtcheck.models.embedders")
     if embedders is not None and "encoders" not in needed:
         embedders.release_all()
+    adapters = sys.modules.get("mtcheck.models.adapters")
+    if adapters is not None and "adapters" not in needed:
+        adapters.release_all()
     language_model = sys.modules.get("mtcheck.models.language_model")
     if language_model is not None:
         language_model.release_all(runner="lm" not in needed, prefix="lm-prefix" not in needed)
