@@ -413,3 +413,22 @@ def test_inline_codes_are_tags_in_the_translators_comments():
     from mtcheck.report.xliff_its import readable_codes
 
     assert readable_codes("'{pc:1}Save{/pc:1} {x:2}' is said twice") == "'‹1›Save‹/1› ‹2›' is said twice"
+
+
+def test_issue_references_in_the_xliff_2_fragment_form_read_back(tmp_path):
+    """A tool that rewrites '#mtcheck-lqi-1' to the XLIFF 2 fragment form '#its=mtcheck-lqi-1' keeps the
+    issue: the unit signed off untouched is no false alarm."""
+    import re
+
+    source = WILD.parent / "formats" / "review-2.0.xlf"
+    out = tmp_path / "annotated.xlf"
+    run(source, "-o", tmp_path / "r1", "--annotate-xliff", out)
+    text = out.read_text(encoding="utf-8")
+    assert 'its:locQualityIssuesRef="#mtcheck-lqi-' in text
+    text = re.sub(r'its:locQualityIssuesRef="#(mtcheck-lqi-\d+)"', r'its:locQualityIssuesRef="#its=\1"', text)
+    text = text.replace('subState="mtcheck:', 'state="final" data-x="').replace('state="translated" state=', 'state=')
+    returned = tmp_path / "returned.xlf"
+    returned.write_text(text, encoding="utf-8")
+    run(source, "-o", tmp_path / "r2", "--verdicts", returned)
+    verdicts = json.loads((tmp_path / "r2" / "summary.json").read_text(encoding="utf-8"))["verdicts"]
+    assert verdicts["suppressed_findings"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from mtcheck import schema as S
@@ -182,7 +183,8 @@ def _our_issues(seg, unit, target, version: str, groups: dict) -> dict:
         issues = [i for i in unit.iter() if local(i.tag) == "locQualityIssue"]
     else:
         for ref in filter(None, refs):
-            group = groups.get(ref.lstrip("#"))
+            # "#ID", or the XLIFF 2 fragment form "#its=ID" that a tool may rewrite it to (issue 35)
+            group = groups.get(re.sub(r"^#(?:its=)?", "", ref.strip()))
             issues += [i for i in group if local(i.tag) == "locQualityIssue"] if group is not None else []
     ours = [(i.get("locQualityIssueProfileRef", "")[len(CHECK_PROFILE):], i.get("locQualityIssueEnabled", "yes"))
             for i in issues if i.get("locQualityIssueProfileRef", "").startswith(CHECK_PROFILE)]
