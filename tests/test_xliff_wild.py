@@ -433,3 +433,17 @@ def test_issue_references_in_the_xliff_2_fragment_form_read_back(tmp_path):
     run(source, "-o", tmp_path / "r2", "--verdicts", returned)
     verdicts = json.loads((tmp_path / "r2" / "summary.json").read_text(encoding="utf-8"))["verdicts"]
     assert verdicts["suppressed_findings"] == 0
+
+
+def test_whitespace_the_translation_changed_is_found(tmp_path):
+    """Symfony's German messages: a trailing space lost where the source has one, and a double space."""
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    text = (text.replace("<source>This value should be false.</source>", "<source>This value should be false. </source>", 1)
+                .replace("<target>Dieser Wert sollte true sein.</target>", "<target>Dieser Wert sollte  true sein.</target>", 1))
+    path = tmp_path / "spaces.xlf"
+    path.write_text(text, encoding="utf-8")
+    run(path, "--target-lang", "de", "-o", tmp_path / "r")
+    seg = segments(tmp_path / "r")
+    flagged = set(seg.index[seg["checks"].str.contains("whitespace")])
+    assert flagged == {"1", "2"}
+    assert "at the end differs" in seg.at["1", "explanation"] and "double space" in seg.at["2", "explanation"]

@@ -101,7 +101,7 @@ def default_checks() -> list[str]:
 
 BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "numbers", "placeholders",
                    "repetition", "loops", "hallucination", "runon", "source", "spelling", "truncation",
-                   "untranslated")
+                   "untranslated", "whitespace")
 
 
 def _load_builtin_checks() -> None:
