@@ -22,6 +22,9 @@ ALIGN, ALIGN_CONF = "align", "align_conf"
 # The target language the input declares for the row (XLIFF `target-language`, `trgLang`, `xml:lang`;
 # carried like the XLIFF `state`). Unless --target-lang is given, the row's checks read it (issue 35).
 TARGET_LANG = "target_lang"
+# Length limits a CAT tool set for the row (XLIFF maxwidth/maxbytes, slr:sizeRestriction, its:storageSize):
+# characters, and "bytes encoding" (e.g. "40 utf-8"). Carried; the `length-limit` check reads them.
+MAX_CHARS, MAX_BYTES = "max_chars", "max_bytes"
 
 # Metrics (present only when their inputs are).
 CHRF, BLEU, TER = "chrf", "bleu", "ter"

@@ -447,3 +447,23 @@ def test_whitespace_the_translation_changed_is_found(tmp_path):
     flagged = set(seg.index[seg["checks"].str.contains("whitespace")])
     assert flagged == {"1", "2"}
     assert "at the end differs" in seg.at["1", "explanation"] and "double space" in seg.at["2", "explanation"]
+
+
+def test_length_limits_set_in_the_file(tmp_path):
+    """maxwidth in characters and ITS storageSize in bytes on Symfony's German units (limits a CAT tool or a
+    developer would set); pixel widths are not read. Inline codes do not count."""
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    text = text.replace('version="1.2">', 'version="1.2" xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0">', 1)
+    # "Dieser Wert sollte false sein." is 30 characters; 32 bytes in UTF-8 would fit, 31 not for "größer".
+    text = text.replace('<trans-unit id="1">', '<trans-unit id="1" maxwidth="25" size-unit="char">', 1)
+    text = text.replace('<trans-unit id="2">', '<trans-unit id="2" maxwidth="40" size-unit="char">', 1)
+    text = text.replace('<trans-unit id="4">', '<trans-unit id="4" maxwidth="5">', 1)  # pixels: not read
+    text = text.replace('<trans-unit id="20">', '<trans-unit id="20" its:storageSize="55">', 1)
+    path = tmp_path / "limits.xlf"
+    path.write_text(text, encoding="utf-8")
+    run(path, "--target-lang", "de", "-o", tmp_path / "r")
+    seg = segments(tmp_path / "r")
+    flagged = set(seg.index[seg["checks"].str.contains("length-limit")])
+    assert flagged == {"1", "20"}
+    assert "30 characters; this unit allows 25" in seg.at["1", "explanation"]
+    assert len(seg.at["20", "mt"]) <= 55 < len(seg.at["20", "mt"].encode("utf-8"))  # the umlauts tip it over

@@ -69,6 +69,34 @@ def row_languages(root, seg, file_elem, target) -> tuple[str, str]:
     return src.strip(), trg.strip()
 
 
+ITS_STORAGE = "{http://www.w3.org/2005/11/its}storageSize"
+SLR = "urn:oasis:names:tc:xliff:sizerestriction:2.0"
+
+
+def size_limits(seg, unit, target, profiles: set) -> dict:
+    """The length limits a tool set for the row, as {S.MAX_CHARS: n, S.MAX_BYTES: (n, encoding)} where set:
+    1.2 `maxwidth` with `size-unit="char"` and `maxbytes` (`size-unit="byte"`) on the trans-unit; ITS
+    `storageSize` (bytes in `storageEncoding`, UTF-8 by default) on the target or the unit; 2.x
+    `slr:sizeRestriction` on the unit where the file's size profile is `xliff:codepoints`. Widths in
+    pixels, and other profiles, are not read: their unit depends on a font or a tool."""
+    out: dict = {}
+    unit_kind = unit.get("size-unit", "pixel")
+    if unit.get("maxwidth", "").isdigit() and unit_kind == "char":
+        out[S.MAX_CHARS] = int(unit.get("maxwidth"))
+    if unit.get("maxbytes", "").isdigit() and unit_kind == "byte":
+        out[S.MAX_BYTES] = f"{int(unit.get('maxbytes'))} utf-8"
+    restriction = unit.get(f"{{{SLR}}}sizeRestriction", "")
+    if restriction.isdigit() and "xliff:codepoints" in profiles:
+        out[S.MAX_CHARS] = int(restriction)
+    for holder in (target, unit):
+        size = holder.get(ITS_STORAGE, "") if holder is not None else ""
+        if size.isdigit():
+            encoding = holder.get("{http://www.w3.org/2005/11/its}storageEncoding", "UTF-8")
+            out[S.MAX_BYTES] = f"{int(size)} {encoding.lower()}"
+            break
+    return out
+
+
 def declared_languages(path) -> tuple[list[str], list[str]]:
     """The source and target language tags an XLIFF file declares, each in order of first appearance."""
     root = parse_xml(path)
@@ -111,6 +139,7 @@ def read_xliff(path: str | Path):
     if local(root.tag) != "xliff":
         raise InputError(f"not XLIFF: the root element is <{local(root.tag)}>", path=str(path))
     records = []
+    profiles = {e.get("generalProfile", "") for e in root.iter() if local(e.tag) == "profiles"}
     for seg, unit, _, file_elem in iter_rows(root):
         source, target = _child(seg, "source"), _child(seg, "target")
         if source is None:
@@ -119,7 +148,7 @@ def read_xliff(path: str | Path):
         _, lang = row_languages(root, seg, file_elem, target)
         records.append({S.DOC_ID: doc_of(file_elem, path), S.SEG_ID: row_id(seg, unit), S.SRC: inline_text(source),
                         S.MT: inline_text(target) if target is not None else "", "state": state or "",
-                        S.TARGET_LANG: lang})
+                        S.TARGET_LANG: lang, **size_limits(seg, unit, target, profiles)})
     if not records:
         locked = any(e.get("translate") == "no" for e in root.iter())
         raise InputError("every unit is locked (translate=\"no\")" if locked else "no translation units found",
