@@ -467,3 +467,24 @@ def test_length_limits_set_in_the_file(tmp_path):
     assert flagged == {"1", "20"}
     assert "30 characters; this unit allows 25" in seg.at["1", "explanation"]
     assert len(seg.at["20", "mt"]) <= 55 < len(seg.at["20", "mt"].encode("utf-8"))  # the umlauts tip it over
+
+
+def test_inconsistent_translations_within_a_file(tmp_path):
+    """Symfony's German messages with "This value should be null." given its opposite's translation, and one
+    repeated source translated two ways: both found, and the clean file has no such finding."""
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    text = text.replace("<target>Dieser Wert sollte null sein.</target>",
+                        "<target>Dieser Wert sollte nicht null sein.</target>", 1)
+    text = text.replace("<source>The file is too large.</source>\n                <target>Die Datei ist zu groß.</target>",
+                        "<source>The file is too large.</source>\n                <target>Die Datei ist zu gross.</target>", 1)
+    text = text.replace("<source>This value is not valid.</source>",
+                        "<source>The file is too large.</source>", 1)
+    path = tmp_path / "inconsistent.xlf"
+    path.write_text(text, encoding="utf-8")
+    run(path, "--target-lang", "de", "-o", tmp_path / "r")
+    found = pd.read_csv(tmp_path / "r" / "findings.csv", dtype=str, keep_default_na=False)
+    found = found[found["check"] == "inconsistent-translation"].set_index("seg_id")["message"]
+    assert "also used for a different source at segment 23" in found["24"]
+    assert "translated differently at segment 25" in found["33"]
+    run(WILD / "symfony-validators.de.xlf", "--target-lang", "de", "-o", tmp_path / "clean")
+    assert not segments(tmp_path / "clean")["checks"].str.contains("inconsistent").any()

@@ -99,7 +99,7 @@ def default_checks() -> list[str]:
     return [name for name, info in available().items() if info.default]
 
 
-BUILTIN_MODULES = ("alignment", "fluency", "furniture", "grammar", "language", "limits", "numbers", "placeholders",
+BUILTIN_MODULES = ("alignment", "consistency", "fluency", "furniture", "grammar", "language", "limits", "numbers", "placeholders",
                    "repetition", "loops", "hallucination", "runon", "source", "spelling", "truncation",
                    "untranslated", "whitespace")
 

@@ -125,8 +125,9 @@ def describe_first(index: dict, frame) -> None:
     firsts = {entry[1]: entry for entry in index.values()}
     for ordinal in firsts.keys() & set(frame.index):
         where = f"segment {frame.at[ordinal, S.SEG_ID]}"
-        if S.LINE in frame.columns:
-            where += f" (line {frame.at[ordinal, S.LINE]})"
+        line = frame.at[ordinal, S.LINE] if S.LINE in frame.columns else ""
+        if str(line).strip() not in ("", "nan"):  # XLIFF rows have no line
+            where += f" (line {line})"
         firsts[ordinal][2] = where
 
 
