@@ -488,3 +488,26 @@ def test_inconsistent_translations_within_a_file(tmp_path):
     assert "translated differently at segment 25" in found["33"]
     run(WILD / "symfony-validators.de.xlf", "--target-lang", "de", "-o", tmp_path / "clean")
     assert not segments(tmp_path / "clean")["checks"].str.contains("inconsistent").any()
+
+
+def test_units_in_skipped_states_are_left_as_they_are(tmp_path):
+    """--xliff-skip-states final: a delivered unit the client accepted is not annotated, even if flagged;
+    the report still lists its findings."""
+    from lxml import etree
+
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    text = text.replace('<target>Dieser Wert entspricht keiner gültigen Datums- und Zeitangabe.</target>',
+                        '<target state="final">Dieser Wert entspricht keiner gültigen Datums- und Zeitangabe.</target>', 1)
+    path = tmp_path / "final.xlf"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "annotated.xlf"
+    run(path, "--target-lang", "de", "-o", tmp_path / "r", "--annotate-xliff", out, "--xliff-skip-states", "final")
+    assert segments(tmp_path / "r").at["12", "flagged"] == "true"  # length-ratio, as in the clean run
+    unit = next(u for u in etree.parse(str(out)).iter("{*}trans-unit") if u.get("id") == "12")
+    assert unit.find("{*}target").get("state") == "final"
+    assert not any("2005/11/its" in k for e in unit.iter() for k in e.attrib)
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["annotated_xliff"]["skipped_by_state"] == 1
+    result = runner.invoke(app, ["check", str(path), "-o", str(tmp_path / "bad"), "-q", "--annotate-xliff",
+                                 str(tmp_path / "x.xlf"), "--xliff-skip-states", "done"])
+    assert result.exit_code == 2 and "--xliff-skip-states 'done' is not an XLIFF 1.2 state" in result.output

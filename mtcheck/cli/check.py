@@ -81,6 +81,9 @@ def check(
     xliff_pass_state: Optional[str] = typer.Option(None, "--xliff-pass-state", help="With --annotate-xliff: "
                                                    "the state to give units that pass, e.g. signed-off (1.2) "
                                                    "or reviewed (2.0) [default: keep theirs]."),
+    xliff_skip_states: Optional[str] = typer.Option(None, "--xliff-skip-states", help="With --annotate-xliff: "
+                                                    "comma-separated states whose units are left as they are, "
+                                                    "e.g. final,signed-off (work already accepted)."),
     engine: str = typer.Option("local", "--engine", help="Where partitions run: local (this process) or dask "
                                "(a Dask cluster; see docs/scale.md)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the scheduler, e.g. "
@@ -104,7 +107,7 @@ def check(
                                            ("lmref", False)) if not off)
     scale = {"engine": engine, "scheduler": scheduler, "workers": workers, "partition_rows": partition_rows}
     writes = {"excel": excel, "xlsx": xlsx, "parquet": parquet, "xliff": annotate_xliff,
-              "pass_state": xliff_pass_state}
+              "pass_state": xliff_pass_state, "skip_states": xliff_skip_states}
     passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
                     scorers, config, output, force, writes, quiet, scale)
     if passed is False:
@@ -134,8 +137,8 @@ def _xliff_target(spec, writes: dict) -> dict | None:
     from mtcheck.io import resolve
 
     if writes["xliff"] is None:
-        if writes["pass_state"]:
-            raise UsageError("--xliff-pass-state needs --annotate-xliff")
+        if writes["pass_state"] or writes["skip_states"]:
+            raise UsageError("--xliff-pass-state and --xliff-skip-states need --annotate-xliff")
         return None
     _, resolved, table_fmt = resolve(spec)
     if table_fmt != "xliff":
@@ -145,7 +148,11 @@ def _xliff_target(spec, writes: dict) -> dict | None:
 
     check_pass_state(resolved.data, writes["pass_state"])
     check_writable(resolved.data)
-    return {"source": resolved.data, "out": str(writes["xliff"]), "pass_state": writes["pass_state"]}
+    skip = [s.strip() for s in (writes["skip_states"] or "").split(",") if s.strip()]
+    for state in skip:
+        check_pass_state(resolved.data, state, "--xliff-skip-states")
+    return {"source": resolved.data, "out": str(writes["xliff"]), "pass_state": writes["pass_state"],
+            "skip_states": skip}
 
 
 def _run_check(data, translations, source, references, fmt, columns, align, flags, gate_flags, scorers,

@@ -220,7 +220,8 @@ class ReportWriter:
         from mtcheck.report.xliff import annotate, rows_for_annotation
 
         rows = [r for part, found, _ in self._parts() for r in rows_for_annotation(part, found)]
-        return annotate(self.xliff["source"], self.xliff["out"], rows, self.force, self.xliff.get("pass_state"))
+        return annotate(self.xliff["source"], self.xliff["out"], rows, self.force, self.xliff.get("pass_state"),
+                        frozenset(self.xliff.get("skip_states") or ()))
 
     def _create(self) -> None:
         if not self.folder.is_dir():

@@ -49,6 +49,9 @@ def print_summary(console, summary: dict, paths: dict) -> None:
         console.print(f"Annotated XLIFF: [bold]{escape(annotated['file'])}[/bold] ({issues} issue"
                       f"{'' if issues == 1 else 's'}; {annotated['flagged']} of {annotated['units']} units marked "
                       "for review)")
+        if annotated.get("skipped_by_state"):
+            console.print(f"{annotated['skipped_by_state']} units left as they were (--xliff-skip-states).",
+                          highlight=False)
         if annotated.get("repeated_ids"):
             console.print(f"Note: {annotated['repeated_ids']} units share their id with another unit of their file, "
                           "or have none; when the file comes back they are matched by order and source text.",

@@ -69,7 +69,7 @@ STATES = {"1": ("new", "needs-translation", "needs-l10n", "needs-adaptation", "t
           "2": ("initial", "translated", "reviewed", "final")}
 
 
-def check_pass_state(source: str | Path, pass_state: str | None) -> None:
+def check_pass_state(source: str | Path, pass_state: str | None, option: str = "--xliff-pass-state") -> None:
     """A UsageError unless `pass_state` is a state of the input's XLIFF version."""
     if not pass_state:
         return
@@ -77,7 +77,7 @@ def check_pass_state(source: str | Path, pass_state: str | None) -> None:
 
     version = "1" if parse_xml(source).get("version", "").startswith("1") else "2"
     if pass_state not in STATES[version] and not (version == "1" and re.fullmatch(r"x-[\w.-]+", pass_state)):
-        raise UsageError(f"--xliff-pass-state '{pass_state}' is not an XLIFF {'1.2' if version == '1' else '2.0'} "
+        raise UsageError(f"{option} '{pass_state}' is not an XLIFF {'1.2' if version == '1' else '2.0'} "
                          "state", hint=f"one of {', '.join(STATES[version])}" + (" or a user state x-NAME" if
                                                                                  version == "1" else ""))
 
@@ -182,10 +182,13 @@ def _left_record(units) -> str:
     return text.replace("?>", "?\\u003e")
 
 
-def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pass_state: str | None = None) -> dict:
+def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pass_state: str | None = None,
+             skip_states: frozenset = frozenset()) -> dict:
     """Write `out`: the XLIFF at `source` with `rows` (RowAnnotation, one per row in the reader's order)
-    as ITS annotations and review states. Returns counts for the summary. Written to a temporary name
-    and renamed, so a failure never leaves half a file."""
+    as ITS annotations and review states. Rows in one of `skip_states` (say final and signed-off: work a
+    client already accepted) are left exactly as they are, though the report lists their findings.
+    Returns counts for the summary. Written to a temporary name and renamed, so a failure never leaves
+    half a file."""
     import os
 
     check_output(source, out, force)
@@ -200,8 +203,11 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
     if len(units) != len(rows):
         raise UsageError(f"the run has {len(rows)} rows but the XLIFF has {len(units)} units", path=str(source),
                          hint="--annotate-xliff writes back the XLIFF the run read; give it that file alone")
-    issues = flagged = 0
+    issues = flagged = skipped = 0
     for (seg, unit, version, _), row in zip(units, rows):
+        if skip_states and state_token(seg, unit, version).split("+")[0] in skip_states:
+            skipped += 1
+            continue
         _annotate_row(seg, unit, version, row, ids, pass_state)
         issues += len(row.findings)
         flagged += bool(row.flagged)
@@ -218,7 +224,8 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
         if temp.exists():
             temp.unlink()
     repeated = len(rows) - len({(r.doc_id, r.seg_id) for r in rows})
-    return {"file": str(out), "units": len(rows), "issues": issues, "flagged": flagged, "repeated_ids": repeated}
+    return {"file": str(out), "units": len(rows), "issues": issues, "flagged": flagged, "repeated_ids": repeated,
+            "skipped_by_state": skipped}
 
 
 def rows_for_annotation(rows, found) -> list[RowAnnotation]:
