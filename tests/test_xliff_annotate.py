@@ -116,10 +116,11 @@ def test_annotated_xliff_is_the_input_plus_annotations(tmp_path, version):
     data = out.read_bytes()
     assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')  # the declaration, byte for byte
     assert stripped(data) == stripped(source.read_bytes())
-    # Only the flagged units changed state: the loop (86) and the number (90).
+    # Only the flagged units changed state: the loop (86), the number (90) and unit 87, whose
+    # target has inline codes (<ph>; <sc/>, <ec/>) that its source does not have (placeholder-mismatch).
     before, after = states(source.read_bytes()), states(data)
     changed = {k for k in after if after[k] != before[k]}
-    assert changed == ({"86", "90"} if version == "1.2" else {"u86/", "u90/"})
+    assert changed == ({"86", "87", "90"} if version == "1.2" else {"u86/", "u87/", "u90/"})
     expected = ("needs-review-translation", None) if version == "1.2" else ("translated", "mtcheck:full-post-edit")
     assert {after[k] for k in changed} == {expected}
 
@@ -147,7 +148,11 @@ def test_spans_issues_and_rating_are_its(tmp_path):
     number = root.find(".//x:trans-unit[@id='90']/x:target/x:mrk", ns)
     assert number.text == "12"
     seg = json.loads((tmp_path / "report-out.xlf" / "summary.json").read_text(encoding="utf-8"))
-    assert seg["annotated_xliff"]["issues"] == 2 and seg["annotated_xliff"]["flagged"] == 2
+    # The loop, the number, and unit 87's <ph> that its source does not have.
+    assert seg["annotated_xliff"]["issues"] == 3 and seg["annotated_xliff"]["flagged"] == 3
+    code = root.find(".//x:trans-unit[@id='87']", ns)
+    assert "placeholder-mismatch" in code.find("its:locQualityIssues/its:locQualityIssue", ns).get(
+        "locQualityIssueProfileRef")
     for unit in root.iterfind(".//x:trans-unit", ns):
         score = float(unit.find("x:target", ns).get(f"{{{ITS}}}locQualityRatingScore"))
         assert 0 <= score <= 100
