@@ -23,7 +23,14 @@ the training sets (out of fold) its worst-set margin over the best single input 
 the smaller of views 1 and 2, is at least the shipped head's (the rule training/equal_heads.py
 applied). `--write` then writes the replaced heads into mtcheck/data/fusion.json. The held-out table
 is the report, not a second chance: if the new head loses there to one of its inputs, to chrF++ or
-to the shipped head, docs/quality.md says so.
+to the shipped head, docs/adapters.md says so.
+
+**The gate the rule missed.** Issue 36 itself says to ship "only what improves on today's heads in
+views 1 and 2 on the worst held-out set". The rule above should have included it and did not; it is
+applied since the first run (2026-12-06), and `--write` needs both: the rule replaced both heads, and
+on WMT23 zh-en both candidates lost view 1 to the shipped heads (0.192 against 0.203 with a source,
+0.187 against 0.199 without), so nothing was written. This gate reads the held-out set only to say
+yes or no to what the rule chose, never to choose.
 
 Printed per test set: views 1 (grouped τ), 2 (per-system τ on MQM per reference word) and 3 (system
 Pearson r) of sentence chrF++, BLEU, −log MT length, every input, the adapter alone, the plain
@@ -109,6 +116,25 @@ def _shipped_margin(rows, head: dict, names: list[str], views_by_set) -> float:
                      for s in ours), 4)
 
 
+def held_out_gate(table, shipped: dict, params: dict) -> dict:
+    """{kind: whether the candidate's quality beats the shipped head's in views 1 and 2 on every held-out
+    set (issue 36's condition), with the figures}."""
+    from evaluate_quality import run_quality, views
+
+    out = {}
+    for key in KINDS:
+        candidate = {"heads": {"en": {**shipped["heads"]["en"], key: params["candidate"][key]},
+                               "other": shipped["heads"]["other"]}}
+        ok, figures = True, {}
+        for dataset, rows in table[table["held_out"]].groupby("dataset", sort=True):
+            old = views(run_quality(rows, key, shipped, "en"), rows)
+            new = views(run_quality(rows, key, candidate, "en"), rows)
+            ok = ok and new[0] >= old[0] and new[1] >= old[1]
+            figures[dataset] = {"shipped": [round(v, 3) for v in old[:2]], "candidate": [round(v, 3) for v in new[:2]]}
+        out[key] = {"improves_views_1_and_2_held_out": ok, "held_out_views_1_2": figures}
+    return out
+
+
 def report(table, shipped: dict, params: dict) -> list[str]:
     """Markdown lines: per test set and row kind, the three views of every signal on the same rows."""
     import numpy as np
@@ -155,9 +181,12 @@ def main(argv=None) -> int:
               "training/train_adapters.py mt-ref --write, then --folds)", file=sys.stderr)
         return 2
     params, decisions = candidate_params(table, shipped)
+    held = held_out_gate(table, shipped, params)
+    for key in decisions:
+        decisions[key].update(held[key])
     print(json.dumps(decisions, indent=1))
     print("\n".join(report(table, shipped, params)))
-    replaced = [k for k, d in decisions.items() if d["replaced"]]
+    replaced = [k for k, d in decisions.items() if d["replaced"] and d["improves_views_1_and_2_held_out"]]
     if args.write and replaced:
         out = json.loads(args.out.read_text(encoding="utf-8"))
         for key in replaced:
