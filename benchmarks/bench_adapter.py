@@ -53,8 +53,8 @@ def main(argv=None) -> int:
     print(f"cpu: {description()}")
     print(f"caps: ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '-')} "
           f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '-')}")
-    print(f"| scorer | rows | median s | rows/s | time / chrF++'s |")
-    print(f"|---|---|---|---|---|")
+    print("| scorer | rows | median s | rows/s | time / chrF++'s |")
+    print("|---|---|---|---|---|")
     print(f"| mt-ref adapter (ONNX) | {len(mts)} | {a:.2f} | {len(mts) / a:.0f} | {a / c:.1f}x |")
     print(f"| sentence chrF++ | {len(mts)} | {c:.2f} | {len(mts) / c:.0f} | 1.0x |")
     return 0

@@ -77,7 +77,7 @@ def english_table(data: Path):
 
 def candidate_params(table, shipped: dict) -> tuple[dict, dict]:
     """(candidate parameters: the shipped ones with the rule's replacements, {kind: decision})."""
-    from quality_model import _has_groups, _views_by_set, equal_weight_head, select_inputs
+    from quality_model import _has_groups, _views_by_set, equal_weight_head
 
     train = table[~table["held_out"]]
     params, decisions = copy.deepcopy(shipped), {}
