@@ -29,6 +29,30 @@ def segments(folder) -> pd.DataFrame:
     return pd.read_csv(folder / "segments.csv", dtype=str, keep_default_na=False).set_index("seg_id")
 
 
+def german(tmp_path, name: str, *edits: tuple[str, str]) -> Path:
+    """Symfony's German file with each (old, new) edit made once, as a translator or a tool changed it."""
+    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old  # an edit that no longer applies must not pass silently
+        text = text.replace(old, new, 1)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def flagged_by(folder, check: str) -> set:
+    seg = segments(folder)
+    return set(seg.index[seg["checks"].str.contains(check)])
+
+
+def xliff2(path: Path, body: str, root: str = 'srcLang="en" trgLang="de"') -> Path:
+    """A minimal XLIFF 2.0 file around `body` (its <file> content)."""
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    f'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" {root}>\n'
+                    f' <file id="f1">{body}</file>\n</xliff>\n', encoding="utf-8")
+    return path
+
+
 def delivered(tmp_path, name: str, **attrs) -> Path:
     """The real file as a vendor delivers it: every target `final` (and any unit attributes given)."""
     from lxml import etree
@@ -167,13 +191,11 @@ def test_a_file_in_a_language_the_encoder_does_not_cover(tmp_path):
 
 
 def test_xliff_2_declares_its_languages_on_the_root(tmp_path):
-    path = tmp_path / "two.xlf"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
-                    '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
-                    ' <file id="f1"><unit id="u1"><segment state="translated">\n'
-                    '  <source>The file could not be uploaded because it is larger than the allowed size.</source>\n'
-                    '  <target>Die Datei konnte nicht hochgeladen werden, weil sie größer als erlaubt ist.</target>\n'
-                    ' </segment></unit></file>\n</xliff>\n', encoding="utf-8")
+    path = xliff2(tmp_path / "two.xlf",
+                  '<unit id="u1"><segment state="translated">\n'
+                  '  <source>The file could not be uploaded because it is larger than the allowed size.</source>\n'
+                  '  <target>Die Datei konnte nicht hochgeladen werden, weil sie größer als erlaubt ist.</target>\n'
+                  ' </segment></unit>')
     run(path, "-o", tmp_path / "r")
     summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
     assert summary["options"]["target_lang"] == "de" and summary["options"]["source_lang"] == "en"
@@ -210,15 +232,11 @@ def test_locked_units_are_neither_checked_nor_annotated(tmp_path):
         if unit.get("id") in ("3", "4"):
             assert not [e for e in unit.iter() if isinstance(e.tag, str) and "2005/11/its" in e.tag]
             assert not any("2005/11/its" in k for e in unit.iter() for k in e.attrib)
-    two = tmp_path / "group.xlf"
-    two.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
-                   '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
-                   ' <file id="f1">\n'
-                   '  <group id="code" translate="no"><unit id="c1"><segment><source>npm install --save</source>'
-                   '<target>npm install --save</target></segment></unit></group>\n'
-                   '  <unit id="u1"><segment><source>The file could not be found.</source>'
-                   '<target>Die Datei wurde nicht gefunden.</target></segment></unit>\n'
-                   ' </file>\n</xliff>\n', encoding="utf-8")
+    two = xliff2(tmp_path / "group.xlf",
+                 '\n  <group id="code" translate="no"><unit id="c1"><segment><source>npm install --save</source>'
+                 '<target>npm install --save</target></segment></unit></group>\n'
+                 '  <unit id="u1"><segment><source>The file could not be found.</source>'
+                 '<target>Die Datei wurde nicht gefunden.</target></segment></unit>\n ')
     run(two, "-o", tmp_path / "g")
     assert list(segments(tmp_path / "g").index) == ["u1"]
 
@@ -256,14 +274,10 @@ def test_what_is_read_is_written_back_and_read_again(tmp_path, quirk):
 
 
 def test_a_2x_segment_without_a_target_keeps_its_state(tmp_path):
-    path = tmp_path / "notarget.xlf"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
-                    '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
-                    ' <file id="f1">\n'
-                    '  <unit id="u1"><segment state="initial"><source>The file could not be found.</source></segment></unit>\n'
-                    '  <unit id="u2"><segment><source>The file is too large.</source>'
-                    '<target>Die Datei ist zu groß.</target></segment></unit>\n'
-                    ' </file>\n</xliff>\n', encoding="utf-8")
+    path = xliff2(tmp_path / "notarget.xlf",
+                  '\n  <unit id="u1"><segment state="initial"><source>The file could not be found.</source></segment></unit>\n'
+                  '  <unit id="u2"><segment><source>The file is too large.</source>'
+                  '<target>Die Datei ist zu groß.</target></segment></unit>\n ')
     out = tmp_path / "annotated.xlf"
     run(path, "-o", tmp_path / "r", "--annotate-xliff", out)
     assert segments(tmp_path / "r").at["u1", "severity"] in ("major", "critical")  # the report says it
@@ -336,12 +350,9 @@ def test_pass_states_users_states_and_foreign_substates(tmp_path):
         "--xliff-pass-state", "x-checked")
     text = (tmp_path / "one.xlf").read_text(encoding="utf-8")
     assert text.count('state="x-checked"') == 114  # every unit but the two flagged
-    two = tmp_path / "two.xlf"
-    two.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
-                   '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" trgLang="de">\n'
-                   ' <file id="f1"><unit id="u1"><segment state="translated" subState="acme:needs-second-look">'
-                   '<source>The file is too large.</source><target>Die Datei ist zu groß.</target></segment></unit>'
-                   '</file>\n</xliff>\n', encoding="utf-8")
+    two = xliff2(tmp_path / "two.xlf",
+                 '<unit id="u1"><segment state="translated" subState="acme:needs-second-look">'
+                 '<source>The file is too large.</source><target>Die Datei ist zu groß.</target></segment></unit>')
     run(two, "-o", tmp_path / "r2", "--annotate-xliff", tmp_path / "two-out.xlf", "--xliff-pass-state", "reviewed")
     text = (tmp_path / "two-out.xlf").read_text(encoding="utf-8")
     assert '<segment state="reviewed">' in text and "acme:" not in text
@@ -393,17 +404,14 @@ def test_cdata_and_windows_line_ends_are_kept(tmp_path):
 def test_placeholders_dropped_renamed_or_broken_are_found_in_real_strings(tmp_path):
     """Symfony's German messages with three errors a translator makes: a placeholder dropped, one translated,
     one with a brace lost. The file as it is has none (and its 114 other units stay clean)."""
-    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
-    broken = (text.replace("<target>Dieser Wert sollte vom Typ {{ type }} sein.</target>",
-                           "<target>Dieser Wert sollte vom Typ sein.</target>", 1)
-              .replace("Dateitypen sind {{ types }}.</target>", "Dateitypen sind {{ typen }}.</target>", 1)
-              .replace("kleiner oder gleich {{ limit }} sein.</target>", "kleiner oder gleich {{ limit } sein.</target>", 1))
-    path = tmp_path / "broken.xlf"
-    path.write_text(broken, encoding="utf-8")
+    path = german(tmp_path, "broken.xlf",
+                  ("<target>Dieser Wert sollte vom Typ {{ type }} sein.</target>",
+                   "<target>Dieser Wert sollte vom Typ sein.</target>"),
+                  ("Dateitypen sind {{ types }}.</target>", "Dateitypen sind {{ typen }}.</target>"),
+                  ("kleiner oder gleich {{ limit }} sein.</target>", "kleiner oder gleich {{ limit } sein.</target>"))
     run(path, "-o", tmp_path / "r", "--annotate-xliff", tmp_path / "out.xlf")
     seg = segments(tmp_path / "r")
-    flagged = set(seg.index[seg["checks"].str.contains("placeholder-mismatch")])
-    assert flagged == {"3", "17", "18"}
+    assert flagged_by(tmp_path / "r", "placeholder-mismatch") == {"3", "17", "18"}
     assert "'{{ typen }}', instead of '{{types}}'" in seg.at["17", "explanation"]
     run(WILD / "symfony-validators.de.xlf", "-o", tmp_path / "clean")
     assert not segments(tmp_path / "clean")["checks"].str.contains("placeholder-mismatch").any()
@@ -437,34 +445,29 @@ def test_issue_references_in_the_xliff_2_fragment_form_read_back(tmp_path):
 
 def test_whitespace_the_translation_changed_is_found(tmp_path):
     """Symfony's German messages: a trailing space lost where the source has one, and a double space."""
-    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
-    text = (text.replace("<source>This value should be false.</source>", "<source>This value should be false. </source>", 1)
-                .replace("<target>Dieser Wert sollte true sein.</target>", "<target>Dieser Wert sollte  true sein.</target>", 1))
-    path = tmp_path / "spaces.xlf"
-    path.write_text(text, encoding="utf-8")
+    path = german(tmp_path, "spaces.xlf",
+                  ("<source>This value should be false.</source>", "<source>This value should be false. </source>"),
+                  ("<target>Dieser Wert sollte true sein.</target>", "<target>Dieser Wert sollte  true sein.</target>"))
     run(path, "--target-lang", "de", "-o", tmp_path / "r")
     seg = segments(tmp_path / "r")
-    flagged = set(seg.index[seg["checks"].str.contains("whitespace")])
-    assert flagged == {"1", "2"}
+    assert flagged_by(tmp_path / "r", "whitespace") == {"1", "2"}
     assert "at the end differs" in seg.at["1", "explanation"] and "double space" in seg.at["2", "explanation"]
 
 
 def test_length_limits_set_in_the_file(tmp_path):
     """maxwidth in characters and ITS storageSize in bytes on Symfony's German units (limits a CAT tool or a
     developer would set); pixel widths are not read. Inline codes do not count."""
-    text = (WILD / "symfony-validators.de.xlf").read_text(encoding="utf-8")
-    text = text.replace('version="1.2">', 'version="1.2" xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0">', 1)
-    # "Dieser Wert sollte false sein." is 30 characters; 32 bytes in UTF-8 would fit, 31 not for "größer".
-    text = text.replace('<trans-unit id="1">', '<trans-unit id="1" maxwidth="25" size-unit="char">', 1)
-    text = text.replace('<trans-unit id="2">', '<trans-unit id="2" maxwidth="40" size-unit="char">', 1)
-    text = text.replace('<trans-unit id="4">', '<trans-unit id="4" maxwidth="5">', 1)  # pixels: not read
-    text = text.replace('<trans-unit id="20">', '<trans-unit id="20" its:storageSize="55">', 1)
-    path = tmp_path / "limits.xlf"
-    path.write_text(text, encoding="utf-8")
+    # "Dieser Wert sollte false sein." is 30 characters, over unit 1's 25; unit 20's text fits 55 characters
+    # but not 55 bytes of UTF-8 ("größer").
+    path = german(tmp_path, "limits.xlf",
+                  ('version="1.2">', 'version="1.2" xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0">'),
+                  ('<trans-unit id="1">', '<trans-unit id="1" maxwidth="25" size-unit="char">'),
+                  ('<trans-unit id="2">', '<trans-unit id="2" maxwidth="40" size-unit="char">'),
+                  ('<trans-unit id="4">', '<trans-unit id="4" maxwidth="5">'),  # pixels: not read
+                  ('<trans-unit id="20">', '<trans-unit id="20" its:storageSize="55">'))
     run(path, "--target-lang", "de", "-o", tmp_path / "r")
     seg = segments(tmp_path / "r")
-    flagged = set(seg.index[seg["checks"].str.contains("length-limit")])
-    assert flagged == {"1", "20"}
+    assert flagged_by(tmp_path / "r", "length-limit") == {"1", "20"}
     assert "30 characters; this unit allows 25" in seg.at["1", "explanation"]
     assert len(seg.at["20", "mt"]) <= 55 < len(seg.at["20", "mt"].encode("utf-8"))  # the umlauts tip it over
 
