@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from mtcheck.cli import check as _check_command  # noqa: F401  (importing registers the commands)
 from mtcheck.cli import commands as _other_commands  # noqa: F401
+from mtcheck.cli import desk as _desk_commands  # noqa: F401
 from mtcheck.cli.app import app
 
 __all__ = ["app", "main"]

@@ -103,7 +103,6 @@ class Verdicts:
 
 
 def load_verdicts(path: str | Path) -> Verdicts:
-    from mtcheck.editorial.diff import text_key
     from mtcheck.editorial.xliff_review import XliffReview, is_xliff
     from mtcheck.io.worklist import read_report_csv
 
@@ -116,25 +115,38 @@ def load_verdicts(path: str | Path) -> Verdicts:
         if col not in frame.columns:
             raise InputError(f"no '{col}' column", path=str(path), line=1,
                              hint="give the segments.csv that mtcheck wrote, with the status column filled in")
-    verdicts = Verdicts(path=str(path))
-    tally: dict[str, list[int]] = {}
     empty = [""] * len(frame)
-    rows = zip(frame[S.STATUS], frame[S.SRC] if S.SRC in frame.columns else empty, frame[S.MT], frame[S.CHECKS],
-               frame[S.EDITOR_NOTE] if S.EDITOR_NOTE in frame.columns else empty,
-               frame[S.DOC_ID] if S.DOC_ID in frame.columns else empty,
-               frame[S.SEG_ID] if S.SEG_ID in frame.columns else empty)
-    for number, (raw, s, mt, checks, note, doc_id, seg_id) in enumerate(rows, 2):
+    columns = zip(frame[S.STATUS], frame[S.SRC] if S.SRC in frame.columns else empty, frame[S.MT], frame[S.CHECKS],
+                  frame[S.EDITOR_NOTE] if S.EDITOR_NOTE in frame.columns else empty,
+                  frame[S.DOC_ID] if S.DOC_ID in frame.columns else empty,
+                  frame[S.SEG_ID] if S.SEG_ID in frame.columns else empty)
+    rows = []
+    for number, (raw, s, mt, checks, note, doc_id, seg_id) in enumerate(columns, 2):
         status = parse_status(raw)
         if status is None:
             raise InputError(f"unknown status '{raw.strip()}'", path=str(path), line=number,
                              hint="status is one of ok, fixed, false-alarm (or 'false alarm'), or empty")
+        rows.append({"status": status, "src": s, "mt": mt, "checks": checks, "note": note,
+                     "doc_id": doc_id, "seg_id": seg_id, "line": number})
+    return verdicts_from_rows(str(path), rows)
+
+
+def verdicts_from_rows(label: str, rows) -> Verdicts:
+    """Verdicts from reviewed rows (dicts with status, src, mt, checks, note, doc_id, seg_id, line), wherever
+    they were kept: a worklist file (load_verdicts) or the review desk's database (mtcheck/desk/)."""
+    from mtcheck.editorial.diff import text_key
+
+    verdicts = Verdicts(path=label)
+    tally: dict[str, list[int]] = {}
+    for row in rows:
+        status = row["status"]
         if not status:
             continue
         verdicts.reviewed += 1
-        fired = tuple(c for c in checks.split(";") if c)
-        key = text_key(s, mt)
-        review = Review(status, note, str(doc_id), str(seg_id), number, fired)
-        verdicts.own[(str(doc_id), str(seg_id), key)] = review
+        fired = tuple(c for c in row["checks"].split(";") if c)
+        key = text_key(row["src"], row["mt"])
+        review = Review(status, row["note"], str(row["doc_id"]), str(row["seg_id"]), row["line"], fired)
+        verdicts.own[(str(row["doc_id"]), str(row["seg_id"]), key)] = review
         verdicts.by_text.setdefault(key, []).append(review)
         for check in fired:
             counts = tally.setdefault(check, [0, 0])

@@ -1,0 +1,201 @@
+"""The desk's database: opening it (SQLite in WAL mode or PostgreSQL), migrating it with Alembic, and
+loading report folders into it as runs of a project.
+
+A project is named after its report folder (`reports/sample-news` -> `sample-news`) unless `--project`
+says otherwise, so that a re-run written to the same folder, or to a folder of the same name, joins the
+project it continues. A run is identified by the sha256 of its segments.csv: serving an unchanged folder
+again loads nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from mtcheck import schema as S
+from mtcheck.errors import InputError, UsageError
+
+DEFAULT_DB_NAME = "mtcheck-desk.sqlite3"
+DB_SCHEMES = ("sqlite", "postgresql", "postgres")
+# The columns of segments.csv kept per segment for the lead's and calibrate's figures.
+SCORE_COLUMNS = [c for c in S.METRIC_COLUMNS if c not in (S.FLUENCY_SPAN,)]
+
+
+def is_db_url(text) -> bool:
+    """True for what `--db` and `--verdicts` take as a database: sqlite:///... or postgresql://..."""
+    head = str(text).split(":", 1)[0].split("+", 1)[0].lower()
+    return "://" in str(text) and head in DB_SCHEMES
+
+
+def default_url(folders) -> str:
+    """SQLite beside the reports: in the first report folder's parent."""
+    parent = Path(folders[0]).resolve().parent
+    return f"sqlite:///{parent / DEFAULT_DB_NAME}"
+
+
+@dataclass
+class Database:
+    url: str
+    engine: object
+    sessions: object   # sqlalchemy.orm.sessionmaker
+
+    def session(self):
+        return self.sessions()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_db(url: str, create: bool = True) -> Database:
+    """The database at `url`, migrated to the current schema. A URL that does not work is a one-line error."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import ArgumentError, OperationalError
+    from sqlalchemy.orm import sessionmaker
+
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):  # psycopg 3 is the driver mtcheck installs
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if not is_db_url(url):
+        raise UsageError(f"'{url}' is not a database URL",
+                         hint="give sqlite:///path/to/desk.sqlite3 or postgresql://user@host/dbname")
+    if url.startswith("sqlite:///") and not create and not Path(url[len("sqlite:///"):]).exists():
+        raise InputError("no such database", path=url[len("sqlite:///"):],
+                         hint="run mtcheck serve on a report folder first, or give the right --db")
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ImportError) as exc:
+        raise UsageError(f"cannot use the database URL: {exc}", hint="give sqlite:///FILE or postgresql://...")
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record):
+            # WAL lets editors read while another writes; foreign keys are off by default in SQLite.
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+    try:
+        migrate(engine)
+    except OperationalError as exc:
+        first = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        raise InputError(f"cannot open the database: {first}", path=_shown(url),
+                         hint="check the URL, that the server runs and that you may write there") from None
+    return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+def migrate(engine) -> None:
+    """Bring the schema to the newest Alembic revision (a new database is created from revision 0001)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "mtcheck.desk:migrations")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def project_named(session, name: str, create: bool = False):
+    from sqlalchemy import select
+
+    from mtcheck.desk.models import Project
+
+    project = session.scalars(select(Project).where(Project.name == name)).first()
+    if project is None and create:
+        project = Project(name=name)
+        session.add(project)
+        session.flush()
+    return project
+
+
+def load_folder(db: Database, folder, project: str | None = None):
+    """Load a report folder's segments.csv as a run of `project` (the folder's name by default).
+    Returns (project id, run id, loaded): loaded is False when this exact run was already there."""
+    from sqlalchemy import select
+
+    from mtcheck.desk.models import Run
+    from mtcheck.io.worklist import read_report_csv
+
+    folder = Path(folder)
+    path = folder / "segments.csv"
+    if not path.is_file():
+        raise InputError("no segments.csv here", path=str(folder), hint="give a folder that mtcheck check wrote")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    name = project or folder.resolve().name
+    with db.session() as session, session.begin():
+        proj = project_named(session, name, create=True)
+        run = session.scalars(select(Run).where(Run.project_id == proj.id, Run.digest == digest)).first()
+        if run is not None:
+            return proj.id, run.id, False
+        frame = read_report_csv(path)
+        for col in (S.DOC_ID, S.SEG_ID, S.MT):
+            if col not in frame.columns:
+                raise InputError(f"no '{col}' column", path=str(path), line=1,
+                                 hint="give a segments.csv that mtcheck check wrote")
+        run = Run(project_id=proj.id, folder=str(folder.resolve()), digest=digest, rows=len(frame))
+        session.add(run)
+        session.flush()
+        _add_segments(session, proj.id, run.id, frame)
+        return proj.id, run.id, True
+
+
+def _add_segments(session, project_id: int, run_id: int, frame) -> None:
+    from sqlalchemy import select
+
+    from mtcheck.desk.models import Segment, Unit
+    from mtcheck.editorial.diff import text_key
+
+    units = {(u.system, u.doc_id, u.text_key, u.occurrence): u
+             for u in session.scalars(select(Unit).where(Unit.project_id == project_id))}
+    seen: dict = {}
+    empty = [""] * len(frame)
+    column = {c: (frame[c].tolist() if c in frame.columns else empty)
+              for c in (S.SYSTEM, S.DOC_ID, S.SEG_ID, S.SRC, S.MT, S.REF, S.QUALITY, S.SEVERITY, S.ROUTE,
+                        S.CHECKS, S.EXPLANATION)}
+    scores = [c for c in SCORE_COLUMNS if c in frame.columns]
+    for row in range(len(frame)):
+        get = {c: str(values[row]) for c, values in column.items()}
+        key = text_key(get[S.SRC], get[S.MT])
+        ident = (get[S.SYSTEM], get[S.DOC_ID], key)
+        occurrence = seen[ident] = seen.get(ident, -1) + 1
+        unit = units.get(ident + (occurrence,))
+        if unit is None:
+            unit = Unit(project_id=project_id, system=ident[0], doc_id=ident[1], text_key=key,
+                        occurrence=occurrence, src=get[S.SRC], mt=get[S.MT], ref=get[S.REF])
+            session.add(unit)
+            session.flush()
+            units[ident + (occurrence,)] = unit
+        session.add(Segment(run_id=run_id, unit_id=unit.id, row=row, seg_id=get[S.SEG_ID],
+                            quality=_number(get[S.QUALITY]), severity=get[S.SEVERITY] or "ok",
+                            route=get[S.ROUTE], checks=get[S.CHECKS], explanation=get[S.EXPLANATION],
+                            scores={c: _number(frame[c].iat[row]) for c in scores}))
+
+
+def _number(text):
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value else None
+
+
+def audit(session, editor: str, action: str, unit_id=None, old=None, new=None) -> None:
+    """Append one change to the audit log (the database refuses to change or delete it afterwards)."""
+    from mtcheck.desk.models import Audit
+
+    session.add(Audit(editor=editor, action=action, unit_id=unit_id,
+                      old=json.dumps(old, ensure_ascii=False) if old is not None else "",
+                      new=json.dumps(new, ensure_ascii=False) if new is not None else ""))
