@@ -209,11 +209,13 @@ def prepare_context(context, options: CheckOptions, progress=None):
 
 
 def run(spec: InputSpec | None = None, options: CheckOptions | None = None, progress=None,
-        frame=None, engine=None, sink=None, partition_rows: int | None = None):
+        frame=None, engine=None, sink=None, partition_rows: int | None = None, verdicts=None):
     """Run every stage on the inputs named by `spec` (or on a ready DataFrame), a partition at a time.
 
     `engine` runs the partitions (mtcheck.run.engines: local by default, or Dask); `sink` receives them
     in order (default: kept in memory, and the CheckResult returned; the CLI's writes the report).
+    `verdicts` are editors' verdicts read elsewhere (the review desk's database), in place of the file
+    `options.verdicts` names.
     """
     from mtcheck.editorial.desk import Editorial
     from mtcheck.run.engines import LocalEngine
@@ -221,7 +223,7 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     from mtcheck.run.result import Totals, build_summary
 
     options = resolve_options(languages_from_input(spec, options or CheckOptions()))
-    desk = Editorial.open(options)  # the editors' files are read first: a mistake in them fails fast
+    desk = Editorial.open(options, verdicts)  # the editors' files are read first: a mistake in them fails fast
     partition_rows = partition_rows or PARTITION_ROWS
     timer = Timer()
     # Inputs are named in the report as the user would name them to a colleague (issue 27).

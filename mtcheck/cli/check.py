@@ -57,9 +57,10 @@ def check(
                                                "--no-xsim-margin saves its encoding) [default: yes]."),
     precision: Optional[str] = PRECISION,
     no_cache: bool = NO_CACHE,
-    verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="A reviewed segments.csv: suppress findings "
-                                            "editors marked false-alarm on the same text, and report each "
-                                            "check's precision."),
+    verdicts: Optional[str] = typer.Option(None, "--verdicts", help="A reviewed segments.csv, or the review "
+                                           "desk's database URL (mtcheck serve): suppress findings editors "
+                                           "marked false-alarm on the same text, and report each check's "
+                                           "precision."),
     post_edits: Optional[Path] = typer.Option(None, "--post-edits", help="The editors' final text, one line per "
                                               "segment: adds HTER and chrF against it and how well flags "
                                               "predicted the edits."),
@@ -158,6 +159,24 @@ def _xliff_target(spec, writes: dict) -> dict | None:
             "skip_states": skip}
 
 
+def _desk_verdicts(options, outdir):
+    """With --verdicts DB_URL: the review desk's verdicts for the project named like the report folder (or
+    the database's only project), read before the slow part. None for a verdicts file."""
+    from mtcheck.desk.store import is_db_url
+
+    if not options.verdicts or not is_db_url(options.verdicts):
+        return None
+    from mtcheck.desk.exchange import project_for, verdicts_from_db
+    from mtcheck.desk.store import open_db, shown_url
+
+    db = open_db(options.verdicts, create=False)
+    try:
+        project = project_for(db, Path(outdir).resolve().name)
+        return verdicts_from_db(db, project, f"{shown_url(options.verdicts)} (project {project})")
+    finally:
+        db.dispose()
+
+
 def _run_check(data, translations, source, references, fmt, columns, align, flags, gate_flags, scorers,
                config_path, output, force, writes, quiet, scale) -> bool:
     from rich.console import Console
@@ -191,11 +210,16 @@ def _run_check(data, translations, source, references, fmt, columns, align, flag
     # Checked before the slow part, not after; the folder is created only when the first partition is done.
     writer = ReportWriter(outdir, force, excel=writes["excel"], xlsx=writes["xlsx"], parquet=writes["parquet"],
                           inputs=named, xliff=xliff)
+    from_desk = _desk_verdicts(options, outdir)
+    if from_desk is not None:  # the report names the database without its password
+        from dataclasses import replace
+
+        options = replace(options, verdicts=from_desk.path)
     progress = RichProgress(console)
     try:
         with progress.running():
             paths = pipeline.run(spec, options, progress=None if quiet else progress, engine=engine, sink=writer,
-                                 partition_rows=scale["partition_rows"])
+                                 partition_rows=scale["partition_rows"], verdicts=from_desk)
     finally:
         writer.discard()
     if not quiet:

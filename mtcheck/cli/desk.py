@@ -111,3 +111,24 @@ def _export(db, project, output):
     rows = exchange.export_rows(store.open_db(db, create=False), project)
     with open(output, "x", encoding="utf-8", newline="") as handle:
         return mqm.write_tsv(rows, handle)
+
+
+@app.command("calibrate")
+def calibrate_command(
+    db: str = typer.Argument(..., help="The review desk's database URL (sqlite:///FILE or postgresql://...)."),
+    project: Optional[str] = typer.Option(None, "--project", help="The project [default: the database's only "
+                                          "one]."),
+) -> None:
+    """How well mtcheck ranks your team's MQM-marked segments, in three views, beside chrF++, BLEU and every
+    single signal."""
+    result = _guard(_calibrate, db, project)
+    typer.echo(result)
+
+
+def _calibrate(db, project):
+    from mtcheck.desk import calibrate, store
+    from mtcheck.desk.exchange import project_for
+
+    database = store.open_db(db, create=False)
+    name = project_for(database, project)
+    return f"project {name}\n" + calibrate.table(calibrate.views(calibrate.team_frame(database, name)))

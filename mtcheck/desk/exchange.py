@@ -68,11 +68,12 @@ def import_tsv(db, path, project_name: str, who: str = "mtcheck desk import") ->
             if category.lower() in ("no-error", "no error"):
                 category = mqm.NO_ERROR
             mt, start, end = mqm.split_span(row["target"])
-            ident = (row["system"].strip(), row["doc"].strip(), text_key(row["source"], mt))
+            source = mqm.split_span(row["source"])[0]  # a source error has its <v> span in the source
+            ident = (row["system"].strip(), row["doc"].strip(), text_key(source, mt))
             unit = units.get(ident)
             if unit is None:
                 unit = Unit(project_id=project.id, system=ident[0], doc_id=ident[1], text_key=ident[2],
-                            occurrence=0, src=row["source"], mt=mt, ref="")
+                            occurrence=0, src=source, mt=mt, ref="")
                 session.add(unit)
                 session.flush()
                 units[ident] = unit
@@ -96,6 +97,26 @@ def import_tsv(db, path, project_name: str, who: str = "mtcheck desk import") ->
             counts["marks"] += 1
         audit(session, who, "import", None, None, {"file": str(path), **counts})
     return counts
+
+
+def project_for(db, wanted: str | None) -> str:
+    """The project `--verdicts DB_URL` reads: the one named like the report folder (or `wanted`), else the
+    database's only project; anything else is a one-line error naming the projects there are."""
+    from sqlalchemy import select
+
+    from mtcheck.desk.models import Project
+    from mtcheck.errors import UsageError
+
+    with db.session() as session:
+        names = list(session.scalars(select(Project.name).order_by(Project.name)))
+    if wanted in names:
+        return wanted
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UsageError("the desk's database has no project", hint="serve a report folder with mtcheck serve first")
+    raise UsageError(f"the desk's database has no project '{wanted}'" if wanted else
+                     "the desk's database has several projects", hint="name one of: " + ", ".join(names))
 
 
 def verdicts_from_db(db, project_name: str, label: str):

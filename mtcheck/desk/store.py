@@ -81,12 +81,12 @@ def open_db(url: str, create: bool = True) -> Database:
         migrate(engine)
     except OperationalError as exc:
         first = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-        raise InputError(f"cannot open the database: {first}", path=_shown(url),
+        raise InputError(f"cannot open the database: {first}", path=shown_url(url),
                          hint="check the URL, that the server runs and that you may write there") from None
     return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 

@@ -27,12 +27,13 @@ class Editorial:
     review: object | None = None
 
     @classmethod
-    def open(cls, options) -> "Editorial":
+    def open(cls, options, verdicts=None) -> "Editorial":
         from mtcheck.editorial.postedit import read_post_edits
         from mtcheck.editorial.verdicts import load_verdicts
         from mtcheck.editorial.xliff_review import XliffReview, is_xliff
 
-        verdicts = load_verdicts(options.verdicts) if options.verdicts else None
+        if verdicts is None:  # given when read from the review desk's database (mtcheck/desk/exchange.py)
+            verdicts = load_verdicts(options.verdicts) if options.verdicts else None
         post_edits, review, path = None, None, options.post_edits
         if options.post_edits and is_xliff(options.post_edits):
             review = XliffReview.read(options.post_edits)
