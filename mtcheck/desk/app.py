@@ -81,7 +81,7 @@ def _page(request: Request, name: str, **context) -> Response:
                                                    f"style-src 'nonce-{nonce}'; connect-src 'self'; "
                                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes Chromium send Origin: null
     return response
 
 
