@@ -392,3 +392,12 @@ def test_serve_command_errors_are_one_line(tmp_path):
         f"mtcheck: error: '{tmp_path}' is not a report folder (no segments.csv) (give a folder that mtcheck check wrote)"]
     bad = subprocess.run([*MTCHECK, "calibrate", "mysql://x/y"], env=ENV, capture_output=True, text=True)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "not a database URL" in bad.stderr
+
+
+def test_processes_opening_a_new_database_at_once_all_get_it(db_url):
+    """A server and an import started together on a new database: one creates the tables, the others wait."""
+    code = f"from mtcheck.desk.store import open_db; open_db({db_url!r}).dispose()"
+    runs = [subprocess.Popen([sys.executable, "-c", code], env=ENV, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)]
+    errors = [(p.wait(timeout=120), p.stderr.read()) for p in runs]
+    assert errors == [(0, "")] * 3

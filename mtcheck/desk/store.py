@@ -101,9 +101,17 @@ def migrate(engine) -> None:
     from alembic import command
     from alembic.config import Config
 
+    from sqlalchemy import text
+
     config = Config()
     config.set_main_option("script_location", "mtcheck.desk:migrations")
     with engine.begin() as connection:
+        # Two processes opening a new database at once (a server and an import) must not both create the
+        # tables: the second waits for the first's migration, then finds nothing left to do.
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(7365012)"))
+        elif engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
