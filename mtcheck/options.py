@@ -36,6 +36,7 @@ class CheckOptions:
     verdicts: str | None = None          # a reviewed segments.csv (mtcheck.editorial.verdicts)
     row_languages: bool = False          # resolved: the checks read each row's declared target language
     post_edits: str | None = None        # the editors' final text, one line per segment (mtcheck.editorial.postedit)
+    calibration: str | None = None       # a team's calibration (mtcheck calibrate --write; mtcheck.quality.calibration)
 
     def validate(self) -> None:
         """Raise a UsageError for a value no stage could use."""

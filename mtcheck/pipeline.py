@@ -70,6 +70,9 @@ def resolve_options(options: CheckOptions) -> CheckOptions:
     from mtcheck.models.embedders import check_available
 
     options.validate()
+    from mtcheck.quality.calibration import calibrated_params
+
+    calibrated_params(options.calibration)  # a calibration file that cannot be read fails before the slow part
     check_available(options.model, "--model")
     check_available(options.xmodel, "--xmodel")
     return replace(
@@ -174,13 +177,15 @@ def check_partition(rows, context, *, options: CheckOptions, desk, progress=None
     `options` are resolved; `desk` is the run's `mtcheck.editorial.desk.Editorial`. The engines call this
     with the partition's rows and the survey's context, as `partial(check_partition, options=, desk=)`.
     """
+    from mtcheck.quality.calibration import calibrated_params
     from mtcheck.quality.fusion import fuse
 
     timer = Timer()
     sig = partition_signals(rows, options, context, progress, timer)
     rows = sig.rows
     with timer.stage("fuse"):
-        found, suppressed = fuse(rows, sig.found, options.target_lang, veto=desk.veto(rows))
+        found, suppressed = fuse(rows, sig.found, options.target_lang, params=calibrated_params(options.calibration),
+                                 veto=desk.veto(rows))
     with timer.stage("editorial"):
         rows = desk.finish(rows, suppressed)
     return Part(rows, found, suppressed, sig.stats, sig.signals, sig.models, sig.cache, timer.timings)

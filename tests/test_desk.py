@@ -401,3 +401,93 @@ def test_processes_opening_a_new_database_at_once_all_get_it(db_url):
             for _ in range(3)]
     errors = [(p.wait(timeout=120), p.stderr.read()) for p in runs]
     assert errors == [(0, "")] * 3
+
+
+def test_the_migrations_build_exactly_the_models_schema_and_upgrade_old_databases(db_url):
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from sqlalchemy import text
+
+    from mtcheck.desk.models import Base
+
+    db = store.open_db(db_url)
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    # A database made by the first revision, with a run in it, upgrades and keeps its rows.
+    config = Config()
+    config.set_main_option("script_location", "mtcheck.desk:migrations")
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+        connection.execute(text("INSERT INTO project (name, created_at) VALUES ('old', CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO run (project_id, folder, digest, rows, loaded_at) "
+                                "SELECT id, '/r', 'abc', 3, CURRENT_TIMESTAMP FROM project"))
+    db.dispose()
+    again = store.open_db(db_url)
+    with again.engine.connect() as connection:
+        assert connection.execute(text("SELECT name, target_lang FROM run JOIN project ON project.id = run.project_id")
+                                  ).all() == [("old", "en")]
+    again.dispose()
+
+
+def test_calibrate_write_needs_enough_marks_and_writes_nothing_below(served, tmp_path):
+    result, _ = served
+    exchange.import_tsv(result.db, DATA, "talk2")
+    out = tmp_path / "team.json"
+    done = subprocess.run([*MTCHECK, "calibrate", result.db.url, "--write", str(out)], env=ENV, capture_output=True,
+                          text=True)
+    assert done.returncode == 1, done.stderr
+    assert "208 scored, MQM-marked segments; 500 are needed" in done.stdout and not out.exists()
+
+
+def test_a_fit_is_measured_on_held_out_sources_and_refused_when_it_loses(served):
+    result, _ = served
+    from mtcheck.desk import teamhead
+
+    exchange.import_tsv(result.db, DATA, "talk2")
+    frame = calibrate.team_frame(result.db, "talk2")
+    fitted = teamhead.fit(frame, "en", min_units=100)
+    # Every translation of a held-out source is held out with it: no source is on both sides.
+    held = frame[frame["quality"].notna()]["src_key"].map(teamhead.held_out)
+    assert fitted["held_out_units"] == int(held.sum()) and fitted["train_units"] == int((~held).sum())
+    assert set(fitted["table"]) >= {"team head", "shipped head", "equal-weight sum of all inputs", "-length", "chrf"}
+    # On 156 training segments the fit learns noise (chrF++ pointing the wrong way) and loses on the
+    # held-out part: it is not offered.
+    assert fitted["status"] == "no-gain" and fitted["gain"] < 0
+    assert "worse than the shipped head" in teamhead.describe(fitted)
+
+
+def test_check_reads_a_calibration_and_names_it(served, tmp_path):
+    result, _ = served
+    from mtcheck.desk import teamhead
+    from mtcheck.quality.fusion import apply_head, quality_from_points
+
+    exchange.import_tsv(result.db, DATA, "talk2")
+    fitted = teamhead.fit(calibrate.team_frame(result.db, "talk2"), "en", min_units=100)
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(teamhead.calibration_file(fitted, "talk2")), encoding="utf-8")
+    table = tmp_path / "talk2.tsv"
+    write_table(table)
+    out = tmp_path / "calibrated"
+    done = _check(table, out, "--calibration", str(path))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert re.fullmatch(r"mqm-equal-\d+\+team-talk2-\d{4}-\d\d-\d\d", summary["fusion"])
+    import pandas as pd
+
+    rows = pd.read_csv(out / "segments.csv", dtype={"checks": str}, keep_default_na=False)
+    clean = rows[rows["checks"] == ""].head(20)
+    from mtcheck.desk.teamhead import feature_frame
+
+    frame = pd.DataFrame({"src": clean["src"], "mt": clean["mt"], "ref": clean["ref"],
+                          "scores": [{"chrf": c, "bleu": b} for c, b in zip(clean["chrf"], clean["bleu"])]})
+    feats, keys = feature_frame(frame)
+    assert set(keys) == {fitted["key"]}
+    expected = quality_from_points(apply_head(fitted["head"], feats)[1])
+    assert list(clean["quality"]) == pytest.approx(list(expected), abs=0.01)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"version": "x", "heads": {"en": {"ref": {"features": ["xsim"]}}}}')
+    bad = _check(table, tmp_path / "bad", "--calibration", str(broken))
+    assert bad.returncode == 2 and "the calibration's head en/ref is not one mtcheck can use" in bad.stderr

@@ -65,6 +65,9 @@ def check(
                                               "segment: adds HTER and chrF against it and how well flags "
                                               "predicted the edits."),
     config: Optional[Path] = CONFIG,
+    calibration: Optional[Path] = typer.Option(None, "--calibration", help="A team's calibration: the quality "
+                                               "head fitted to its own MQM marks by 'mtcheck calibrate "
+                                               "--write'."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Quality gate: exit 1 if any segment is at "
                                           "least this severe (minor, major, critical)."),
     fail_under: Optional[float] = typer.Option(None, "--fail-under", help="Quality gate: exit 1 if the corpus "
@@ -104,7 +107,8 @@ def check(
              "fluency": "off" if no_fluency else fluency, "ter": ter, "lm_ref": lm_ref, "xsim_margin": xsim_margin,
              "precision": precision,
              "cache": False if no_cache else None,
-             "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None}
+             "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None,
+             "calibration": str(calibration) if calibration else None}
     gate_flags = {"fail_on": fail_on, "fail_under": fail_under, "max_flagged": max_flagged}
     scorers = tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
                                            ("crosslingual", no_embedding), ("fluency", no_fluency),

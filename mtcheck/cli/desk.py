@@ -118,17 +118,37 @@ def calibrate_command(
     db: str = typer.Argument(..., help="The review desk's database URL (sqlite:///FILE or postgresql://...)."),
     project: Optional[str] = typer.Option(None, "--project", help="The project [default: the database's only "
                                           "one]."),
+    write: Optional[Path] = typer.Option(None, "--write", help="Fit mtcheck's quality head to the team's marks "
+                                         "(500 or more scored, marked segments) and write it here for "
+                                         "'mtcheck check --calibration', if it does at least as well as the "
+                                         "shipped head on the held-out part of the marks."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --write file."),
 ) -> None:
     """How well mtcheck ranks your team's MQM-marked segments, in three views, beside chrF++, BLEU and every
-    single signal."""
-    result = _guard(_calibrate, db, project)
-    typer.echo(result)
+    single signal; with --write, a calibration fitted to them."""
+    text, code = _guard(_calibrate, db, project, write, force)
+    typer.echo(text)
+    raise typer.Exit(code)
 
 
-def _calibrate(db, project):
-    from mtcheck.desk import calibrate, store
+def _calibrate(db, project, write, force):
+    import json
+
+    from mtcheck.desk import calibrate, store, teamhead
     from mtcheck.desk.exchange import project_for
+    from mtcheck.errors import UsageError
 
+    if write is not None and write.exists() and not force:
+        raise UsageError(f"{write} exists", hint="give a new file, or --force to replace it")
     database = store.open_db(db, create=False)
     name = project_for(database, project)
-    return f"project {name}\n" + calibrate.table(calibrate.views(calibrate.team_frame(database, name)))
+    frame = calibrate.team_frame(database, name)
+    text = f"project {name}\n" + calibrate.table(calibrate.views(frame))
+    if write is None:
+        return text, 0
+    fitted = teamhead.fit(frame, calibrate.target_family_of(database, name))
+    text += "\n\n" + teamhead.describe(fitted)
+    if fitted["status"] != "fitted":
+        return text + f"\nNothing written to {write}.", 1
+    write.write_text(json.dumps(teamhead.calibration_file(fitted, name), indent=1) + "\n", encoding="utf-8")
+    return text + f"\nWritten to {write}: use it with mtcheck check --calibration {write}.", 0

@@ -53,13 +53,30 @@ def team_frame(db, project_name: str):
         unit, segment = entry["unit"], segments.get(newest.get(unit_id))
         points = [mqm.score(m) for m in entry["raters"].values()]
         row = {"unit": unit_id, "system": unit.system, "doc": unit.doc_id, "src_key": f"{unit.doc_id}\x1f{normalise(unit.src)}",
-               "mt": unit.mt, "ref": unit.ref, "mqm": sum(points) / len(points), "raters": len(points),
+               "src": unit.src, "mt": unit.mt, "ref": unit.ref, "mqm": sum(points) / len(points),
+               "raters": len(points), "scores": dict(segment.scores or {}) if segment is not None else {},
+               "has_major": any(m.severity in ("major", "critical") for ms in entry["raters"].values() for m in ms),
                "words": len((unit.ref or unit.mt).split()), "length": -len(unit.mt.split()),
                "quality": segment.quality if segment is not None else None}
         for name, value in ((segment.scores if segment is not None else {}) or {}).items():
             row[NEGATED.get(name, name)] = -value if name in NEGATED and value is not None else value
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def target_family_of(db, project_name: str) -> str:
+    """en or other: the target family of most of the project's runs (their summary.json's target_lang)."""
+    from sqlalchemy import select
+
+    from mtcheck.desk.models import Run
+    from mtcheck.desk.store import project_named
+    from mtcheck.quality.fusion import target_family
+
+    with db.session() as session:
+        project = project_named(session, project_name)
+        langs = list(session.scalars(select(Run.target_lang).where(Run.project_id == project.id))) if project else []
+    families = [target_family(lang) for lang in langs] or ["en"]
+    return max(set(families), key=families.count)
 
 
 def inputs_of(frame) -> list[str]:

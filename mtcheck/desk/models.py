@@ -45,6 +45,7 @@ class Run(Base):
     folder: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))   # sha256 of the run's segments.csv
     rows: Mapped[int] = mapped_column(Integer)
+    target_lang: Mapped[str] = mapped_column(String(35), default="en", server_default="en")  # revision 0002
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 

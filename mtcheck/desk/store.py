@@ -153,11 +153,21 @@ def load_folder(db: Database, folder, project: str | None = None):
             if col not in frame.columns:
                 raise InputError(f"no '{col}' column", path=str(path), line=1,
                                  hint="give a segments.csv that mtcheck check wrote")
-        run = Run(project_id=proj.id, folder=str(folder.resolve()), digest=digest, rows=len(frame))
+        run = Run(project_id=proj.id, folder=str(folder.resolve()), digest=digest, rows=len(frame),
+                  target_lang=_target_lang(folder))
         session.add(run)
         session.flush()
         _add_segments(session, proj.id, run.id, frame)
         return proj.id, run.id, True
+
+
+def _target_lang(folder: Path) -> str:
+    """The run's target language as its summary.json records it (en when it cannot be read)."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        return str(summary["options"]["target_lang"] or "en")[:35]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "en"
 
 
 def _add_segments(session, project_id: int, run_id: int, frame) -> None:

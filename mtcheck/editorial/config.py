@@ -16,6 +16,7 @@ error naming the key and the file, so a typo never silently does nothing.
     precision = "auto"            # language-model engine: auto | fp32 | onnx | int8
     cache = true                  # the persistent score cache (--no-cache)
     checks = ["doubled-word", "run-on"]   # run only these [default: the default checks]
+    calibration = "team.json"     # a team's calibration (mtcheck calibrate --write), beside this file
 
     [check.no-terminal-punct]     # per-check parameters (TOML cannot reuse the key `checks`)
     enabled = false               # true adds an opt-in check (e.g. grammar)
@@ -40,7 +41,7 @@ from pathlib import Path
 from mtcheck.errors import UsageError
 
 TOP_KEYS = {"target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "lm_ref", "xsim_margin", "precision",
-            "cache", "checks", "check", "gate", "routing"}
+            "cache", "checks", "check", "gate", "routing", "calibration"}
 CHECK_KEYS = {"enabled", "severity"}
 GATE_KEYS = {"fail_on", "fail_under", "max_flagged"}
 
@@ -151,6 +152,11 @@ def _validate(data: dict, path: Path, prefix: str) -> Config:
             raise UsageError(f"unknown check '{bad[0]}' in '{prefix}checks'", path=str(path),
                              line=_line_of(path, "checks"), hint="see 'mtcheck list-checks'")
         values["checks"] = list(checks)
+    if "calibration" in data:  # a team's calibration file, relative to the configuration's folder
+        if not isinstance(data["calibration"], str):
+            raise UsageError(f"configuration key '{prefix}calibration' must be a file name", path=str(path),
+                             line=_line_of(path, "calibration"))
+        values["calibration"] = str(Path(path).parent / data["calibration"])
     elif checks is not None:
         raise UsageError(f"'{prefix}checks' must be a list of check ids", path=str(path),
                          line=_line_of(path, "checks"), hint="per-check settings go in [check.ID] tables")

@@ -133,6 +133,7 @@ def build_summary(run_input, totals: Totals, options, context, engine) -> dict:
     """summary.json, but for the editorial parts (`mtcheck.editorial.desk.Editorial.summarise` adds them)."""
     from mtcheck._version import __version__
     from mtcheck.io.spool import display_name
+    from mtcheck.quality.calibration import calibrated_params
     from mtcheck.quality.fusion import fusion_version
 
     tally = totals.tally
@@ -154,7 +155,7 @@ def build_summary(run_input, totals: Totals, options, context, engine) -> dict:
         "signals": list(dict.fromkeys(totals.signals + ["checks"])),
         # Which signals each row's quality rests on (a row without a reference uses fewer).
         "signals_per_row": dict(tally.signals_per_row.most_common()),
-        "fusion": fusion_version(),
+        "fusion": fusion_version(calibrated_params(options.calibration)),
         "models": totals.models,
         "options": {"target_lang": options.target_lang, "source_lang": context.source_lang,
                     "checks": list(options.checks), "model": options.model, "xmodel": options.xmodel,
