@@ -184,6 +184,8 @@ def _add_segments(session, project_id: int, run_id: int, frame) -> None:
               for c in (S.SYSTEM, S.DOC_ID, S.SEG_ID, S.SRC, S.MT, S.REF, S.QUALITY, S.SEVERITY, S.ROUTE,
                         S.CHECKS, S.EXPLANATION)}
     scores = [c for c in SCORE_COLUMNS if c in frame.columns]
+    # Units first, all new ones in one flush (one INSERT per batch, not per row), then the segments.
+    row_units = []
     for row in range(len(frame)):
         get = {c: str(values[row]) for c, values in column.items()}
         key = text_key(get[S.SRC], get[S.MT])
@@ -191,15 +193,17 @@ def _add_segments(session, project_id: int, run_id: int, frame) -> None:
         occurrence = seen[ident] = seen.get(ident, -1) + 1
         unit = units.get(ident + (occurrence,))
         if unit is None:
-            unit = Unit(project_id=project_id, system=ident[0], doc_id=ident[1], text_key=key,
-                        occurrence=occurrence, src=get[S.SRC], mt=get[S.MT], ref=get[S.REF])
+            unit = units[ident + (occurrence,)] = Unit(
+                project_id=project_id, system=ident[0], doc_id=ident[1], text_key=key, occurrence=occurrence,
+                src=get[S.SRC], mt=get[S.MT], ref=get[S.REF])
             session.add(unit)
-            session.flush()
-            units[ident + (occurrence,)] = unit
-        session.add(Segment(run_id=run_id, unit_id=unit.id, row=row, seg_id=get[S.SEG_ID],
-                            quality=_number(get[S.QUALITY]), severity=get[S.SEVERITY] or "ok",
-                            route=get[S.ROUTE], checks=get[S.CHECKS], explanation=get[S.EXPLANATION],
-                            scores={c: _number(frame[c].iat[row]) for c in scores}))
+        row_units.append((unit, get))
+    session.flush()
+    session.add_all([Segment(run_id=run_id, unit_id=unit.id, row=row, seg_id=get[S.SEG_ID],
+                             quality=_number(get[S.QUALITY]), severity=get[S.SEVERITY] or "ok", route=get[S.ROUTE],
+                             checks=get[S.CHECKS], explanation=get[S.EXPLANATION],
+                             scores={c: _number(frame[c].iat[row]) for c in scores})
+                     for row, (unit, get) in enumerate(row_units)])
 
 
 def _number(text):
