@@ -491,3 +491,16 @@ def test_check_reads_a_calibration_and_names_it(served, tmp_path):
     broken.write_text('{"version": "x", "heads": {"en": {"ref": {"features": ["xsim"]}}}}')
     bad = _check(table, tmp_path / "bad", "--calibration", str(broken))
     assert bad.returncode == 2 and "the calibration's head en/ref is not one mtcheck can use" in bad.stderr
+
+
+def test_the_configuration_names_a_calibration_beside_it(tmp_path, run_dir):
+    from mtcheck.editorial.config import load_config
+    from mtcheck.errors import UsageError
+
+    cfg = tmp_path / "mtcheck.toml"
+    cfg.write_text('checks = ["doubled-word"]\ncalibration = "team.json"\n', encoding="utf-8")
+    loaded = load_config(cfg)
+    assert loaded.values == {"checks": ["doubled-word"], "calibration": str(tmp_path / "team.json")}
+    cfg.write_text("calibration = 3\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="'calibration' must be a file name"):
+        load_config(cfg)

@@ -152,14 +152,14 @@ def _validate(data: dict, path: Path, prefix: str) -> Config:
             raise UsageError(f"unknown check '{bad[0]}' in '{prefix}checks'", path=str(path),
                              line=_line_of(path, "checks"), hint="see 'mtcheck list-checks'")
         values["checks"] = list(checks)
+    elif checks is not None:
+        raise UsageError(f"'{prefix}checks' must be a list of check ids", path=str(path),
+                         line=_line_of(path, "checks"), hint="per-check settings go in [check.ID] tables")
     if "calibration" in data:  # a team's calibration file, relative to the configuration's folder
         if not isinstance(data["calibration"], str):
             raise UsageError(f"configuration key '{prefix}calibration' must be a file name", path=str(path),
                              line=_line_of(path, "calibration"))
         values["calibration"] = str(Path(path).parent / data["calibration"])
-    elif checks is not None:
-        raise UsageError(f"'{prefix}checks' must be a list of check ids", path=str(path),
-                         line=_line_of(path, "checks"), hint="per-check settings go in [check.ID] tables")
     per_check = data.get("check", {})
     if not isinstance(per_check, dict):
         raise UsageError(f"'{prefix}check' must hold one table per check, e.g. [check.run-on]", path=str(path))
