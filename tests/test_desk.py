@@ -504,3 +504,14 @@ def test_the_configuration_names_a_calibration_beside_it(tmp_path, run_dir):
     cfg.write_text("calibration = 3\n", encoding="utf-8")
     with pytest.raises(UsageError, match="'calibration' must be a file name"):
         load_config(cfg)
+
+
+def test_mqm_tsv_keeps_quotes_and_flattens_line_breaks(tmp_path):
+    row = {"system": "A", "doc": "d", "doc_id": 1, "seg_id": 1, "rater": "r", "source": 'He said "no".',
+           "target": 'Er sagte <v>"nein"</v>.\r\nZweite Zeile\tmit Tab', "category": "Style/Awkward", "severity": "Minor"}
+    path = tmp_path / "q.tsv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        mqm.write_tsv([row], handle)
+    (_, back), = list(mqm.read_tsv(path))
+    assert back["source"] == 'He said "no".'
+    assert mqm.split_span(back["target"]) == ('Er sagte "nein". Zweite Zeile mit Tab', 9, 15)

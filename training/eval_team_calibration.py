@@ -98,7 +98,7 @@ def _write_marks(rows, spans, path: Path) -> None:
             if not found:
                 table.append({**base, "rater": "all", "target": mt, "category": "No-error", "severity": "No-error"})
             for s in found:
-                start, end = int(s["start"]), int(s["end"])
+                start, end = int(s["start"] or 0), int(s["end"] or 0)  # no offsets: an error without a span
                 if mt[start:end] != _clean(s["span"]):  # offsets into the uncollapsed text: find the span again
                     at = mt.find(_clean(s["span"])) if _clean(s["span"]) else -1
                     start, end = (at, at + len(_clean(s["span"]))) if at >= 0 else (0, 0)

@@ -69,7 +69,8 @@ def _flat(text) -> str:
 
 def write_tsv(rows, handle) -> int:
     """rows: dicts with the TSV_COLUMNS keys. Returns the number written."""
-    writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None, lineterminator="\n")
+    # Google's files quote nothing: a " in a text is an ordinary character (quotechar None).
+    writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None, lineterminator="\n")
     writer.writerow(TSV_COLUMNS)
     count = 0
     for row in rows:
