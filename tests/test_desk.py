@@ -39,7 +39,8 @@ def write_table(path: Path, change: dict | None = None) -> int:
         elif r["system"] != "refB":
             rows[(r["system"], r["seg_id"])] = (r["doc"], src, mt)
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
+        # mtcheck reads a TSV as it is, quotes included (WMT files have unbalanced quotes): quote nothing.
+        out = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None)
         out.writerow(["system", "doc_id", "seg_id", "src", "mt", "ref"])
         for (system, seg), (doc, src, mt) in sorted(rows.items()):
             out.writerow([system, doc, seg, src, (change or {}).get((system, seg), mt), refs[seg]])

@@ -79,7 +79,8 @@ def _clean(text: str) -> str:
 
 def _write_input(rows, path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
+        # mtcheck reads a TSV as it is, quotes included (WMT files have unbalanced quotes): quote nothing.
+        out = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None)
         out.writerow(["system", "doc_id", "seg_id", "src", "mt", "ref"])
         for r in rows:
             out.writerow([r["system"], r["doc_id"], r["seg_id"], _clean(r["src"]), _clean(r["mt"]), _clean(r["ref"])])

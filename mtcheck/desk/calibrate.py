@@ -80,9 +80,11 @@ def target_family_of(db, project_name: str) -> str:
 
 
 def inputs_of(frame) -> list[str]:
-    """quality, -length and each signal present on every scored unit, in a fixed order."""
+    """quality, -length and each signal computed on at least 90% of the scored units, in a fixed order
+    (a signal that only some rows have, such as chrF++ where a reference exists, is compared on the rows
+    that have every listed input, never on a row set of its own)."""
     names = ["quality"] + [c for c in SIGNALS + list(NEGATED.values()) if c in frame.columns] + ["length"]
-    return [n for n in names if n in frame.columns and frame[n].notna().all()]
+    return [n for n in names if n in frame.columns and frame[n].notna().mean() >= 0.9]
 
 
 def views(frame) -> dict:
@@ -90,7 +92,10 @@ def views(frame) -> dict:
     from mtcheck.evaluation.metaeval import grouped_tau, per_word_tau, system_pearson
 
     scored = frame[frame["quality"].notna()] if len(frame) else frame
-    out = {"units": int(len(frame)), "scored_units": int(len(scored)), "rows": {}, "why": {}, "corpus": {}}
+    names = inputs_of(scored) if len(scored) else []
+    scored = scored.dropna(subset=names) if names else scored
+    out = {"units": int(len(frame)), "scored_units": int((frame["quality"].notna()).sum()) if len(frame) else 0,
+           "compared_units": int(len(scored)), "rows": {}, "why": {}, "corpus": {}}
     if not len(scored):
         out["why"]["all"] = "no marked segment of a run mtcheck scored yet"
         return out
@@ -103,7 +108,7 @@ def views(frame) -> dict:
         out["why"]["view2"] = f"no system has {MIN_PER_SYSTEM} or more marked segments"
     if systems < 3:
         out["why"]["view3"] = f"{systems} system{'s' if systems != 1 else ''} marked; three are needed"
-    for name in inputs_of(scored):
+    for name in names:
         col = scored[name].astype(float)
         out["rows"][name] = {
             "view1": None if "view1" in out["why"] else _num(grouped_tau(col, scored["mqm"], scored["src_key"])),
@@ -137,6 +142,8 @@ def _num(value):
 def table(result: dict) -> str:
     """The views as a plain-text table (the command's output)."""
     lines = [f"{result['units']} MQM-marked segments, {result['scored_units']} of them in a run mtcheck scored."]
+    if result.get("compared_units", result["scored_units"]) < result["scored_units"]:
+        lines.append(f"The figures are on the {result['compared_units']} of these where every input below was computed.")
     for view, why in result["why"].items():
         lines.append(f"{view}: not measurable: {why}.")
     if result["rows"]:
