@@ -516,3 +516,34 @@ def test_mqm_tsv_keeps_quotes_and_flattens_line_breaks(tmp_path):
     (_, back), = list(mqm.read_tsv(path))
     assert back["source"] == 'He said "no".'
     assert mqm.split_span(back["target"]) == ('Er sagte "nein". Zweite Zeile mit Tab', 9, 15)
+
+
+def test_malformed_requests_get_a_sentence_not_a_crash(served):
+    result, _ = served
+    from mtcheck.desk.app import create_app
+
+    browser = client(create_app(result.db, local_editor=accounts.local_lead(result.db, "lead")))
+    token = csrf_of(browser.get("/p/talk2").text)
+    headers = {"X-CSRF-Token": token}
+    for body, words in (({"unit": "1", "run": 1, "version": 0}, "'unit' must be a whole number"),
+                        ({"unit": 1, "run": 1}, "'version' must be a whole number"),
+                        ({"unit": 1, "run": 1, "version": 0, "status": "maybe"}, "unknown status 'maybe'"),
+                        ({"unit": 10**6, "run": 1, "version": 0}, "no unit 1000000")):
+        answer = browser.post("/api/review", json=body, headers=headers)
+        assert answer.status_code == 400 and words in answer.json()["error"]
+    assert browser.post("/api/review", content=b"not json", headers=headers).json() == {"error": "the request is not JSON"}
+    assert browser.post("/api/assign", json={"units": [1, "x"]}, headers=headers).status_code == 400
+    assert browser.get("/p/no-such-project").status_code == 404
+
+
+def test_several_report_folders_are_several_projects(run_dir, tmp_path):
+    from mtcheck.desk.app import create_app
+
+    for name in ("news", "talks"):
+        shutil.copytree(run_dir[0], tmp_path / name)
+    served = prepare([str(tmp_path / "news"), str(tmp_path / "talks")])
+    assert [(p, new) for _, p, _, new in served.loaded] == [("news", True), ("talks", True)]
+    assert Path(served.db.url[len("sqlite:///"):]) == tmp_path / store.DEFAULT_DB_NAME
+    page = client(create_app(served.db, local_editor=served.local_editor)).get("/")
+    assert re.findall(r'<a href="/p/(\w+)">', page.text) == ["news", "talks"]
+    served.db.dispose()

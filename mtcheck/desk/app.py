@@ -167,8 +167,8 @@ async def api_review(request: Request) -> Response:
     await check_write(request)
     body = await _json(request)
     try:
-        saved = review.save_review(request.app.state.db, editor, int(body["unit"]), int(body["run"]),
-                                   str(body.get("status", "")), str(body.get("note", "")), int(body["version"]))
+        saved = review.save_review(request.app.state.db, editor, _int(body, "unit"), _int(body, "run"),
+                                   _text(body, "status"), _text(body, "note"), _int(body, "version"))
     except review.Conflict as conflict:
         return JSONResponse({"error": f"{conflict.current['by']} changed this segment first; their change is "
                                       "shown. Save again to replace it.", "current": conflict.current}, 409)
@@ -179,9 +179,9 @@ async def api_mark(request: Request) -> Response:
     editor = editor_of(request)
     await check_write(request)
     body = await _json(request)
-    mark = review.add_mark(request.app.state.db, editor, int(body["unit"]), int(body["run"]),
-                           int(body.get("start", 0)), int(body.get("end", 0)), str(body.get("category", "")),
-                           str(body.get("severity", "")), str(body.get("comment", "")))
+    mark = review.add_mark(request.app.state.db, editor, _int(body, "unit"), _int(body, "run"),
+                           _int(body, "start", 0), _int(body, "end", 0), _text(body, "category"),
+                           _text(body, "severity"), _text(body, "comment"))
     return JSONResponse(mark)
 
 
@@ -196,8 +196,10 @@ async def api_assign(request: Request) -> Response:
     editor = editor_of(request)
     await check_write(request)
     body = await _json(request)
-    count = review.assign(request.app.state.db, editor, [int(u) for u in body.get("units", [])],
-                          str(body.get("editor", "")))
+    units = body.get("units", [])
+    if not isinstance(units, list) or not all(isinstance(u, int) and not isinstance(u, bool) for u in units):
+        raise Denied(400, "units must be a list of segment numbers")
+    count = review.assign(request.app.state.db, editor, units, _text(body, "editor"))
     return JSONResponse({"assigned": count})
 
 
@@ -213,6 +215,20 @@ async def export_tsv(request: Request) -> Response:
     name = quote(f"{project.name}-mqm.tsv")
     return PlainTextResponse(buffer.getvalue(), media_type="text/tab-separated-values; charset=utf-8",
                              headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+def _int(body: dict, name: str, default: int | None = None) -> int:
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Denied(400, f"'{name}' must be a whole number")
+    return value
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise Denied(400, f"'{name}' must be text")
+    return value
 
 
 async def _json(request: Request) -> dict:
@@ -239,10 +255,6 @@ async def _forbidden(request: Request, exc: PermissionError) -> Response:
     return JSONResponse({"error": str(exc)}, 403)
 
 
-async def _bad_request(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"error": "the request lacks a field or has one of the wrong type"}, 400)
-
-
 def create_app(db, *, local_editor=None, loopback: bool = True, https: bool = False) -> Starlette:
     """The desk over an open database. `local_editor` makes it a one-person desk with no login (loopback
     only: serve.py refuses the combination with another address)."""
@@ -261,8 +273,7 @@ def create_app(db, *, local_editor=None, loopback: bool = True, https: bool = Fa
         middleware.insert(0, Middleware(TrustedHostMiddleware,
                                         allowed_hosts=["127.0.0.1", "localhost", "[::1]"]))
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={
-        Denied: _denied, MtcheckError: _user_error, PermissionError: _forbidden,
-        KeyError: _bad_request, ValueError: _bad_request, TypeError: _bad_request})
+        Denied: _denied, MtcheckError: _user_error, PermissionError: _forbidden})
     app.state.db = db
     app.state.local_editor = local_editor
     return app
