@@ -196,25 +196,32 @@ def _accounts(db):
     accounts.add_editor(db, "lea", "lead", PASSWORD)
 
 
-def test_a_second_save_of_the_same_segment_is_refused_with_the_first_shown(served):
+def test_a_second_editors_save_is_refused_with_the_first_shown_and_only_a_lead_overrides(served):
     result, _ = served
     _accounts(result.db)
     ana, ana_token = signed_in(result.db, "ana")
     ben, ben_token = signed_in(result.db, "ben")
+    lea, lea_token = signed_in(result.db, "lea")
     rows = ana.get("/api/p/talk2/rows").json()
     unit, run = rows["rows"][3]["unit"], rows["run"]
-    first = ana.post("/api/review", json={"unit": unit, "run": run, "status": "fixed", "note": "tense", "version": 0},
-                     headers={"X-CSRF-Token": ana_token})
+
+    def save(who, token, status, note, version):
+        return who.post("/api/review", json={"unit": unit, "run": run, "status": status, "note": note,
+                                             "version": version}, headers={"X-CSRF-Token": token})
+    first = save(ana, ana_token, "fixed", "tense", 0)
     assert first.status_code == 200 and first.json()["version"] == 1
-    # Ben's page still shows version 0: his save is refused, and he sees Ana's change.
-    second = ben.post("/api/review", json={"unit": unit, "run": run, "status": "ok", "note": "", "version": 0},
-                      headers={"X-CSRF-Token": ben_token})
-    assert second.status_code == 409
+    # Ben's page still shows version 0: his save is refused, and he sees Ana's review.
+    second = save(ben, ben_token, "ok", "", 0)
+    assert second.status_code == 409 and "ana reviewed this segment" in second.json()["error"]
     assert second.json()["current"] | {"at": ""} == {"status": "fixed", "note": "tense", "version": 1, "by": "ana",
                                                     "at": "", "run": run}
-    third = ben.post("/api/review", json={"unit": unit, "run": run, "status": "ok", "note": "", "version": 1},
-                     headers={"X-CSRF-Token": ben_token})
-    assert third.status_code == 200 and third.json()["by"] == "ben" and third.json()["version"] == 2
+    # Knowing it changes nothing: the review is Ana's.
+    assert save(ben, ben_token, "ok", "", 1).status_code == 409
+    # Ana in a second tab with a stale page is refused too, then a lead overrides knowingly.
+    assert save(ana, ana_token, "ok", "", 1).status_code == 200
+    stale = save(ana, ana_token, "false-alarm", "", 1)
+    assert stale.status_code == 409 and "changed this segment since you loaded it" in stale.json()["error"]
+    assert save(lea, lea_token, "fixed", "checked", 2).json()["by"] == "lea"
     from sqlalchemy import select
 
     from mtcheck.desk.models import Audit
@@ -223,7 +230,8 @@ def test_a_second_save_of_the_same_segment_is_refused_with_the_first_shown(serve
         log = [(a.editor, a.action, json.loads(a.old), json.loads(a.new))
                for a in session.scalars(select(Audit).where(Audit.unit_id == unit).order_by(Audit.id))]
     assert log == [("ana", "review", {"status": "", "note": ""}, {"status": "fixed", "note": "tense"}),
-                   ("ben", "review", {"status": "fixed", "note": "tense"}, {"status": "ok", "note": ""})]
+                   ("ana", "review", {"status": "fixed", "note": "tense"}, {"status": "ok", "note": ""}),
+                   ("lea", "review", {"status": "ok", "note": ""}, {"status": "fixed", "note": "checked"})]
 
 
 def test_the_audit_log_cannot_be_rewritten(served):

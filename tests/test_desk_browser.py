@@ -85,7 +85,7 @@ def test_two_editors_one_segment_and_an_mqm_mark(desk):
             expect(ana.locator("#message")).to_have_text("Saved.")
             # Ben's page was loaded before Ana saved: his save is refused and Ana's change is shown.
             first_ben.get_by_role("button", name="ok").click()
-            expect(ben.locator("#message")).to_contain_text("ana changed this segment first")
+            expect(ben.locator("#message")).to_contain_text("ana reviewed this segment")
             first_ben = ben.locator("section.card").first
             expect(first_ben.get_by_role("button", name="fixed")).to_have_attribute("aria-pressed", "true")
             expect(first_ben).to_contain_text("fixed by ana")

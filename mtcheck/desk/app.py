@@ -170,8 +170,11 @@ async def api_review(request: Request) -> Response:
         saved = review.save_review(request.app.state.db, editor, _int(body, "unit"), _int(body, "run"),
                                    _text(body, "status"), _text(body, "note"), _int(body, "version"))
     except review.Conflict as conflict:
-        return JSONResponse({"error": f"{conflict.current['by']} changed this segment first; their change is "
-                                      "shown. Save again to replace it.", "current": conflict.current}, 409)
+        who = conflict.current["by"]
+        message = (f"{who} reviewed this segment; their review is shown. Only {who} or a lead can change it."
+                   if conflict.owned else
+                   f"{who} changed this segment since you loaded it; their change is shown. Save again to replace it.")
+        return JSONResponse({"error": message, "current": conflict.current}, 409)
     return JSONResponse(saved)
 
 

@@ -1,10 +1,12 @@
 """What editors do at the desk: set a unit's review, mark MQM spans, and (leads) assign units. Every change
 is written to the audit log in the same transaction as the change itself.
 
-Optimistic locking: a save carries the review version the editor's page showed. When another editor has
-saved since, the save is refused with a `Conflict` holding that editor's change, and the page shows it;
-nothing is silently overwritten. Two first saves racing to create a review meet the unit's unique
-constraint, and the loser gets the same `Conflict`.
+A segment's review belongs to the editor who saved it first: another editor's save is refused with a
+`Conflict` showing it (an editor cannot change a colleague's review; a lead can, and the audit log says
+so). Optimistic locking covers the rest: a save carries the review version the editor's page showed,
+and when the review changed since (the same editor in another tab, or a lead), the save is refused with
+the stored review shown. Two first saves racing to create a review meet the unit's unique constraint,
+and the loser gets the same `Conflict`. Nothing is silently overwritten.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from mtcheck.errors import UsageError
 
 
 class Conflict(Exception):
-    """The review changed since the editor loaded it; `current` is what is stored now."""
+    """The save was refused: the review changed since the editor loaded it (`owned` False), or it is a
+    colleague's (`owned` True). `current` is what is stored now."""
 
-    def __init__(self, current: dict) -> None:
+    def __init__(self, current: dict, owned: bool = False) -> None:
         super().__init__("changed by another editor")
         self.current = current
+        self.owned = owned
 
 
 def review_dict(review, names: dict) -> dict:
@@ -71,6 +75,8 @@ def save_review(db, editor, unit_id: int, run_id: int, status: str, note: str, v
             _unit(session, unit_id)
             review = session.scalars(select(Review).where(Review.unit_id == unit_id)).first()
             current = review.version if review is not None else 0
+            if review is not None and review.editor_id != editor.id and editor.role != "lead":
+                raise Conflict(review_dict(review, _names(session)), owned=True)
             if current != version:
                 raise Conflict(review_dict(review, _names(session)))
             old = {"status": review.status, "note": review.note} if review is not None else {"status": "", "note": ""}
