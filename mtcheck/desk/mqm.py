@@ -8,13 +8,17 @@ nothing, which is what makes an unmarked unit count as rated rather than unread.
 
 The TSV has one row per mark, with the marked span wrapped in <v>...</v> inside the target, and columns
 system, doc, doc_id, seg_id, rater, source, target, category, severity. It is read and written without
-quoting, as Google's files are; tabs and line breaks inside a text are written as spaces.
+quoting, as Google's files are; tabs and line breaks inside a text are written as spaces. A cell that a
+spreadsheet would run as a formula (it starts with =, +, -, @) is written with a leading apostrophe, as
+every file mtcheck writes, and read back without it.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+
+from mtcheck.io.worklist import neutralise, restore
 
 SEVERITIES = ("minor", "major", "critical")
 NO_ERROR = "No-error"
@@ -74,7 +78,7 @@ def write_tsv(rows, handle) -> int:
     writer.writerow(TSV_COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow([_flat(row.get(c, "")) for c in TSV_COLUMNS])
+        writer.writerow([neutralise(_flat(row.get(c, ""))) for c in TSV_COLUMNS])
         count += 1
     return count
 
@@ -97,7 +101,7 @@ def read_tsv(path):
             if len(cells) < len(header):
                 raise InputError(f"{len(cells)} columns where the header has {len(header)}", path=str(path),
                                  line=number, hint="every row needs all columns, tab-separated")
-            yield number, dict(zip(header, cells))
+            yield number, dict(zip(header, (restore(c) for c in cells)))
 
 
 def canonical_severity(text: str) -> str | None:
