@@ -3,6 +3,11 @@ rows request, and one review save, each the median of --repeats, against reading
 with pandas in the same process (the baseline: what any tool pays to look at the run).
 
     .venv/bin/python benchmarks/bench_desk.py REPORT_DIR [--db postgresql://...] [--repeats 3]
+    .venv/bin/python benchmarks/bench_desk.py REPORT_DIR --load [--editors 20 --updates 5000] [--db ...]
+
+--load serves the folder with `mtcheck serve` in its own process and has that many editors save reviews
+at once through HTTP (tests/desk_load.py, which tests/test_desk_load.py also drives): saves per second,
+p50/p95/max latency, refusals (a colleague's segment), server errors, and lost updates.
 
 REPORT_DIR is any folder mtcheck check wrote, e.g. the 8,959-row WMT21 news en-de run that
 training/eval_team_calibration.py leaves in /tmp/team-calibration/reports/.
@@ -31,7 +36,12 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--db", help="a PostgreSQL URL whose schema may be emptied [default: SQLite in a temp dir]")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--load", action="store_true", help="concurrent editors against mtcheck serve instead")
+    parser.add_argument("--editors", type=int, default=20)
+    parser.add_argument("--updates", type=int, default=5000, help="with --load: saves in all")
     args = parser.parse_args()
+    if args.load:
+        return load_test(args)
     from sqlalchemy import create_engine, text
     from starlette.testclient import TestClient
 
@@ -83,6 +93,43 @@ def main() -> None:
     print(f"review page's rows request    {rows_time:8.3f} s  {rows_time / baseline:6.1f}x")
     print(f"one review save               {save_time * 1000:8.1f} ms")
     db.dispose()
+
+
+def load_test(args) -> None:
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from desk_load import Server, add_editors, lost_updates, run_load
+    from sqlalchemy import create_engine, text
+
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp) / args.folder.resolve().name
+        shutil.copytree(args.folder, folder)
+        url = args.db or f"sqlite:///{Path(temp) / 'desk.sqlite3'}"
+        if args.db:
+            engine = create_engine(args.db.replace("postgresql://", "postgresql+psycopg://", 1))
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            engine.dispose()
+        names = [f"ed{i:02d}" for i in range(args.editors)]
+        add_editors(url, names)
+        server = Server(folder, url).start()
+        try:
+            start = time.perf_counter()
+            tally = run_load(server.base, names, args.updates // args.editors)
+            seconds = time.perf_counter() - start
+        finally:
+            server.stop()
+        lat = sorted(tally.latencies)
+        pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
+        print(f"{args.editors} editors, {len(lat)} saves on {'PostgreSQL' if args.db else 'SQLite'} in {seconds:.1f} s "
+              f"({len(lat) / seconds:.0f}/s, sign-in included)")
+        print(f"latency p50 {pick(0.5):.1f} ms, p95 {pick(0.95):.1f} ms, max {lat[-1] * 1000:.0f} ms")
+        print(f"acknowledged {tally.acks}, refused (a colleague's segment) {tally.refused}, "
+              f"server errors {len(tally.errors)}, lost updates {len(lost_updates(url, tally))}")
+        for error in tally.errors[:3]:
+            print("error:", error)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def add_editor(db, name: str, role: str, password: str) -> None:
         raise UsageError(f"unknown role '{role}'", hint="a role is " + " or ".join(ROLES))
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"the password is shorter than {MIN_PASSWORD} characters", hint="choose a longer one")
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         editor = session.scalars(select(Editor).where(Editor.name == name)).first()
         old = {"role": editor.role, "active": editor.active} if editor else None
         if editor is None:
@@ -92,7 +92,7 @@ def local_lead(db, name: str):
 
     from mtcheck.desk.models import Editor
 
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         editor = session.scalars(select(Editor).where(Editor.name == name)).first()
         if editor is None:
             editor = Editor(name=name, role="lead", password_hash="!local", active=True)
@@ -106,7 +106,7 @@ def secret_key(db) -> str:
     and several server processes on one database agree."""
     from mtcheck.desk.models import Setting
 
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         setting = session.get(Setting, "secret_key")
         if setting is None:
             setting = Setting(key="secret_key", value=secrets.token_urlsafe(48))

@@ -52,7 +52,7 @@ def import_tsv(db, path, project_name: str, who: str = "mtcheck desk import") ->
     from mtcheck.errors import InputError
 
     counts = {"rows": 0, "marks": 0, "units_added": 0, "already_there": 0}
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         project = project_named(session, project_name, create=True)
         units = {(u.system, u.doc_id, u.text_key): u
                  for u in session.scalars(select(Unit).where(Unit.project_id == project.id,

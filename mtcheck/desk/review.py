@@ -71,7 +71,7 @@ def save_review(db, editor, unit_id: int, run_id: int, status: str, note: str, v
         raise UsageError(f"unknown status '{status}'", hint="one of " + ", ".join(STATUSES) + ", or empty")
     note = note[:2000]
     try:
-        with db.session() as session, session.begin():
+        with db.writing() as session, session.begin():
             _unit(session, unit_id)
             review = session.scalars(select(Review).where(Review.unit_id == unit_id)).first()
             current = review.version if review is not None else 0
@@ -108,7 +108,7 @@ def add_mark(db, editor, unit_id: int, run_id, start: int, end: int, category: s
         raise UsageError(f"unknown MQM category '{category}'", hint="pick one of the page's categories")
     elif severity not in mqm.SEVERITIES:
         raise UsageError(f"unknown severity '{severity}'", hint="one of " + ", ".join(mqm.SEVERITIES))
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         unit = _unit(session, unit_id)
         if category != mqm.NO_ERROR and not (0 <= start < end <= len(unit.mt)):
             raise UsageError(f"the span {start}-{end} is not inside the translation",
@@ -127,7 +127,7 @@ def remove_mark(db, editor, mark_id: int) -> None:
     flagged removed, and the audit log says who removed it."""
     from mtcheck.desk.models import Mark, Unit
 
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         mark = session.get(Mark, mark_id)
         if mark is None or mark.removed:
             raise UsageError(f"no mark {mark_id}", hint="reload the page")
@@ -153,7 +153,7 @@ def assign(db, lead, unit_ids, editor_name: str) -> int:
 
     if lead.role != "lead":
         raise PermissionError("only a lead assigns segments")
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         target = None
         if editor_name:
             target = session.scalars(select(Editor).where(Editor.name == editor_name)).first()

@@ -39,10 +39,18 @@ def default_url(folders) -> str:
 class Database:
     url: str
     engine: object
-    sessions: object   # sqlalchemy.orm.sessionmaker
+    sessions: object   # sqlalchemy.orm.sessionmaker, for reading
+    writers: object    # the same, for a transaction that writes
 
     def session(self):
         return self.sessions()
+
+    def writing(self):
+        """A session whose transaction will write. On SQLite it starts with BEGIN IMMEDIATE: a transaction
+        that reads first and then writes would otherwise fail with "database is locked" when another
+        writer got there in between, since SQLite cannot upgrade its lock then (busy_timeout does not
+        help). Writers queue at BEGIN instead, up to the busy timeout."""
+        return self.writers()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -65,7 +73,9 @@ def open_db(url: str, create: bool = True) -> Database:
         raise InputError("no such database", path=url[len("sqlite:///"):],
                          hint="run mtcheck serve on a report folder first, or give the right --db")
     try:
-        engine = create_engine(url)
+        # A server answers editors from Starlette's thread pool (40 threads): more pooled connections than
+        # SQLAlchemy's default 5 keep PostgreSQL saves from queuing for one (benchmarks/bench_desk.py --load).
+        engine = create_engine(url, **({"pool_size": 20, "max_overflow": 20} if url.startswith("postgresql") else {}))
     except (ArgumentError, ImportError) as exc:
         raise UsageError(f"cannot use the database URL: {exc}", hint="give sqlite:///FILE or postgresql://...")
     if engine.dialect.name == "sqlite":
@@ -75,15 +85,22 @@ def open_db(url: str, create: bool = True) -> Database:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA busy_timeout=15000")
             cursor.close()
+            connection.isolation_level = None  # pysqlite begins nothing itself: the "begin" event below does
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            immediate = connection.get_execution_options().get("mtcheck_write")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         migrate(engine)
     except OperationalError as exc:
         first = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
         raise InputError(f"cannot open the database: {first}", path=shown_url(url),
                          hint="check the URL, that the server runs and that you may write there") from None
-    return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False),
+                    writers=sessionmaker(engine.execution_options(mtcheck_write=True), expire_on_commit=False))
 
 
 def shown_url(url: str) -> str:
@@ -105,13 +122,12 @@ def migrate(engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", "mtcheck.desk:migrations")
-    with engine.begin() as connection:
-        # Two processes opening a new database at once (a server and an import) must not both create the
-        # tables: the second waits for the first's migration, then finds nothing left to do.
+    # Two processes opening a new database at once (a server and an import) must not both create the
+    # tables: the second waits for the first's migration (an advisory lock on PostgreSQL, BEGIN IMMEDIATE
+    # on SQLite, from open_db's "begin" event), then finds nothing left to do.
+    with engine.execution_options(mtcheck_write=True).begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(7365012)"))
-        elif engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -143,7 +159,7 @@ def load_folder(db: Database, folder, project: str | None = None):
         raise InputError("no segments.csv here", path=str(folder), hint="give a folder that mtcheck check wrote")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     name = project or folder.resolve().name
-    with db.session() as session, session.begin():
+    with db.writing() as session, session.begin():
         proj = project_named(session, name, create=True)
         run = session.scalars(select(Run).where(Run.project_id == proj.id, Run.digest == digest)).first()
         if run is not None:
