@@ -3,29 +3,21 @@ one segment, an MQM mark made by selecting words, hostile text shown as text, an
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from browser import CHROMIUM_ARGS, chromium_path, require_browser
+from desk_load import Server
 from test_desk import ENV, PASSWORD, run_dir  # noqa: F401  (the module-scoped run of mtcheck)
 
 if chromium_path() is None:
     if require_browser():
         raise RuntimeError("MTCHECK_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
     pytest.skip("no chromium on PATH; .ci/run installs it", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -37,21 +29,9 @@ def desk(run_dir, tmp_path):  # noqa: F811
         done = subprocess.run([sys.executable, "-m", "mtcheck", "desk", "add-editor", name, "--role", role, "--db", url],
                               env={**ENV, "MTCHECK_DESK_PASSWORD": PASSWORD}, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "mtcheck", "serve", str(folder), "--db", url, "--port", str(port)],
-                              env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(server.stderr.read())
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=20)
+    server = Server(folder, url).start()
+    yield server
+    server.stop()
 
 
 def sign_in(browser, base: str, name: str):
@@ -75,8 +55,8 @@ def test_two_editors_one_segment_and_an_mqm_mark(desk):
     with sync_playwright() as play:
         browser = play.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            ana, ana_errors = sign_in(browser, desk, "ana")
-            ben, ben_errors = sign_in(browser, desk, "ben")
+            ana, ana_errors = sign_in(browser, desk.base, "ana")
+            ben, ben_errors = sign_in(browser, desk.base, "ben")
             first_ana, first_ben = ana.locator("section.card").first, ben.locator("section.card").first
             expect(first_ana.locator(".mt")).to_have_text(
                 "I want you to take a moment to consider the very simple fact that so far, most of what we know "
@@ -99,8 +79,11 @@ def test_two_editors_one_segment_and_an_mqm_mark(desk):
             first_ana = ana.locator("section.card").first
             first_ana.get_by_label("MQM category").select_option("Style/Awkward")
             first_ana.get_by_label("MQM severity").select_option("major")
+            first_ana.get_by_label("MQM comment").fill("<b>awkward</b> =1+1")
             first_ana.get_by_role("button", name="Mark selection").click()
             expect(ana.locator("section.card").first.locator("mark.major")).to_have_text("take a moment")
+            expect(ana.locator("section.card").first.locator("ul.marks")).to_contain_text(
+                'Style/Awkward, major: "take a moment" (<b>awkward</b> =1+1) by ana')
             # A hostile note is text for the colleague who reads it.
             note = ana.locator("section.card").first.locator("input.note")
             note.fill('<img src=x onerror=alert(1)>')
@@ -110,7 +93,17 @@ def test_two_editors_one_segment_and_an_mqm_mark(desk):
             ben.wait_for_selector("section.card")
             expect(ben.locator("section.card").first.locator("input.note")).to_have_value('<img src=x onerror=alert(1)>')
             expect(ben.locator("section.card").first.locator("mark.major")).to_have_text("take a moment")
-            assert ben.locator("section.card img").count() == 0
+            assert ben.locator("section.card img").count() == 0 and ben.locator("section.card ul.marks b").count() == 0
+            # A server restart loses nothing either, and nobody has to sign in again.
+            desk.stop()
+            desk.start()
+            for page in (ana, ben):
+                page.reload()
+                page.wait_for_selector("section.card")
+                card = page.locator("section.card").first
+                expect(card.get_by_role("button", name="fixed")).to_have_attribute("aria-pressed", "true")
+                expect(card.locator("input.note")).to_have_value('<img src=x onerror=alert(1)>')
+                expect(card.locator("mark.major")).to_have_text("take a moment")
             # Chromium logs the refused save (409) as a failed resource; that is the conflict above. Nothing else:
             # no script error, no CSP violation, no dialog.
             assert ana_errors == []
