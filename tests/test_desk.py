@@ -133,6 +133,12 @@ def test_google_judgments_import_onto_the_runs_segments_and_export_back(served, 
     # 16 `ref` and 16 `refB` translations, which mtcheck did not check, are added.
     assert counts == {"rows": 326, "marks": 326, "units_added": 32, "already_there": 0}
     assert exchange.import_tsv(result.db, DATA, "talk2")["already_there"] == 326
+    from mtcheck.desk import views
+
+    first_row = views.run_rows(result.db, views.run_of(result.db, "talk2")[1])[0]
+    assert [(m["span"], m["carried"], m["run_number"]) for m in first_row["marks"]] == [
+        ("take a moment", True, None), ("the", True, None), ("so far", True, None),
+        ("most of what we know about the universe has", True, None)]  # shown as "carried from an import"
     rows = exchange.export_rows(result.db, "talk2")
     first = next(r for r in rows if r["system"] == "Borderline" and r["category"] == "Style/Awkward")
     assert first["target"].startswith("I want you to <v>take a moment</v> to consider")

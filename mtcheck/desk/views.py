@@ -3,7 +3,7 @@ figures (progress, agreement between editors, each check's precision from the te
 
 Work from an earlier run of the project is *carried*: a review or mark made while an earlier run was
 shown is returned with `carried: true` and its run, and the page says "carried from run N", never shows
-it as this run's work.
+it as this run's work. An imported mark (no run) is carried too: "carried from an import".
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def run_rows(db, run) -> list[dict]:
             unit_marks = []
             for m in marks[unit.id]:
                 shown = mark_dict(m, unit.mt, names)
-                shown["carried"] = bool(m.run_id) and m.run_id != run.id
+                shown["carried"] = m.run_id != run.id  # an earlier run's, or imported (no run): never new
                 shown["run_number"] = runs.get(m.run_id)
                 unit_marks.append(shown)
             rows.append({"unit": unit.id, "row": seg.row, "doc": unit.doc_id, "seg": seg.seg_id,
