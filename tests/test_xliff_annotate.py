@@ -69,7 +69,7 @@ def stripped(data: bytes) -> str:
 
     from lxml import etree
 
-    data = re.sub(rb"<\?mtcheck-(?:annotated|left) .*?\?>\n?", b"", data, flags=re.S)
+    data = re.sub(rb"<\?mtcheck-(?:annotated|left|was) .*?\?>\n?", b"", data, flags=re.S)
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=False))
     for elem in [e for e in root.iter() if isinstance(e.tag, str) and e.tag.startswith(f"{{{ITS}}}")]:
         _drop(elem)

@@ -355,7 +355,9 @@ def test_pass_states_users_states_and_foreign_substates(tmp_path):
                  '<source>The file is too large.</source><target>Die Datei ist zu groß.</target></segment></unit>')
     run(two, "-o", tmp_path / "r2", "--annotate-xliff", tmp_path / "two-out.xlf", "--xliff-pass-state", "reviewed")
     text = (tmp_path / "two-out.xlf").read_text(encoding="utf-8")
-    assert '<segment state="reviewed">' in text and "acme:" not in text
+    assert '<segment state="reviewed">' in text and 'subState="acme:' not in text
+    # ...and the file says what the segment was before: a state and subState replaced are recorded.
+    assert '<?mtcheck-was {"f1":{"u1":["translated|acme:needs-second-look"]}}?>' in text
 
 
 def test_repeated_and_missing_ids_are_matched_by_order_and_text(tmp_path):
@@ -514,3 +516,24 @@ def test_units_in_skipped_states_are_left_as_they_are(tmp_path):
     result = runner.invoke(app, ["check", str(path), "-o", str(tmp_path / "bad"), "-q", "--annotate-xliff",
                                  str(tmp_path / "x.xlf"), "--xliff-skip-states", "done"])
     assert result.exit_code == 2 and "--xliff-skip-states 'done' is not an XLIFF 1.2 state" in result.output
+
+
+def test_a_final_segment_mtcheck_reopens_keeps_a_record_of_its_state(tmp_path):
+    """XLIFF 2.0: a flagged `final` segment becomes `translated` (subState mtcheck:ROUTE), and the file says
+    it was final (with the subState another tool gave it), also after mtcheck runs on its own output."""
+    import re
+
+    path = xliff2(tmp_path / "final.xlf",
+                  '<unit id="u1"><segment state="final" subState="acme:approved"><source>The report was published.</source>'
+                  '<target>Der Bericht wurde wurde wurde wurde veröffentlicht.</target></segment></unit>'
+                  '<unit id="u2"><segment state="final"><source>Thank you.</source><target>Danke.</target></segment></unit>')
+    out = tmp_path / "annotated.xlf"
+    run(path, "--target-lang", "de", "-o", tmp_path / "r1", "--annotate-xliff", out)
+    text = out.read_text(encoding="utf-8")
+    assert re.search(r'<segment state="translated" subState="mtcheck:[\w.-]+">', text)
+    assert '<segment state="final">' in text  # the clean unit is left as it was
+    assert '<?mtcheck-was {"f1":{"u1":["final|acme:approved"]}}?>' in text
+    again = tmp_path / "again.xlf"
+    run(out, "--target-lang", "de", "-o", tmp_path / "r2", "--annotate-xliff", again)
+    assert again.read_text(encoding="utf-8").count("<?mtcheck-was ") == 1
+    assert '<?mtcheck-was {"f1":{"u1":["final|acme:approved"]}}?>' in again.read_text(encoding="utf-8")

@@ -164,6 +164,7 @@ CHECK_PROFILE = "urn:mtcheck:check:"  # locQualityIssueProfileRef of mtcheck's i
 SIGNED_OFF = {"1": {"signed-off", "final"}, "2": {"reviewed", "final"}}
 ANNOTATED_PI = "mtcheck-annotated"  # before the root: states="fingerprint of the states mtcheck left"
 LEFT_PI = "mtcheck-left"            # last in each unit: states="the state token mtcheck left, per row"
+WAS_PI = "mtcheck-was"              # before the root: the state each row had before mtcheck changed it
 
 
 def read_reviewed_xliff(path: str | Path) -> list[dict]:

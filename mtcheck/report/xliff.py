@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtcheck.errors import OutputError, UsageError
-from mtcheck.io.xliff import iter_rows, state_token, states_digest
+from mtcheck.io.xliff import WAS_PI, doc_of, iter_rows, state_token, states_digest
 from mtcheck.report.xliff_file import check_output, check_writable, child as _child, parse, serialise, uses_crlf
 from mtcheck.report.xliff_its import (ITS, XML_ID, Ids, has_foreign_its, issue_group, mrk, place_groups, rate,
                                       runs, strip_earlier, wrap, wrap_whole)
@@ -182,6 +182,42 @@ def _left_record(units) -> str:
     return text.replace("?>", "?\\u003e")
 
 
+def _state_of(seg, unit, version: str) -> str:
+    """A row's review state with its qualifier: the state token, and in 2.x "|" and the subState if any."""
+    sub = seg.get("subState") if version != "1" else None
+    return state_token(seg, unit, version) + (f"|{sub}" if sub else "")
+
+
+def _earlier_was(data: bytes) -> dict:
+    """The `<?mtcheck-was ...?>` record of an earlier run of mtcheck on this file, {(doc, unit id): [...]}
+    (read from the prolog's bytes: `parse` drops mtcheck's earlier records)."""
+    import json
+
+    found = re.search(rb"<\?" + WAS_PI.encode() + rb"\s(.*?)\?>", data[:data.find(b"<xliff") if b"<xliff" in data else 4096],
+                      re.S)
+    try:
+        record = json.loads(found.group(1).decode("utf-8")) if found else {}
+    except ValueError:  # damaged by hand: the states before this run are what there is
+        return {}
+    return {(str(doc), str(unit)): states for doc, units in record.items() if isinstance(units, dict)
+            for unit, states in units.items() if isinstance(states, list)} if isinstance(record, dict) else {}
+
+
+def _was_record(changed: dict) -> str:
+    """The `<?mtcheck-was ...?>` text: for each row whose review state mtcheck changed, the state (and 2.x
+    subState) it had before, as JSON {doc_id: {unit id: [state or null per row]}}. A 2.x `final` segment
+    that mtcheck flags becomes `translated`, and a 1.2 target `needs-review-translation`: the record keeps
+    what a client had accepted, for the reviewer and for a tool that restores it (issue 35). Beside the
+    other records, before the root, for the reasons of `_left_record`."""
+    import json
+
+    record: dict = {}
+    for (doc, unit), states in changed.items():
+        if any(s is not None for s in states):
+            record.setdefault(doc, {})[unit] = states
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).replace("?>", "?\\u003e")
+
+
 def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pass_state: str | None = None,
              skip_states: frozenset = frozenset()) -> dict:
     """Write `out`: the XLIFF at `source` with `rows` (RowAnnotation, one per row in the reader's order)
@@ -196,6 +232,7 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
     declaration, tree, codec, bom = parse(data)
     root = tree.getroot()
     root.set(f"{{{ITS}}}version", "2.0")
+    earlier = _earlier_was(data)  # a re-run keeps what the rows were before mtcheck first changed them
     strip_earlier(root)  # an earlier annotation of mtcheck's is replaced, another tool's ITS data kept
     ids = Ids(root)
     rows = list(rows)
@@ -204,15 +241,24 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
         raise UsageError(f"the run has {len(rows)} rows but the XLIFF has {len(units)} units", path=str(source),
                          hint="--annotate-xliff writes back the XLIFF the run read; give it that file alone")
     issues = flagged = skipped = 0
-    for (seg, unit, version, _), row in zip(units, rows):
+    changed: dict = {}
+    for (seg, unit, version, file_elem), row in zip(units, rows):
+        key = (doc_of(file_elem, ""), unit.get("id", ""))
+        states = changed.setdefault(key, [])
+        position = len(states)
+        before_run = earlier.get(key, [])
+        states.append(before_run[position] if position < len(before_run) else None)
         if skip_states and state_token(seg, unit, version).split("+")[0] in skip_states:
             skipped += 1
             continue
+        before = _state_of(seg, unit, version)
         _annotate_row(seg, unit, version, row, ids, pass_state)
+        if states[position] is None and _state_of(seg, unit, version) != before:
+            states[position] = before
         issues += len(row.findings)
         flagged += bool(row.flagged)
     payload = serialise(declaration, tree, codec, bom, states_digest(root), _left_record(units),
-                        crlf=uses_crlf(data if codec == "utf-8" else data.decode(codec).encode("utf-8")))
+                        was=_was_record(changed), crlf=uses_crlf(data if codec == "utf-8" else data.decode(codec).encode("utf-8")))
     out = Path(out)
     temp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:

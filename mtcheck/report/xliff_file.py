@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from mtcheck.errors import OutputError
-from mtcheck.io.xliff import ANNOTATED_PI, LEFT_PI, states_digest
+from mtcheck.io.xliff import ANNOTATED_PI, LEFT_PI, WAS_PI, states_digest
 
 ITS = "http://www.w3.org/2005/11/its"
 
@@ -79,7 +79,7 @@ def parse(data: bytes):
     # An earlier annotation's records (before the root): a re-run with --force writes them anew.
     start_tag = re.search(r"<(?![?!])", body)
     prolog_end = start_tag.start() if start_tag else len(body)
-    body = re.sub(r"<\?mtcheck-(?:annotated|left)\b.*?\?>\n?", "", body[:prolog_end], flags=re.S) + body[prolog_end:]
+    body = re.sub(r"<\?mtcheck-(?:annotated|left|was)\b.*?\?>\n?", "", body[:prolog_end], flags=re.S) + body[prolog_end:]
     start = re.search(r"<(?![?!])[\w:.-]+", body)
     end = _start_tag_end(body, start.end()) if start else -1
     if start and not re.search(r"""xmlns:[\w.-]+\s*=\s*["']http://www\.w3\.org/2005/11/its["']""",
@@ -127,14 +127,16 @@ def _start_tag_end(text: str, pos: int) -> int:
     return pos
 
 
-def serialise(declaration: str, tree, codec: str, bom: bool, digest: str, left: str, crlf: bool = False) -> bytes:
+def serialise(declaration: str, tree, codec: str, bom: bool, digest: str, left: str, was: str = "{}",
+              crlf: bool = False) -> bytes:
     """The annotated file's bytes. With `crlf` (the input ended its lines so), every line ends in CR LF: XML
     parsers turn line ends into LF, and a Windows tool's file came back with LF (issue 35). A CR inside
     text is a character reference (&#13;) in lxml's output, never a raw CR, so no line end is doubled."""
     from lxml import etree
 
     body = etree.tostring(tree, encoding="unicode")
-    mark = f'<?{ANNOTATED_PI} states="{digest}"?>\n' + (f'<?{LEFT_PI} {left}?>\n' if left != "{}" else "")
+    mark = (f'<?{ANNOTATED_PI} states="{digest}"?>\n' + (f'<?{LEFT_PI} {left}?>\n' if left != "{}" else "")
+            + (f'<?{WAS_PI} {was}?>\n' if was != "{}" else ""))
     text = (declaration + "\n" if declaration else "") + mark + body + "\n"
     if crlf:
         text = text.replace("\n", "\r\n")
