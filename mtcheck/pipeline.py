@@ -227,6 +227,9 @@ def run(spec: InputSpec | None = None, options: CheckOptions | None = None, prog
     from mtcheck.run.partitions import PARTITION_ROWS, partitions
     from mtcheck.run.result import Totals, build_summary
 
+    from mtcheck.models.cpu import limit_arenas
+
+    limit_arenas()  # before any encoder starts a thread (docs/speed.md "Memory by mode")
     options = resolve_options(languages_from_input(spec, options or CheckOptions()))
     desk = Editorial.open(options, verdicts)  # the editors' files are read first: a mistake in them fails fast
     partition_rows = partition_rows or PARTITION_ROWS
