@@ -656,3 +656,23 @@ def test_googles_marks_give_back_googles_own_segment_scores(served):
             google[({"ref-A": "ref", "ref-B": "refB"}.get(system, system), seg)] = -float(score)
     assert len(google) == 240 and set(ours) == set(google)
     assert ours == pytest.approx(google, abs=1e-6)
+
+
+def test_mqm_tsv_saved_by_excel_imports_and_a_binary_file_is_a_one_line_error(tmp_path):
+    """Google's rows re-saved as Excel's "Unicode Text" (UTF-16) and as Windows-1252 text import the same
+    marks; a file that is not text is one line naming it, exit 2."""
+    text = DATA.read_text(encoding="utf-8")
+    latin = text.splitlines()[0] + "\nA\td\t1\t1\tr1\tCafé crème\t<v>Café</v> crème\tStyle/Awkward\tMinor\n"
+    (tmp_path / "utf16.tsv").write_text(text, encoding="utf-16")
+    (tmp_path / "cp1252.tsv").write_bytes(latin.encode("cp1252"))
+    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    db = store.open_db(url)
+    assert exchange.import_tsv(db, tmp_path / "utf16.tsv", "p")["marks"] == 326
+    (_, row), = list(mqm.read_tsv(tmp_path / "cp1252.tsv"))
+    assert row["source"] == "Café crème" and mqm.split_span(row["target"]) == ("Café crème", 0, 4)
+    db.dispose()
+    (tmp_path / "binary.tsv").write_bytes(bytes(range(256)) * 4)
+    done = subprocess.run([*MTCHECK, "desk", "import", str(tmp_path / "binary.tsv"), "--db", url, "--project", "p"],
+                          env=ENV, capture_output=True, text=True)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "binary.tsv: cannot read the file as text" in done.stderr

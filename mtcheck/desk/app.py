@@ -77,7 +77,9 @@ def editor_of(request: Request):
 def _page(request: Request, name: str, **context) -> Response:
     nonce = secrets.token_urlsafe(16)
     response = TEMPLATES.TemplateResponse(request, name, {"nonce": nonce, "csrf": csrf_token(request),
-                                                          "quote": quote, **context})
+                                                          "quote": quote,
+                                                          "local": request.app.state.local_editor is not None,
+                                                          **context})
     response.headers["Content-Security-Policy"] = (f"default-src 'none'; script-src 'nonce-{nonce}'; "
                                                    f"style-src 'nonce-{nonce}'; connect-src 'self'; "
                                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")

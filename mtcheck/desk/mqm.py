@@ -84,10 +84,26 @@ def write_tsv(rows, handle) -> int:
 
 
 def read_tsv(path):
-    """Yield (line number, dict) per row of a wmt-mqm-human-evaluation TSV; a missing column is an InputError."""
+    """Yield (line number, dict) per row of a wmt-mqm-human-evaluation TSV; a missing column is an InputError.
+    Read in the encoding the file was saved in (UTF-8, or Excel's UTF-16 "Unicode Text" and Windows-1252),
+    as mtcheck reads an editor's worklist."""
+    from mtcheck.errors import InputError
+    from mtcheck.io.worklist import sniff_encoding
+
+    try:
+        yield from _rows(path, sniff_encoding(path))
+    except UnicodeError as exc:
+        raise InputError(f"cannot read the file as text ({exc.reason})", path=str(path),
+                         hint="save it as UTF-8 tab-separated text") from None
+    except csv.Error as exc:
+        raise InputError(f"cannot read the file as TSV ({exc})", path=str(path),
+                         hint="save it as tab-separated text") from None
+
+
+def _rows(path, encoding: str):
     from mtcheck.errors import InputError
 
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding=encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [h.strip().lower() for h in next(reader, [])]
         needed = [c for c in TSV_COLUMNS if c != "doc_id" and c not in header]

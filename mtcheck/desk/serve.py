@@ -62,5 +62,8 @@ def serve(served: Served, host: str, port: int, certfile: str | None = None, key
                      https=bool(certfile))
     # Keep-alive longer than uvicorn's 5 s: an editor reads a segment for longer than that, and a browser
     # or client that reuses a connection the server has just closed gets a transport error, not an answer.
-    uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile,
-                proxy_headers=False, timeout_keep_alive=65)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile,
+                    proxy_headers=False, timeout_keep_alive=65)
+    finally:  # closing the connections lets SQLite fold its write-ahead log back and remove it
+        served.db.dispose()

@@ -199,7 +199,7 @@ def _add_segments(session, project_id: int, run_id: int, frame) -> None:
     column = {c: (frame[c].tolist() if c in frame.columns else empty)
               for c in (S.SYSTEM, S.DOC_ID, S.SEG_ID, S.SRC, S.MT, S.REF, S.QUALITY, S.SEVERITY, S.ROUTE,
                         S.CHECKS, S.EXPLANATION)}
-    scores = [c for c in SCORE_COLUMNS if c in frame.columns]
+    scores = {c: frame[c].tolist() for c in SCORE_COLUMNS if c in frame.columns}
     # Units first, all new ones in one flush (one INSERT per batch, not per row), then the segments.
     row_units = []
     for row in range(len(frame)):
@@ -218,7 +218,7 @@ def _add_segments(session, project_id: int, run_id: int, frame) -> None:
     session.add_all([Segment(run_id=run_id, unit_id=unit.id, row=row, seg_id=get[S.SEG_ID],
                              quality=_number(get[S.QUALITY]), severity=get[S.SEVERITY] or "ok", route=get[S.ROUTE],
                              checks=get[S.CHECKS], explanation=get[S.EXPLANATION],
-                             scores={c: _number(frame[c].iat[row]) for c in scores})
+                             scores={c: _number(values[row]) for c, values in scores.items()})
                      for row, (unit, get) in enumerate(row_units)])
 
 

@@ -149,14 +149,10 @@ def agreement(rows) -> dict:
 
 
 def check_precision(rows) -> dict:
-    """Each check's precision on the units the team reviewed where it fired: `fixed` is a true alarm,
-    `false-alarm` and `ok` false ones (the rule of --verdicts, mtcheck/editorial/verdicts.py)."""
-    tally: dict = defaultdict(lambda: [0, 0])
-    for row in rows:
-        status = row["review"]["status"]
-        if not status:
-            continue
-        for check in row["checks"]:
-            tally[check][0 if status == "fixed" else 1] += 1
-    return {c: {"fixed": a, "false_alarm": b, "precision": round(a / (a + b), 3)}
-            for c, (a, b) in sorted(tally.items())}
+    """Each check's precision on the units the team reviewed where it fired, by the rule of --verdicts
+    (`fixed` is a true alarm, `false-alarm` and `ok` false ones; mtcheck/editorial/verdicts.py)."""
+    from mtcheck.editorial.verdicts import verdicts_from_rows
+
+    return verdicts_from_rows("desk", [{"status": r["review"]["status"], "src": r["src"], "mt": r["mt"],
+                                        "checks": ";".join(r["checks"]), "note": r["review"]["note"],
+                                        "doc_id": r["doc"], "seg_id": r["seg"], "line": 0} for r in rows]).precision

@@ -33,7 +33,7 @@ def restore(value):
     return value
 
 
-def sniff_encoding(path) -> str:
+def sniff_encoding(path) -> str:  # also the review desk's MQM TSV (mtcheck/desk/mqm.py)
     """The encoding an editor's program saved `path` in: from its BOM, else UTF-8 if its start decodes, else
     Windows-1252 (Excel's "CSV (Comma delimited)" on Western locales)."""
     with open(path, "rb") as handle:
