@@ -92,7 +92,17 @@ def main() -> None:
     print(f"load into a new database      {load_time:8.3f} s  {load_time / baseline:6.1f}x  {rows / load_time:8.0f} rows/s")
     print(f"review page's rows request    {rows_time:8.3f} s  {rows_time / baseline:6.1f}x")
     print(f"one review save               {save_time * 1000:8.1f} ms")
+    import resource
+
+    print(f"this process's peak resident memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          "(pandas, the database and the test client)")
     db.dispose()
+
+
+def _peak_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith("VmHWM")) / 1024
 
 
 def load_test(args) -> None:
@@ -119,13 +129,15 @@ def load_test(args) -> None:
             start = time.perf_counter()
             tally = run_load(server.base, names, args.updates // args.editors)
             seconds = time.perf_counter() - start
+            peak = _peak_mb(server.process.pid)
         finally:
             server.stop()
         lat = sorted(tally.latencies)
         pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
         print(f"{args.editors} editors, {len(lat)} saves on {'PostgreSQL' if args.db else 'SQLite'} in {seconds:.1f} s "
               f"({len(lat) / seconds:.0f}/s, sign-in included)")
-        print(f"latency p50 {pick(0.5):.1f} ms, p95 {pick(0.95):.1f} ms, max {lat[-1] * 1000:.0f} ms")
+        print(f"latency p50 {pick(0.5):.1f} ms, p95 {pick(0.95):.1f} ms, max {lat[-1] * 1000:.0f} ms; "
+              f"server's peak resident memory {peak:.0f} MB")
         print(f"acknowledged {tally.acks}, refused (a colleague's segment) {tally.refused}, "
               f"server errors {len(tally.errors)}, lost updates {len(lost_updates(url, tally))}")
         for error in tally.errors[:3]:

@@ -7,13 +7,20 @@ acts as a lead named after the system user (docs/desk.md, "Threat model").
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import threading
 
 from mtcheck.desk.models import ROLES
 from mtcheck.errors import UsageError
 
 MIN_PASSWORD = 10
+# argon2-cffi's default profile (RFC 9106's low-memory one) takes 64 MiB and about 0.1 s of CPU per hash.
+# Twenty editors signing in at once made the server peak at 1.5 GB (benchmarks/bench_desk.py --load), and
+# sign-in attempts by anyone who can reach the server could exhaust its memory: at most as many hashes
+# run at once as the machine has cores; the others wait their turn.
+_HASHING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def _hasher():
@@ -61,7 +68,8 @@ def verify(db, name: str, password: str):
         editor = session.scalars(select(Editor).where(Editor.name == name, Editor.active.is_(True))).first()
     stored = editor.password_hash if editor is not None and editor.password_hash.startswith("$argon2") else None
     try:
-        _hasher().verify(stored or _dummy_hash(), password)
+        with _HASHING:
+            _hasher().verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return editor if stored else None
