@@ -35,6 +35,8 @@ XSIM, XSIM_MARGIN = "xsim", "xsim_margin"
 XSIM_REF = "xsim_ref"  # MT <-> reference cosine under the cross-lingual encoder (a quality-model feature)
 # The (MT, reference) cross-encoder trained here (scorers/xenc.py, mtcheck/data/adapters/mt-ref): English targets.
 XENC_REF = "xenc_ref"
+# The MT-only regressor trained here (scorers/xenc.py, mtcheck/data/adapters/mt-only): English MT, LM rows.
+XENC_MT = "xenc_mt"
 # Reference-free fluency (scorers/fluency.py): percentile among fluent human
 # English, mean token log-probability, that log-probability minus fluent
 # English's at the same length, and "start:end" of the least likely span.
@@ -65,7 +67,7 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 LEAD_COLUMNS = [DOC_ID, SEG_ID, SYSTEM, SRC, MT, REF]
 VERDICT_COLUMNS = [QUALITY, SEVERITY, FLAGGED, ROUTE, CHECKS, EXPLANATION]
-METRIC_COLUMNS = [EXPECTED_MQM, P_MAJOR, PE_HTER, PE_CHRF, PE_CHANGED, CHRF, BLEU, TER, EMB_SIM_REF, XENC_REF, XSIM, XSIM_MARGIN, XSIM_REF, FLUENCY, FLUENCY_LP, FLUENCY_ADJ, FLUENCY_SPAN, LM_REF_LP]
+METRIC_COLUMNS = [EXPECTED_MQM, P_MAJOR, PE_HTER, PE_CHRF, PE_CHANGED, CHRF, BLEU, TER, EMB_SIM_REF, XENC_REF, XENC_MT, XSIM, XSIM_MARGIN, XSIM_REF, FLUENCY, FLUENCY_LP, FLUENCY_ADJ, FLUENCY_SPAN, LM_REF_LP]
 TRAIL_COLUMNS = [SIGNALS, KIND, PARA, ALIGN, ALIGN_CONF, FILE, LINE]
 REVIEW_COLUMNS = [STATUS, EDITOR_NOTE]
 

@@ -124,7 +124,7 @@ def equal_sum(rows, stats: dict):
 
 
 KEEP = {"ref": ("chrf", "bleu", "emb_sim_ref", "xenc_ref"), "src": ("xsim", "xsim_margin"),
-        "fluency": ("fluency_adj", "fluency"), "lmref": ("lm_ref_lp",)}
+        "fluency": ("fluency_adj", "fluency", "xenc_mt"), "lmref": ("lm_ref_lp",)}
 
 
 def kind_frame(rows, key: str):

@@ -403,17 +403,21 @@ def select_inputs(rows, names: list[str]) -> tuple[list[str], dict]:
                                         "sets": sets}
 
 
-def equal_weight_head(train, key: str) -> dict | None:
+def equal_weight_head(train, key: str, names: list[str] | None = None) -> dict | None:
     """A head that averages its inputs standardised on the training rows, with equal weights: the inputs
-    `select_inputs` chooses among the quality signals of the row kind (`equal_inputs`), no length, no
-    fitted weight. Calibrated to MQM points and P(major) by isotonic maps like a fitted head."""
+    `select_inputs` chooses among the quality signals of the row kind (`equal_inputs`), or exactly `names`
+    when given (a candidate fixed in advance), no length, no fitted weight. Calibrated to MQM points and
+    P(major) by isotonic maps like a fitted head."""
     import numpy as np
 
     rows = train[_has_groups(train, key)]
-    candidates = equal_inputs(key, rows)
     if len(rows) < MIN_ROWS:
         return None
-    names, chosen_by = select_inputs(rows, candidates) if candidates else ([], {})
+    if names is not None:
+        candidates, chosen_by = list(names), {"fixed in advance": True}
+    else:
+        candidates = equal_inputs(key, rows)
+        names, chosen_by = select_inputs(rows, candidates) if candidates else ([], {})
     mqm = rows["mqm"].to_numpy(dtype=float)
     x = rows[[f"f_{n}" for n in names]].to_numpy(dtype=float) if names else np.zeros((len(rows), 0))
     mean, scale = _standardise(x) if names else (np.zeros(0), np.ones(0))

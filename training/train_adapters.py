@@ -102,7 +102,7 @@ def build_model(recipe: dict):
         task, save = "SEQ_CLS", ["classifier"]
         layers = None
     else:
-        from mtcheck.models.adapters import SmolRegressor
+        from mtcheck.models.adapter_smol import SmolRegressor
 
         model, tokenizer = SmolRegressor.for_training()
         task, save = None, ["score"]

@@ -7,6 +7,7 @@ $XDG_CACHE_HOME/mtcheck/ (keyed by the adapter file's hash), so later runs impor
 peft.
 
 * `mt-ref`: an (MT, reference) cross-encoder on all-MiniLM-L6-v2, English targets.
+* `mt-only`: SmolLM2-135M reading the MT alone, English targets (mtcheck/models/adapter_smol.py).
 
 Batches are sorted by length (COMET's habit) and cut into buckets of one padded width: a row is padded
 to the width of its own bucket (BUCKET tokens), whatever its batch-mates, and a row's score was
@@ -63,10 +64,14 @@ def _merged_minilm(folder: Path):
     return PeftModel.from_pretrained(base, str(folder)).merge_and_unload().eval()
 
 
-class CrossEncoder:
-    """score(mts, refs) -> numpy array of the adapter's score per pair, higher = better."""
+class Adapter:
+    """A shipped adapter run by ONNX Runtime: `score(*columns)` -> numpy array, one score per row (a text, or
+    a pair of texts), higher = better. Subclasses say how to tokenise, export and feed their base."""
 
-    def __init__(self, name: str = "mt-ref", folder: Path | None = None) -> None:
+    base_name = ""
+    pad_id = 0  # the token that fills a row up to its bucket's width (masked out)
+
+    def __init__(self, name: str, folder: Path | None = None) -> None:
         """The shipped adapter `name`, or (training/) one in `folder`."""
         self.folder = Path(folder) if folder is not None else adapter_dir(name)
         if not available(name, self.folder):
@@ -88,25 +93,98 @@ class CrossEncoder:
     def onnx_path(self) -> Path:
         return cache_root() / f"adapter-{self.name}-{adapter_hash(self.folder)}.onnx"
 
-    def load(self) -> "CrossEncoder":
+    def load(self) -> "Adapter":
         if self._session is None:
-            from tokenizers import Tokenizer
-
             from mtcheck.models import onnx
             from mtcheck.models.cpu import release_memory
-            from mtcheck.models.embedders import default_minilm_path
 
             path = self.onnx_path()
             if not path.exists():
                 self._export(path)
-            tokenizer = Tokenizer.from_file(str(Path(default_minilm_path()) / "tokenizer.json"))
-            tokenizer.enable_truncation(max_length=MAX_TOKENS)
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
+            self._tokenizer = self._open_tokenizer()
             self._session = onnx.session(path)
             self.engine = "onnx"
             release_memory()
         return self
+
+    def _open_tokenizer(self):
+        raise NotImplementedError
+
+    def _export(self, path: Path) -> None:
+        raise NotImplementedError
+
+    def _feeds(self, ids, mask, encodings, batch: list[int]) -> dict:
+        return {"input_ids": ids, "attention_mask": mask}
+
+    def score(self, *columns: list[str], advance=None):
+        import numpy as np
+
+        self.load()
+        inputs = list(zip(*columns)) if len(columns) > 1 else list(columns[0])
+        encodings = self._tokenizer.encode_batch(inputs)
+        widths = [max(BUCKET, -(-len(e.ids) // BUCKET) * BUCKET) for e in encodings]
+        out = np.zeros(len(encodings), dtype="float64")
+        for batch in bucket_batches(widths):
+            width = widths[batch[0]]
+            ids = np.full((len(batch), width), self.pad_id, dtype="int64")
+            mask = np.zeros_like(ids)
+            for row, k in enumerate(batch):
+                ids[row, :len(encodings[k].ids)] = encodings[k].ids
+                mask[row, :len(encodings[k].ids)] = 1
+            scores = self._session.run(None, self._feeds(ids, mask, encodings, batch))[0]
+            out[batch] = np.round(scores.astype("float64"), DIGITS)
+            if advance:
+                advance(len(batch))
+        return out
+
+    def describe(self) -> dict:
+        from mtcheck.models import onnx
+
+        card = json.loads((self.folder / "training.json").read_text(encoding="utf-8"))
+        return {"name": f"mtcheck adapter {self.name} (LoRA of {self.base_name})", "path": f"mtcheck/data/adapters/"
+                f"{self.name} (packaged)", "engine": self.engine or "none: scores from cache",
+                "library": f"onnxruntime {onnx.version()} (fp32)", "trained": card.get("trained"),
+                "adapter": adapter_hash(self.folder)}
+
+
+def bucket_batches(widths: list[int]) -> list[list[int]]:
+    """Row indices in batches of at most BATCH_SIZE rows of one padded width, shortest first (a row's
+    padding then depends on its own length only, never on its batch-mates)."""
+    order = sorted(range(len(widths)), key=lambda k: (widths[k], k))
+    batches: list[list[int]] = []
+    for k in order:
+        if batches and len(batches[-1]) < BATCH_SIZE and widths[batches[-1][0]] == widths[k]:
+            batches[-1].append(k)
+        else:
+            batches.append([k])
+    return batches
+
+
+class CrossEncoder(Adapter):
+    """score(mts, refs) -> numpy array of the adapter's score per pair, higher = better."""
+
+    base_name = "all-MiniLM-L6-v2"
+
+    def __init__(self, name: str = "mt-ref", folder: Path | None = None) -> None:
+        super().__init__(name, folder)
+
+    def _open_tokenizer(self):
+        from tokenizers import Tokenizer
+
+        from mtcheck.models.embedders import default_minilm_path
+
+        tokenizer = Tokenizer.from_file(str(Path(default_minilm_path()) / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()
+        return tokenizer
+
+    def _feeds(self, ids, mask, encodings, batch: list[int]) -> dict:
+        import numpy as np
+
+        types = np.zeros_like(ids)
+        for row, k in enumerate(batch):
+            types[row, :len(encodings[k].type_ids)] = encodings[k].type_ids
+        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
     def _export(self, path: Path) -> None:
         import torch
@@ -130,103 +208,26 @@ class CrossEncoder:
         onnx.export(Score(), example, path, names, ["score"],
                     {**{n: {0: "batch", 1: "tokens"} for n in names}, "score": {0: "batch"}})
 
-    def score(self, mts: list[str], refs: list[str], advance=None):
-        import numpy as np
 
-        self.load()
-        encodings = self._tokenizer.encode_batch(list(zip(mts, refs)))
-        widths = [-(-len(e.ids) // BUCKET) * BUCKET for e in encodings]
-        out = np.zeros(len(encodings), dtype="float64")
-        order = sorted(range(len(encodings)), key=lambda k: (widths[k], k))
-        batches: list[list[int]] = []
-        for k in order:
-            if batches and len(batches[-1]) < BATCH_SIZE and widths[batches[-1][0]] == widths[k]:
-                batches[-1].append(k)
-            else:
-                batches.append([k])
-        for batch in batches:
-            width = widths[batch[0]]
-            ids = np.zeros((len(batch), width), dtype="int64")
-            mask = np.zeros_like(ids)
-            types = np.zeros_like(ids)
-            for row, k in enumerate(batch):
-                e = encodings[k]
-                ids[row, :len(e.ids)] = e.ids
-                mask[row, :len(e.ids)] = 1
-                types[row, :len(e.ids)] = e.type_ids
-            scores = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-            out[batch] = np.round(scores.astype("float64"), DIGITS)
-            if advance:
-                advance(len(batch))
-        return out
-
-    def describe(self) -> dict:
-        from mtcheck.models import onnx
-
-        card = json.loads((self.folder / "training.json").read_text(encoding="utf-8"))
-        return {"name": f"mtcheck adapter {self.name} (LoRA of all-MiniLM-L6-v2)", "path": f"mtcheck/data/adapters/"
-                f"{self.name} (packaged)", "engine": self.engine or "none: scores from cache",
-                "library": f"onnxruntime {onnx.version()} (fp32)", "trained": card.get("trained"),
-                "adapter": adapter_hash(self.folder)}
+_LOADED: dict[str, Adapter] = {}
 
 
-_LOADED: dict[str, CrossEncoder] = {}
-
-
-def get_cross_encoder(name: str = "mt-ref") -> CrossEncoder:
+def get_adapter(name: str) -> Adapter:
+    """The shipped adapter `name`, loaded once per process (`mt-ref`: CrossEncoder, `mt-only`: MtRegressor)."""
     if name not in _LOADED:
-        _LOADED[name] = CrossEncoder(name)
+        if name == "mt-only":
+            from mtcheck.models.adapter_smol import MtRegressor
+
+            _LOADED[name] = MtRegressor(name)
+        else:
+            _LOADED[name] = CrossEncoder(name)
     return _LOADED[name]
+
+
+def get_cross_encoder(name: str = "mt-ref") -> Adapter:
+    return get_adapter(name)
 
 
 def release_all() -> None:
     for model in _LOADED.values():
         model._session = None
-
-
-def smol_regressor_class():
-    """SmolRegressor, defined when torch is imported (training and the one-time export need it)."""
-    import torch
-    from transformers.modeling_outputs import SequenceClassifierOutput
-
-    class SmolRegressor(torch.nn.Module):
-        """SmolLM2's transformer (no output projection) with a linear head on the mean of its last hidden
-        states over the MT's tokens: one score per text, higher = better (the `mt-only` adapter)."""
-
-        def __init__(self, base) -> None:
-            super().__init__()
-            self.base = base
-            self.config = base.config
-            self.score = torch.nn.Linear(base.config.hidden_size, 1)
-
-        def forward(self, input_ids, attention_mask, labels=None, **_):
-            hidden = self.base(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
-            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-            predicted = self.score(pooled).squeeze(-1)
-            loss = torch.nn.functional.mse_loss(predicted, labels.to(predicted.dtype)) if labels is not None else None
-            return SequenceClassifierOutput(loss=loss, logits=predicted)
-
-        @classmethod
-        def for_training(cls):
-            """(a fresh regressor on the packaged SmolLM2, its tokenizer padding with the end token)."""
-            from transformers import PreTrainedTokenizerFast
-
-            from mtcheck.models.smollm import _converted
-            from mtcheck.models.smollm_torch import torch_model
-
-            tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(_converted() / "tokenizer.json"))
-            tokenizer.pad_token = tokenizer.eos_token = "<|endoftext|>"
-            return cls(torch_model("fp32").model), tokenizer
-
-    return SmolRegressor
-
-
-class _SmolRegressorProxy:
-    """`SmolRegressor.for_training()` without importing torch at module import."""
-
-    def __getattr__(self, name):
-        return getattr(smol_regressor_class(), name)
-
-
-SmolRegressor = _SmolRegressorProxy()

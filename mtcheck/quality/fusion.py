@@ -150,6 +150,7 @@ def features(frame):
     feats["xsim"], feats["xsim_margin"] = col(S.XSIM), col(S.XSIM_MARGIN)
     feats["xsim_ref"] = col(S.XSIM_REF)
     feats["xenc_ref"] = col(S.XENC_REF)
+    feats["xenc_mt"] = col(S.XENC_MT)
     mt_len = _log_len(frame[S.MT])
     src_len = _log_len(frame[S.SRC]) if S.SRC in frame.columns else np.full(len(frame), np.nan)
     ref_len = _log_len(frame[S.REF]) if S.REF in frame.columns else np.full(len(frame), np.nan)
@@ -243,7 +244,8 @@ def quality_from_points(points):
     return np.clip(100.0 - POINTS_TO_QUALITY * np.asarray(points, dtype=float), 0.0, 100.0)
 
 
-def _signal_names(key: str, has_xsim_ref: bool = False, has_margin: bool = False, has_xenc: bool = False) -> list[str]:
+def _signal_names(key: str, has_xsim_ref: bool = False, has_margin: bool = False, has_xenc: bool = False,
+                  has_xenc_mt: bool = False) -> list[str]:
     out = []
     parts = key.split("+")
     if "ref" in parts:
@@ -253,7 +255,7 @@ def _signal_names(key: str, has_xsim_ref: bool = False, has_margin: bool = False
     if has_xsim_ref and {"ref", "src"} <= set(parts):
         out += [S.XSIM_REF]
     if "fluency" in parts:
-        out += [S.FLUENCY_ADJ]
+        out += [S.FLUENCY_ADJ] + ([S.XENC_MT] if has_xenc_mt else [])
     if "lmref" in parts:
         out += [S.LM_REF_LP]
     return out + ["checks"]
@@ -276,6 +278,8 @@ def _words(name: str, row_feats, usual: float = 0.0) -> str | None:
         return f"cross-lingual similarity to the reference {value:.2f}"
     if name == "xenc_ref":
         return f"the quality adapter's {value:+.2f} against the reference"
+    if name == "xenc_mt":
+        return f"the MT-only quality adapter's {value:+.2f} (0 is a middling translation)"
     if name == "xsim":
         return f"source similarity {value:.2f}"
     if name == "len_ratio":  # characters differ so much between scripts that only the usual ratio means much
@@ -433,8 +437,9 @@ def fuse(frame, found: list, target_lang: str = "en", params: dict | None = None
     frame[S.FLAGGED] = [s != "ok" for s in severity]
     frame[S.CHECKS] = checks
     frame[S.EXPLANATION] = explanation
-    frame[S.SIGNALS] = [";".join(_signal_names(k, x, m, a)) for k, x, m, a in
-                        zip(keys, feats["xsim_ref"].notna(), feats["xsim_margin"].notna(), feats["xenc_ref"].notna())]
+    frame[S.SIGNALS] = [";".join(_signal_names(k, x, m, a, b)) for k, x, m, a, b in
+                        zip(keys, feats["xsim_ref"].notna(), feats["xsim_margin"].notna(), feats["xenc_ref"].notna(),
+                            feats["xenc_mt"].notna())]
     findings = sorted([item for item in kept + added if not item[1].is_note],
                       key=lambda item: (item[0], -S.SEVERITY_RANK[item[1].severity], item[1].start))
     return findings, suppressed

@@ -127,21 +127,28 @@ def _namespace(model: LanguageModel, baseline) -> str:
     return f"fluency/{model.cache_id}/window{WINDOW}-{tag}"
 
 
-def score(frame, ctx: ScoreContext) -> ScoreResult:
-    import numpy as np
-    import pandas as pd
-
-    out = pd.DataFrame(index=frame.index)
+def fluency_rows(frame, ctx: ScoreContext):
+    """The rows the language model reads (a boolean Series): English MT, without a reference unless
+    `--fluency on`, none with `--fluency off`."""
     mask = has_text(frame, S.MT)
     if ctx.fluency == "auto":
         # With a reference the cheap reference metrics carry the score, and the language
         # model would cost ~3x the rest of the run (docs/speed.md, "Speed"); without one it is
         # the strongest signal there is.
         mask &= ~has_text(frame, S.REF)
-    elif ctx.fluency == "off":
-        return ScoreResult(columns=out)
     lang = (ctx.target_lang or "en").lower().split("-")[0]
-    if not mask.any() or lang != "en":  # SmolLM2 is an English model
+    if ctx.fluency == "off" or lang != "en":  # SmolLM2 is an English model
+        mask &= False
+    return mask
+
+
+def score(frame, ctx: ScoreContext) -> ScoreResult:
+    import numpy as np
+    import pandas as pd
+
+    out = pd.DataFrame(index=frame.index)
+    mask = fluency_rows(frame, ctx)
+    if not mask.any():
         return ScoreResult(columns=out)
     model = get_model(ctx.precision)
     texts = frame.loc[mask, S.MT].astype(str).tolist()

@@ -1,9 +1,13 @@
-"""The (MT, reference) cross-encoder trained here (mtcheck/models/adapters.py, `mt-ref`): `xenc_ref`.
+"""The quality adapters trained here (mtcheck/models/adapters.py): `xenc_ref` and `xenc_mt`.
 
-English targets with a reference only: the adapter was trained on English-target MQM judgments. The
-score is higher for a better translation; it is on the scale of its training target (a normal score of
-the MQM rank within a test set), so 0 is a translation of middling quality. Each (MT, reference) pair is
-scored once per run and kept in the persistent cache.
+* `xenc_ref`, the `mt-ref` (MT, reference) cross-encoder: English targets with a reference.
+* `xenc_mt`, the `mt-only` regressor on SmolLM2: English targets, the MT alone, on the rows the
+  language model reads (scorers/fluency.py's rule: rows without a reference by default, every row with
+  `--fluency on`, none with `--fluency off`), because it is the language model with a LoRA.
+
+Both were trained on English-target judgments; their scores are on the scale of the training target (a
+normal score of the judgment's rank within a test set), so 0 is a translation of middling quality and
+higher is better. Each distinct input is scored once per run and kept in the persistent cache.
 """
 
 from __future__ import annotations
@@ -12,21 +16,22 @@ from mtcheck import schema as S
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 
-def applies(target_lang: str) -> bool:
+def applies(target_lang: str, name: str = "mt-ref") -> bool:
     from mtcheck.languages import base
     from mtcheck.models.adapters import available
 
-    return base(target_lang or "en") == "en" and available("mt-ref")
+    return base(target_lang or "en") == "en" and available(name)
 
 
-def pair_scores(model, pairs: list[tuple[str, str]], progress=None) -> list[float]:
-    """The adapter `model`'s score of each (MT, reference) pair, each distinct pair scored once and cached."""
+def pair_scores(model, pairs: list[tuple[str, ...]], progress=None) -> list[float]:
+    """The adapter `model`'s score of each input (an (MT, reference) pair or an (MT,) tuple), each distinct
+    input scored once and cached."""
     from mtcheck.models import cache
 
-    advance = progress("quality adapter (mt-ref)", len(set(pairs))) if progress else None
+    advance = progress(f"quality adapter ({model.name})", len(set(pairs))) if progress else None
 
     def compute(missing):
-        return [[s] for s in model.score([m for m, _ in missing], [r for _, r in missing], advance)]
+        return [[s] for s in model.score(*(list(c) for c in zip(*missing)), advance=advance)]
 
     def load():
         loading = progress("loading the quality adapter", 1) if progress else None
@@ -38,20 +43,34 @@ def pair_scores(model, pairs: list[tuple[str, str]], progress=None) -> list[floa
     return [float(scored[p][0]) for p in pairs]
 
 
-def score(frame, ctx: ScoreContext) -> ScoreResult:
+def _column(frame, mask, columns: list[str], name: str, ctx: ScoreContext):
     import numpy as np
+
+    from mtcheck.models.adapters import get_adapter
+
+    model = get_adapter(name)
+    inputs = list(zip(*(frame.loc[mask, c].astype(str) for c in columns)))
+    values = np.full(len(frame), np.nan)
+    values[frame.index.get_indexer(frame.index[mask])] = pair_scores(model, inputs, ctx.progress)
+    ctx.models_used.append({"role": f"{name} quality adapter", **model.describe()})
+    return values
+
+
+def score(frame, ctx: ScoreContext) -> ScoreResult:
     import pandas as pd
 
-    from mtcheck.models.adapters import get_cross_encoder
+    from mtcheck.scorers.fluency import fluency_rows
 
     out = pd.DataFrame(index=frame.index)
-    mask = has_text(frame, S.REF) & has_text(frame, S.MT)
-    if not mask.any() or not ctx.adapters or not applies(ctx.target_lang):
+    signals = []
+    if not ctx.adapters:
         return ScoreResult(columns=out)
-    model = get_cross_encoder("mt-ref")
-    pairs = list(zip(frame.loc[mask, S.MT].astype(str), frame.loc[mask, S.REF].astype(str)))
-    values = np.full(len(frame), np.nan)
-    values[frame.index.get_indexer(frame.index[mask])] = pair_scores(model, pairs, ctx.progress)
-    out[S.XENC_REF] = values
-    ctx.models_used.append({"role": "mt-ref quality adapter", **model.describe()})
-    return ScoreResult(columns=out, signals=[S.XENC_REF])
+    with_ref = has_text(frame, S.REF) & has_text(frame, S.MT)
+    if with_ref.any() and applies(ctx.target_lang, "mt-ref"):
+        out[S.XENC_REF] = _column(frame, with_ref, [S.MT, S.REF], "mt-ref", ctx)
+        signals.append(S.XENC_REF)
+    alone = fluency_rows(frame, ctx)
+    if alone.any() and applies(ctx.target_lang, "mt-only"):
+        out[S.XENC_MT] = _column(frame, alone, [S.MT], "mt-only", ctx)
+        signals.append(S.XENC_MT)
+    return ScoreResult(columns=out, signals=signals)
