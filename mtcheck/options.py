@@ -37,6 +37,7 @@ class CheckOptions:
     row_languages: bool = False          # resolved: the checks read each row's declared target language
     post_edits: str | None = None        # the editors' final text, one line per segment (mtcheck.editorial.postedit)
     calibration: str | None = None       # a team's calibration (mtcheck calibrate --write; mtcheck.quality.calibration)
+    glossary: str | None = None          # a TBX, CSV or TSV glossary for the terminology checks (mtcheck.io.glossary)
 
     def validate(self) -> None:
         """Raise a UsageError for a value no stage could use."""

@@ -73,6 +73,10 @@ def resolve_options(options: CheckOptions) -> CheckOptions:
     from mtcheck.quality.calibration import calibrated_params
 
     calibrated_params(options.calibration)  # a calibration file that cannot be read fails before the slow part
+    if options.glossary:  # so does a glossary
+        from mtcheck.io.glossary import read_glossary
+
+        read_glossary(options.glossary)
     check_available(options.model, "--model")
     check_available(options.xmodel, "--xmodel")
     return replace(
@@ -151,7 +155,8 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
         advance = progress("rule checks", len(options.checks) * len(rows)) if progress else None
         found = run_checks(rows, options.checks, advance,
                            CheckContext(target_lang=options.target_lang, source_lang=context.source_lang,
-                                        duplicates=context.duplicates, xmodel=options.xmodel),
+                                        duplicates=context.duplicates, xmodel=options.xmodel,
+                                        glossary=getattr(context, "glossary", None)),
                            row_languages=options.row_languages)
         found = _override_severities(found, options.check_settings or {})
     cache_use = {"enabled": store.enabled, "path": str(store.path) if store.path else None,
@@ -192,12 +197,16 @@ def check_partition(rows, context, *, options: CheckOptions, desk, progress=None
 
 
 def prepare_context(context, options: CheckOptions, progress=None):
-    """Encode the cross-lingual margin's pool once for the whole run (when that scorer runs and the margin
-    is wanted: `--no-xsim-margin` skips it, issue 26)."""
+    """Read the glossary and encode the cross-lingual margin's pool once for the whole run (the pool when
+    that scorer runs and the margin is wanted: `--no-xsim-margin` skips it, issue 26)."""
     from mtcheck import scorers
     from mtcheck.models import cache
 
     cache.configure(options.cache)
+    if options.glossary and context.glossary is None:
+        from mtcheck.io.glossary import read_glossary
+
+        context.glossary = read_glossary(options.glossary)
     if (options.xsim_margin and "crosslingual" in options.scorers and context.pool_pairs
             and context.margin_pool is None):
         from mtcheck.models.embedders import embedder_for

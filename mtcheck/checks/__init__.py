@@ -51,6 +51,7 @@ class CheckContext:
     # The cross-lingual encoder that scored `xsim`: None is the packaged USE, whose thresholds the checks
     # measured (checks/hallucination.py); with another (--xmodel) they leave the cosine alone.
     xmodel: str | None = None
+    glossary: object | None = None  # mtcheck.io.glossary.Glossary (--glossary), read once for the run
 
     @property
     def lang(self) -> str:
@@ -100,8 +101,8 @@ def default_checks() -> list[str]:
 
 
 BUILTIN_MODULES = ("alignment", "consistency", "fluency", "furniture", "grammar", "language", "limits", "numbers", "placeholders",
-                   "repetition", "loops", "hallucination", "runon", "source", "spelling", "truncation",
-                   "untranslated", "whitespace")
+                   "repetition", "loops", "hallucination", "runon", "source", "spelling", "terminology",
+                   "truncation", "untranslated", "whitespace")
 
 
 def _load_builtin_checks() -> None:

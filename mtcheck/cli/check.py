@@ -68,6 +68,9 @@ def check(
     calibration: Optional[Path] = typer.Option(None, "--calibration", help="A team's calibration: the quality "
                                                "head fitted to its own MQM marks by 'mtcheck calibrate "
                                                "--write'."),
+    glossary: Optional[Path] = typer.Option(None, "--glossary", help="A glossary (TBX, CSV or TSV): flag "
+                                            "glossary terms not used, forbidden terms used and "
+                                            "do-not-translate terms changed (see docs/checks.md)."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Quality gate: exit 1 if any segment is at "
                                           "least this severe (minor, major, critical)."),
     fail_under: Optional[float] = typer.Option(None, "--fail-under", help="Quality gate: exit 1 if the corpus "
@@ -108,7 +111,8 @@ def check(
              "precision": precision,
              "cache": False if no_cache else None,
              "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None,
-             "calibration": str(calibration) if calibration else None}
+             "calibration": str(calibration) if calibration else None,
+             "glossary": str(glossary) if glossary else None}
     gate_flags = {"fail_on": fail_on, "fail_under": fail_under, "max_flagged": max_flagged}
     scorers = tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
                                            ("crosslingual", no_embedding), ("fluency", no_fluency),

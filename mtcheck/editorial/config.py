@@ -41,7 +41,8 @@ from pathlib import Path
 from mtcheck.errors import UsageError
 
 TOP_KEYS = {"target_lang", "source_lang", "model", "xmodel", "fluency", "ter", "lm_ref", "xsim_margin", "precision",
-            "cache", "checks", "check", "gate", "routing", "calibration"}
+            "cache", "checks", "check", "gate", "routing", "calibration",
+            "glossary"}
 CHECK_KEYS = {"enabled", "severity"}
 GATE_KEYS = {"fail_on", "fail_under", "max_flagged"}
 
@@ -155,11 +156,12 @@ def _validate(data: dict, path: Path, prefix: str) -> Config:
     elif checks is not None:
         raise UsageError(f"'{prefix}checks' must be a list of check ids", path=str(path),
                          line=_line_of(path, "checks"), hint="per-check settings go in [check.ID] tables")
-    if "calibration" in data:  # a team's calibration file, relative to the configuration's folder
-        if not isinstance(data["calibration"], str):
-            raise UsageError(f"configuration key '{prefix}calibration' must be a file name", path=str(path),
-                             line=_line_of(path, "calibration"))
-        values["calibration"] = str(Path(path).parent / data["calibration"])
+    for key in ("calibration", "glossary"):  # files relative to the configuration's folder
+        if key in data:
+            if not isinstance(data[key], str):
+                raise UsageError(f"configuration key '{prefix}{key}' must be a file name", path=str(path),
+                                 line=_line_of(path, key))
+            values[key] = str(Path(path).parent / data[key])
     per_check = data.get("check", {})
     if not isinstance(per_check, dict):
         raise UsageError(f"'{prefix}check' must hold one table per check, e.g. [check.run-on]", path=str(path))

@@ -23,7 +23,9 @@ def local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def parse_xml(path: str | Path):
+def parse_xml(path: str | Path, allow_doctype: bool = False):
+    """The file's root element. `allow_doctype` accepts a DOCTYPE (TBX v2 files name their DTD), which is
+    never read or fetched; entity declarations and external references are refused either way."""
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
@@ -34,7 +36,7 @@ def parse_xml(path: str | Path):
         raise InputError("file not found", path=str(path), hint="check the path")
     data = p.read_bytes()
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return fromstring(data, forbid_dtd=not allow_doctype, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise InputError(f"refused unsafe XML ({type(exc).__name__}): DTDs and entities are not allowed",
                          path=str(path), hint="remove the DOCTYPE/ENTITY declarations") from None

@@ -65,7 +65,7 @@ def release_models(needed: set) -> None:
     embedders = sys.modules.get("mtcheck.models.embedders")
     if embedders is not None and "encoders" not in needed:
         embedders.release_all()
-    adapters = sys.modules.get("mtcheck.models.adapters")
+    adapters = sys.modules.get("mtcheck.models.adapter_pool")
     if adapters is not None and "adapters" not in needed:
         adapters.release_all()
     language_model = sys.modules.get("mtcheck.models.language_model")

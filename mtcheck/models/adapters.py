@@ -207,27 +207,3 @@ class CrossEncoder(Adapter):
         names = ["input_ids", "attention_mask", "token_type_ids"]
         onnx.export(Score(), example, path, names, ["score"],
                     {**{n: {0: "batch", 1: "tokens"} for n in names}, "score": {0: "batch"}})
-
-
-_LOADED: dict[str, Adapter] = {}
-
-
-def get_adapter(name: str) -> Adapter:
-    """The shipped adapter `name`, loaded once per process (`mt-ref`: CrossEncoder, `mt-only`: MtRegressor)."""
-    if name not in _LOADED:
-        if name == "mt-only":
-            from mtcheck.models.adapter_smol import MtRegressor
-
-            _LOADED[name] = MtRegressor(name)
-        else:
-            _LOADED[name] = CrossEncoder(name)
-    return _LOADED[name]
-
-
-def get_cross_encoder(name: str = "mt-ref") -> Adapter:
-    return get_adapter(name)
-
-
-def release_all() -> None:
-    for model in _LOADED.values():
-        model._session = None

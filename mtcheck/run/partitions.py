@@ -45,6 +45,7 @@ class RunContext:
     margin_pool: object | None = None                  # their vectors, once encoded (mtcheck.pipeline.prepare_context)
     has_src: bool = False
     has_ref: bool = False
+    glossary: object | None = None                     # mtcheck.io.glossary.Glossary, read once (prepare_context)
 
 
 def open_run(spec, frame=None, options=None, progress=None) -> RunInput:

@@ -46,7 +46,7 @@ def pair_scores(model, pairs: list[tuple[str, ...]], progress=None) -> list[floa
 def _column(frame, mask, columns: list[str], name: str, ctx: ScoreContext):
     import numpy as np
 
-    from mtcheck.models.adapters import get_adapter
+    from mtcheck.models.adapter_pool import get_adapter
 
     model = get_adapter(name)
     inputs = list(zip(*(frame.loc[mask, c].astype(str) for c in columns)))
