@@ -72,3 +72,17 @@ def normalise(value: str | None, option: str = "--target-lang") -> str | None:
     if base(tag) not in supported():
         raise UsageError(f"{option} '{text}' names a language mtcheck has no checks or models for", hint=hint)
     return tag
+
+
+def normalise_declared(value: str, option: str = "--target-lang") -> str:
+    """A language a file declares (XLIFF `target-language`, `trgLang`, `xml:lang`), as `normalise` gives it,
+    but where the tag is wrong only after its language (`ko-KO`, a real TranslationOS file: KO is no
+    region), its language subtag alone: what the file means is plain, and refusing the file would stop the
+    run for a typo in metadata. A user's own --target-lang stays strict."""
+    try:
+        return normalise(value, option)
+    except UsageError:
+        primary = str(value).strip().replace("_", "-").split("-")[0]
+        if primary and primary != str(value).strip():
+            return normalise(primary, option)
+        raise

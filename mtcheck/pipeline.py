@@ -32,7 +32,7 @@ def languages_from_input(spec, options: CheckOptions) -> CheckOptions:
     rather than reading German as bad English. --target-lang overrides every declaration."""
     from mtcheck.errors import InputError
     from mtcheck.io import declared_languages
-    from mtcheck.languages import base, normalise
+    from mtcheck.languages import base, normalise_declared
 
     if options.target_lang is not None or spec is None:
         return options
@@ -42,7 +42,7 @@ def languages_from_input(spec, options: CheckOptions) -> CheckOptions:
     tags = []
     for tag in targets:
         try:
-            tags.append(normalise(tag))
+            tags.append(normalise_declared(tag))
         except UsageError as exc:
             raise InputError(f"declares the target language '{tag}', which mtcheck does not know", path=where,
                              hint=f"give --target-lang to say which language it is ({exc.hint})") from None
@@ -51,7 +51,7 @@ def languages_from_input(spec, options: CheckOptions) -> CheckOptions:
     source = options.source_lang
     if source is None and len(sources) == 1:
         try:
-            source = normalise(sources[0], "--source-lang")
+            source = normalise_declared(sources[0], "--source-lang")
         except UsageError:
             source = None  # an unknown source language: inferred from the text, as when none is declared
     return replace(options, target_lang=run_lang, source_lang=source, row_languages=several)
@@ -156,7 +156,8 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
         found = run_checks(rows, options.checks, advance,
                            CheckContext(target_lang=options.target_lang, source_lang=context.source_lang,
                                         duplicates=context.duplicates, xmodel=options.xmodel,
-                                        glossary=getattr(context, "glossary", None)),
+                                        glossary=getattr(context, "glossary", None),
+                                        has_src=bool(getattr(context, "has_src", False))),
                            row_languages=options.row_languages)
         found = _override_severities(found, options.check_settings or {})
     cache_use = {"enabled": store.enabled, "path": str(store.path) if store.path else None,

@@ -2,7 +2,7 @@
 
     .venv/bin/python training/eval_placeholders.py [--folder tests/data/xliff-wild] [--seed 13]
 
-Real files: every `*.xlf` in `--folder`. The figures in docs/checks.md are on Symfony's validator messages
+Real files: every `*validators.*.xlf` in `--folder`. The figures in docs/checks.md are on Symfony's validator messages
 in all their languages: `git -C <a clone of github.com/symfony/validator> archive HEAD Resources/translations`
 (commit 370b9375, MIT), unpacked and given as `--folder`; tests/data/xliff-wild holds five of them.
 
@@ -35,7 +35,8 @@ def load(folder: Path):
     from mtcheck.io.xliff import read_xliff
 
     frames = []
-    for path in sorted(folder.glob("*.xlf")):
+    # Symfony's validator messages only (validators.LANG.xlf; the folder holds other producers' files too)
+    for path in sorted(folder.glob("*validators.*.xlf")):
         frame = read_xliff(path)
         frame["lang"] = frame["target_lang"].where(frame["target_lang"] != "", path.stem.split(".")[-1])
         frames.append(frame[(frame["src"].str.strip() != "") & (frame["mt"].str.strip() != "")])

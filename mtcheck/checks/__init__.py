@@ -52,6 +52,7 @@ class CheckContext:
     # measured (checks/hallucination.py); with another (--xmodel) they leave the cosine alone.
     xmodel: str | None = None
     glossary: object | None = None  # mtcheck.io.glossary.Glossary (--glossary), read once for the run
+    has_src: bool = False  # the run has a source side (a bilingual file, -s): an empty source is then empty
 
     @property
     def lang(self) -> str:
@@ -156,7 +157,7 @@ def _row_contexts(frame, ctx: CheckContext) -> list[CheckContext]:
     """Each row's CheckContext: the run's, with the row's declared target language where it has one."""
     from dataclasses import replace
 
-    from mtcheck.languages import normalise
+    from mtcheck.languages import normalise_declared
 
     if S.TARGET_LANG not in frame.columns:
         return [ctx] * len(frame)
@@ -164,7 +165,7 @@ def _row_contexts(frame, ctx: CheckContext) -> list[CheckContext]:
     out = []
     for tag in frame[S.TARGET_LANG].fillna("").astype(str):
         if tag not in made:
-            made[tag] = replace(ctx, target_lang=normalise(tag))  # known: languages_from_input checked it
+            made[tag] = replace(ctx, target_lang=normalise_declared(tag))  # known: languages_from_input checked it
         out.append(made[tag])
     return out
 

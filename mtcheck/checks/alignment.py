@@ -63,5 +63,7 @@ def empty_mt(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     """
     if iter_text(row).strip() or iter_text(row, S.SRC).strip() or iter_text(row, S.REF).strip():
         return
+    if ctx.has_src:  # a bilingual file's unit with an empty source (an empty heading): nothing to translate
+        return
     yield Finding("empty-mt", "major", "This segment is empty: there is no translation to publish. Translate it, "
                   "or delete the line if it is a stray blank.", 0, 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mtcheck import schema as S
 from mtcheck.errors import InputError
-from mtcheck.io.xmlsafe import inline_text, local, parse_xml
+from mtcheck.io.xmlsafe import local, parse_xml, seg_markers, unit_text
 
 
 def _child(elem, name):
@@ -37,6 +37,15 @@ def iter_rows(root):
             else:
                 for seg in (s for s in unit if local(s.tag) == "segment"):
                     yield seg, unit, version, file_elem
+
+
+def source_text(seg, source) -> str:
+    """The row's source text: of a 1.2 unit whose target is segmented (`<mrk mtype="seg">`), its
+    `<seg-source>`'s segments flattened the same way, so both sides compare alike; else `<source>`'s."""
+    seg_source = _child(seg, "seg-source")
+    if seg_markers(seg_source) and seg_markers(_child(seg, "target")):
+        return unit_text(seg_source)
+    return unit_text(source)
 
 
 def row_id(seg, unit) -> str:
@@ -146,8 +155,8 @@ def read_xliff(path: str | Path):
             raise InputError(f"unit '{unit.get('id')}' has no <source>", path=str(path))
         state = (target.get("state") if target is not None and target.get("state") else seg.get("state", ""))
         _, lang = row_languages(root, seg, file_elem, target)
-        records.append({S.DOC_ID: doc_of(file_elem, path), S.SEG_ID: row_id(seg, unit), S.SRC: inline_text(source),
-                        S.MT: inline_text(target) if target is not None else "", "state": state or "",
+        records.append({S.DOC_ID: doc_of(file_elem, path), S.SEG_ID: row_id(seg, unit), S.SRC: source_text(seg, source),
+                        S.MT: unit_text(target) if target is not None else "", "state": state or "",
                         S.TARGET_LANG: lang, **size_limits(seg, unit, target, profiles)})
     if not records:
         locked = any(e.get("translate") == "no" for e in root.iter())
@@ -197,8 +206,8 @@ def read_reviewed_xliff(path: str | Path) -> list[dict]:
         recorded = left.get((doc_id, unit.get("id", "")), [])
         if untouched or (index < len(recorded) and recorded[index] == state_token(seg, unit, version)):
             signed = False
-        units.append({"key": (doc_id, seg_id), "src": inline_text(source) if source is not None else "",
-                      "target": inline_text(target) if target is not None else None, "signed_off": signed,
+        units.append({"key": (doc_id, seg_id), "src": source_text(seg, source) if source is not None else "",
+                      "target": unit_text(target) if target is not None else None, "signed_off": signed,
                       **_our_issues(seg, unit, target, version, groups)})
     return units
 

@@ -62,3 +62,34 @@ def inline_text(elem) -> str:
         # anything else (e.g. <sub>, comments) contributes no text of its own
         out.append(child.tail or "")
     return "".join(out)
+
+
+def seg_markers(elem) -> list:
+    """The `<mrk mtype="seg">` children of a segmented XLIFF 1.2 `<seg-source>` or `<target>` (Okapi and
+    Trados write them, one per sentence), when all else in `elem` is whitespace between them; else [].
+
+    Such files are often pretty-printed inside `xml:space="preserve"` units: the indentation between the
+    markers is the tool's layout, not the translation's (issue 35: a Matecat/Okapi file got all 188 units
+    flagged for whitespace)."""
+    if elem is None:
+        return []
+    marks = [c for c in elem if isinstance(c.tag, str)]
+    if not marks or any(local(c.tag) != "mrk" or c.get("mtype") != "seg" for c in marks):
+        return []
+    if (elem.text or "").strip() or any((c.tail or "").strip() for c in marks):
+        return []
+    return marks
+
+
+def seg_separator(mark) -> str:
+    """What stands between a segment marker and the next in the flattened text: one space where the file
+    has whitespace there, nothing where it has none."""
+    return " " if mark.tail else ""
+
+
+def unit_text(elem) -> str:
+    """`inline_text`, but of a segmented 1.2 element its segments only (see `seg_markers`)."""
+    marks = seg_markers(elem)
+    if not marks:
+        return inline_text(elem)
+    return "".join(inline_text(m) + (seg_separator(m) if k < len(marks) - 1 else "") for k, m in enumerate(marks))

@@ -24,7 +24,10 @@ ITS_TYPES = {
     "grammar": "grammar", "spelling": "misspelling", "low-fluency": "style",
     "run-on": "typographical", "no-terminal-punct": "typographical", "unbalanced-brackets": "typographical",
     "markup-remnant": "markup", "tag-trail": "formatting", "lone-label": "formatting",
-    "length-ratio": "length",
+    "length-ratio": "length", "length-limit": "length", "whitespace": "whitespace",
+    "placeholder-mismatch": "markup", "inconsistent-translation": "inconsistency",
+    "character-loop": "duplication", "empty-mt": "omission",
+    "glossary-term": "terminology", "forbidden-term": "terminology", "do-not-translate": "terminology",
 }
 SEVERITY = {"minor": 4, "major": 20, "critical": 100}  # nominal quality points per severity (4 x MQM weight)
 
@@ -41,8 +44,8 @@ def its_type(check: str) -> str:
 
 def runs(target) -> list[tuple[object, str, int, str]]:
     """Every run of the target's own text as (element, "text" or "tail", offset in the flattened `mt`,
-    the text), walking the target exactly as mtcheck.io.xmlsafe.inline_text flattens it."""
-    from mtcheck.io.xmlsafe import PAIRED, STANDALONE, TRANSPARENT
+    the text), walking the target exactly as mtcheck.io.xmlsafe.unit_text flattens it."""
+    from mtcheck.io.xmlsafe import PAIRED, STANDALONE, TRANSPARENT, seg_markers, seg_separator
 
     runs: list = []
     at = 0
@@ -69,7 +72,15 @@ def runs(target) -> list[tuple[object, str, int, str]]:
             if child.tail:
                 runs.append((child, "tail", at, child.tail))
                 at += len(child.tail)
-    walk(target)
+
+    marks = seg_markers(target)
+    if not marks:
+        walk(target)
+        return runs
+    for k, mark in enumerate(marks):  # a segmented 1.2 target: its segments and one space between (unit_text)
+        walk(mark)
+        if k < len(marks) - 1:
+            at += len(seg_separator(mark))
     return runs
 
 
