@@ -74,7 +74,7 @@ def stripped(data: bytes) -> str:
     for elem in [e for e in root.iter() if isinstance(e.tag, str) and e.tag.startswith(f"{{{ITS}}}")]:
         _drop(elem)
     for elem in [e for e in root.iter() if isinstance(e.tag, str) and e.tag.endswith("}mrk")
-                 and (e.get("mtype") == "x-its" or e.get("type") == "its:any")]:
+                 and (e.get("mtype") == "x-its" or e.get("type") in ("its:generic", "its:any"))]:
         _unwrap(elem)
     for elem in root.iter():
         if isinstance(elem.tag, str):

@@ -426,16 +426,20 @@ def test_inline_codes_are_tags_in_the_translators_comments():
 
 
 def test_issue_references_in_the_xliff_2_fragment_form_read_back(tmp_path):
-    """A tool that rewrites '#mtcheck-lqi-1' to the XLIFF 2 fragment form '#its=mtcheck-lqi-1' keeps the
-    issue: the unit signed off untouched is no false alarm."""
+    """XLIFF 2.x markup as the 2.1 ITS module writes it: `its:generic` markers and references in the fragment
+    form '#its=ID'. A file annotated by an earlier mtcheck ('its:any', '#ID') reads back the same: its unit
+    signed off untouched is no false alarm."""
     import re
 
     source = WILD.parent / "formats" / "review-2.0.xlf"
     out = tmp_path / "annotated.xlf"
     run(source, "-o", tmp_path / "r1", "--annotate-xliff", out)
     text = out.read_text(encoding="utf-8")
-    assert 'its:locQualityIssuesRef="#mtcheck-lqi-' in text
-    text = re.sub(r'its:locQualityIssuesRef="#(mtcheck-lqi-\d+)"', r'its:locQualityIssuesRef="#its=\1"', text)
+    assert 'its:locQualityIssuesRef="#its=mtcheck-lqi-' in text and 'type="its:generic"' in text
+    assert "its:any" not in text and 'its:locQualityIssuesRef="#mtcheck-lqi-' not in text
+    # as an earlier mtcheck wrote it
+    text = re.sub(r'its:locQualityIssuesRef="#its=(mtcheck-lqi-\d+)"', r'its:locQualityIssuesRef="#\1"', text)
+    text = text.replace('type="its:generic"', 'type="its:any"')
     # ...and the reviewer signs every flagged segment off (state final), its issues left in place.
     text = re.sub(r'state="translated" subState="mtcheck:[\w.-]+"', 'state="final"', text)
     returned = tmp_path / "returned.xlf"

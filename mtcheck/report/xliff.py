@@ -43,8 +43,8 @@ from pathlib import Path
 from mtcheck.errors import OutputError, UsageError
 from mtcheck.io.xliff import WAS_PI, doc_of, iter_rows, state_token, states_digest
 from mtcheck.report.xliff_file import check_output, check_writable, child as _child, parse, serialise, uses_crlf
-from mtcheck.report.xliff_its import (ITS, XML_ID, Ids, has_foreign_its, issue_group, mrk, place_groups, rate,
-                                      runs, strip_earlier, wrap, wrap_whole)
+from mtcheck.report.xliff_its import (ITS, Ids, has_foreign_its, issue_group, mrk, place_groups, rate,
+                                      reference, runs, strip_earlier, wrap, wrap_whole)
 
 # check_output and check_writable are the CLI's and the report writer's, from here as before the split.
 __all__ = ["RowAnnotation", "STATES", "annotate", "annotate_result", "check_output", "check_pass_state",
@@ -122,12 +122,12 @@ def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: Ids, pass_st
     for home, start, end, found in sorted(placed, key=lambda p: -p[1]):
         group = issue_group(unit, ids, found)
         groups.append(group)
-        wrap(home, start, end, mrk(target, version, ids, refs="#" + group.get(XML_ID)))
+        wrap(home, start, end, mrk(target, version, ids, refs=reference(group, version)))
     whole_ref = None
     if whole:
         group = issue_group(unit, ids, whole)
         groups.append(group)
-        whole_ref = "#" + group.get(XML_ID)
+        whole_ref = reference(group, version)
     if target is None:  # 1.2, no target to carry them: the trans-unit does (its schema allows it there)
         if whole_ref and unit.get(f"{{{ITS}}}locQualityIssuesRef") is None:
             unit.set(f"{{{ITS}}}locQualityIssuesRef", whole_ref)

@@ -10,6 +10,8 @@ annotation: a re-run replaces its own annotations and nothing else.
 
 from __future__ import annotations
 
+import re
+
 from mtcheck.report.xliff_file import ITS, local as _local
 
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -138,6 +140,13 @@ def issue_group(unit, ids: Ids, findings) -> object:
     return group
 
 
+def reference(group, version: str) -> str:
+    """The reference to a stand-off issue group: "#ID" in 1.2 (an IRI to the element's xml:id), and in 2.x
+    the XLIFF 2 fragment form "#its=ID" that the 2.1 ITS module uses (issue 35: a tool that rewrites
+    references to that form made kept issues read back as deleted)."""
+    return ("#" if version == "1" else "#its=") + group.get(XML_ID)
+
+
 def place_groups(unit, version: str, groups: list) -> None:
     """Stand-off groups into the unit where its schema allows other namespaces, indented like its children."""
     if not groups:
@@ -171,7 +180,7 @@ def mrk(target, version: str, ids: Ids, refs: str | None = None, rating: float |
         mrk.set("mtype", "x-its")
     else:
         mrk.set("id", ids.new("mtcheck"))
-        mrk.set("type", "its:any")
+        mrk.set("type", "its:generic")  # the 2.1 ITS module's marker type (earlier runs wrote its:any)
     if refs:
         mrk.set(f"{{{ITS}}}locQualityIssuesRef", refs)
     if rating is not None:
@@ -218,13 +227,13 @@ def has_foreign_its(target) -> bool:
 
 
 def _ours_ref(value: str | None) -> bool:
-    return bool(value) and all(part.lstrip("#").startswith(GROUP_STEM) for part in value.split())
+    return bool(value) and all(re.sub(r"^#(?:its=)?", "", part).startswith(GROUP_STEM) for part in value.split())
 
 
 def _is_our_mrk(elem) -> bool:
     if _local(elem.tag) != "mrk":
         return False
-    if elem.get("mtype") == "x-its" or elem.get("type") == "its:any":
+    if elem.get("mtype") == "x-its" or elem.get("type") in ("its:generic", "its:any"):
         ref = elem.get(f"{{{ITS}}}locQualityIssuesRef")
         ours_rating = elem.get(f"{{{ITS}}}locQualityRatingProfileRef") == RATING_PROFILE
         return (elem.get("id") or "").startswith("mtcheck") or _ours_ref(ref) or (ours_rating and not ref)
