@@ -132,9 +132,10 @@ def test_translate_toolkit_reads_the_same_units(tmp_path, version):
 
 
 def test_spans_issues_and_rating_are_its(tmp_path):
+    """With --xliff-spans, a finding's span is marked inside the target."""
     from lxml import etree
 
-    root = etree.parse(str(annotate(tmp_path, "1.2"))).getroot()
+    root = etree.parse(str(annotate(tmp_path, "1.2", "out.xlf", "--xliff-spans"))).getroot()
     ns = {"x": "urn:oasis:names:tc:xliff:document:1.2", "its": ITS}
     assert root.get(f"{{{ITS}}}version") == "2.0"
     loop = root.find(".//x:trans-unit[@id='86']", ns)
@@ -257,3 +258,32 @@ def test_pass_state_must_be_a_state_of_the_version(tmp_path):
                    "--xliff-pass-state", "signed-off")
     assert result.exit_code == 2 and "not an XLIFF 2.0 state" in result.output and "reviewed" in result.output
     assert not (tmp_path / "o.xlf").exists()
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_a_post_edit_with_a_tool_that_keeps_markup_repeats_nothing(tmp_path, version):
+    """Issue 35, defect 12: translate-toolkit puts a new target text first and keeps every child element with
+    the text after it. By default mtcheck's markup is empty and last, so the edited target is the new text
+    alone, and the read-back sees a post-edit."""
+    from lxml import etree
+
+    if version == "1.2":
+        from translate.storage.xliff import xlifffile as store_class
+    else:
+        from translate.storage.xliff2 import Xliff2File as store_class
+    out = annotate(tmp_path, version)
+    store = store_class.parsefile(str(out))
+    loop = next(u for u in store.units if u.target and "so dazzling, so dazzling" in u.target)
+    edited = "The strong sunlight is so dazzling,"
+    loop.target = edited
+    returned = tmp_path / f"returned-{version}.xlf"
+    returned.write_bytes(bytes(store))
+    again = store_class.parsefile(str(returned))
+    assert next(u for u in again.units if u.getid() == loop.getid()).target == edited
+    target = next(t for t in etree.parse(str(returned)).getroot().iter("{*}target")
+                  if "".join(t.itertext()).startswith(edited))
+    assert "".join(target.itertext()) == edited  # the old "so dazzling, so dazzling, ..." is not repeated
+    result = check(FORMATS / f"review-{version}.xlf", "-o", tmp_path / "back", "--post-edits", returned)
+    assert result.exit_code == 0, result.output
+    post_edits = json.loads((tmp_path / "back" / "summary.json").read_text(encoding="utf-8"))["post_edits"]
+    assert post_edits["changed"] == 1 and post_edits["flag_recall"] == 1.0  # the one edit, on a flagged row

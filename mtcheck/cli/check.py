@@ -91,6 +91,10 @@ def check(
     xliff_pass_state: Optional[str] = typer.Option(None, "--xliff-pass-state", help="With --annotate-xliff: "
                                                    "the state to give units that pass, e.g. signed-off (1.2) "
                                                    "or reviewed (2.0) [default: keep theirs]."),
+    xliff_spans: bool = typer.Option(False, "--xliff-spans", help="With --annotate-xliff: mark each finding's "
+                                     "span inside the target (a tool that keeps unknown markup when the "
+                                     "text is edited then repeats the old text; see docs/xliff.md) "
+                                     "[default: issues on the whole target, edit-safe]."),
     xliff_skip_states: Optional[str] = typer.Option(None, "--xliff-skip-states", help="With --annotate-xliff: "
                                                     "comma-separated states whose units are left as they are, "
                                                     "e.g. final,signed-off (work already accepted)."),
@@ -119,7 +123,7 @@ def check(
                                            ("lmref", False), ("xenc", not adapter)) if not off)
     scale = {"engine": engine, "scheduler": scheduler, "workers": workers, "partition_rows": partition_rows}
     writes = {"excel": excel, "xlsx": xlsx, "parquet": parquet, "xliff": annotate_xliff,
-              "pass_state": xliff_pass_state, "skip_states": xliff_skip_states}
+              "pass_state": xliff_pass_state, "skip_states": xliff_skip_states, "spans": xliff_spans}
     passed = _guard(_run_check, data, translations, source, references, fmt, columns, align, flags, gate_flags,
                     scorers, config, output, force, writes, quiet, scale)
     if passed is False:
@@ -149,8 +153,8 @@ def _xliff_target(spec, writes: dict) -> dict | None:
     from mtcheck.io import resolve
 
     if writes["xliff"] is None:
-        if writes["pass_state"] or writes["skip_states"]:
-            raise UsageError("--xliff-pass-state and --xliff-skip-states need --annotate-xliff")
+        if writes["pass_state"] or writes["skip_states"] or writes.get("spans"):
+            raise UsageError("--xliff-pass-state, --xliff-skip-states and --xliff-spans need --annotate-xliff")
         return None
     _, resolved, table_fmt = resolve(spec)
     if table_fmt != "xliff":
@@ -164,7 +168,7 @@ def _xliff_target(spec, writes: dict) -> dict | None:
     for state in skip:
         check_pass_state(resolved.data, state, "--xliff-skip-states")
     return {"source": resolved.data, "out": str(writes["xliff"]), "pass_state": writes["pass_state"],
-            "skip_states": skip}
+            "skip_states": skip, "spans": bool(writes.get("spans"))}
 
 
 def _desk_verdicts(options, outdir):

@@ -73,12 +73,18 @@ def seg_markers(elem) -> list:
     flagged for whitespace)."""
     if elem is None:
         return []
-    marks = [c for c in elem if isinstance(c.tag, str)]
+    marks = [c for c in elem if isinstance(c.tag, str) and not _empty_its_marker(c)]
     if not marks or any(local(c.tag) != "mrk" or c.get("mtype") != "seg" for c in marks):
         return []
     if (elem.text or "").strip() or any((c.tail or "").strip() for c in marks):
         return []
     return marks
+
+
+def _empty_its_marker(elem) -> bool:
+    """An empty ITS annotation marker (mtcheck's trailing `<mrk>`, report/xliff_its.py): no text of its own."""
+    return (local(elem.tag) == "mrk" and (elem.get("mtype") == "x-its" or (elem.get("type") or "").startswith("its:"))
+            and not (elem.text or "") and len(elem) == 0)
 
 
 def seg_separator(mark) -> str:

@@ -221,7 +221,7 @@ class ReportWriter:
 
         rows = [r for part, found, _ in self._parts() for r in rows_for_annotation(part, found)]
         return annotate(self.xliff["source"], self.xliff["out"], rows, self.force, self.xliff.get("pass_state"),
-                        frozenset(self.xliff.get("skip_states") or ()))
+                        frozenset(self.xliff.get("skip_states") or ()), spans=bool(self.xliff.get("spans")))
 
     def _create(self) -> None:
         if not self.folder.is_dir():

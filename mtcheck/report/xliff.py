@@ -109,7 +109,11 @@ def _spans(row: RowAnnotation, runs) -> tuple[list, list]:
     return placed, whole
 
 
-def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: Ids, pass_state: str | None) -> None:
+def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: Ids, pass_state: str | None,
+                  spans: bool = False) -> None:
+    """One row's issues, rating and state. By default every issue is on the whole target (edit-safe:
+    nothing of mtcheck's holds or precedes the translation's text, see `trailing`); with `spans`, a
+    finding's span is wrapped in a marker inside the text."""
     target = _child(seg, "target")
     if version == "2" and target is None:
         # XLIFF 2.x: a segment without a target may not be `translated` (2.1 spec), and the ITS module
@@ -117,7 +121,7 @@ def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: Ids, pass_st
         # (issue 35). The report and segments.csv still list its findings.
         return
     groups = []
-    placed, whole = _spans(row, runs(target) if target is not None else [])
+    placed, whole = _spans(row, runs(target) if target is not None else []) if spans else ([], list(row.findings))
     # Spans from the last to the first within a run, so earlier offsets stay true while the run is cut.
     for home, start, end, found in sorted(placed, key=lambda p: -p[1]):
         group = issue_group(unit, ids, found)
@@ -136,7 +140,10 @@ def _annotate_row(seg, unit, version: str, row: RowAnnotation, ids: Ids, pass_st
         if whole_ref:
             target.set(f"{{{ITS}}}locQualityIssuesRef", whole_ref)
     else:  # 2.x, or a 1.2 target that carries another tool's issues or rating: ours on a <mrk> of our own
-        wrap_whole(target, mrk(target, version, ids, whole_ref, row.quality))
+        marker = mrk(target, version, ids, whole_ref, row.quality)
+        if spans:
+            wrap_whole(target, marker)
+        # else it stays where mrk() made it: empty, after the target's last text (`trailing`)
     place_groups(unit, version, groups)
     _set_state(seg, target, version, row, pass_state)
 
@@ -219,7 +226,7 @@ def _was_record(changed: dict) -> str:
 
 
 def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pass_state: str | None = None,
-             skip_states: frozenset = frozenset()) -> dict:
+             skip_states: frozenset = frozenset(), spans: bool = False) -> dict:
     """Write `out`: the XLIFF at `source` with `rows` (RowAnnotation, one per row in the reader's order)
     as ITS annotations and review states. Rows in one of `skip_states` (say final and signed-off: work a
     client already accepted) are left exactly as they are, though the report lists their findings.
@@ -252,7 +259,7 @@ def annotate(source: str | Path, out: str | Path, rows, force: bool = False, pas
             skipped += 1
             continue
         before = _state_of(seg, unit, version)
-        _annotate_row(seg, unit, version, row, ids, pass_state)
+        _annotate_row(seg, unit, version, row, ids, pass_state, spans)
         if states[position] is None and _state_of(seg, unit, version) != before:
             states[position] = before
         issues += len(row.findings)

@@ -170,8 +170,11 @@ def place_groups(unit, version: str, groups: list) -> None:
 
 
 def mrk(target, version: str, ids: Ids, refs: str | None = None, rating: float | None = None):
-    """A `<mrk>` in the target's own namespace, made inside it (so prefixes are the document's); the caller
-    moves it where it belongs."""
+    """A `<mrk>` in the target's own namespace, made inside it (so prefixes are the document's), empty and
+    last: where it stays by default (issue 35, defect 12). A CAT tool that keeps unknown markup when its
+    user rewrites the target (translate-toolkit puts the new text first and keeps every child with the
+    text after it) then keeps an empty marker at the end and repeats nothing; a marker around the text
+    would repeat the old text after the new. With --xliff-spans the caller moves it around a span."""
     from lxml import etree
 
     ns = target.tag[1:].split("}", 1)[0] if target.tag.startswith("{") else ""
