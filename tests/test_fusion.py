@@ -251,7 +251,7 @@ def test_fluency_alone_raises_no_major_low_quality_finding():
 def test_explanation_names_every_further_finding():
     """"(+2 more findings: no-terminal-punct)" used to name one check for two findings."""
     from mtcheck.checks import Finding
-    from mtcheck.quality.fusion import explain
+    from mtcheck.quality.explain import explain
 
     found = [Finding("repeated-phrase", "major", "A loop.", 0, 5),
              Finding("no-terminal-punct", "minor", "x", 6, 7), Finding("no-terminal-punct", "minor", "y", 8, 9)]
@@ -263,7 +263,7 @@ def test_explanation_names_every_further_finding():
 def test_explanations_cite_the_inputs_that_moved_the_score():
     """Issue 26: the evidence named is the head's inputs with the largest share of the score, in its
     direction, each with its own number."""
-    from mtcheck.quality.fusion import evidence
+    from mtcheck.quality.explain import evidence
 
     head = {"features": ["chrf", "xsim", "len_ratio"], "mean": [50.0, 0.5, 1.1], "scale": [10.0, 0.1, 0.2],
             "weights": [0.5, 0.5, -0.1]}
