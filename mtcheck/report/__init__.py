@@ -76,8 +76,7 @@ class ReportWriter:
         self.columns: dict = {}           # every column of any partition, in order of first appearance
         self.kinds: dict = {}             # column -> pandas dtype kinds seen (parquet types)
         self.keep_all = True
-        self.kept: list = []
-        self.kept_found: list = []
+        self.kept: list = []              # html.row_records of the rows report.html embeds
         self.scratch = self.folder / f"{SCRATCH_PREFIX}{os.getpid()}"
 
     def begin(self, total_rows: int) -> None:
@@ -115,23 +114,13 @@ class ReportWriter:
         self._embed(rows, found)
 
     def _embed(self, rows, found) -> None:
-        import pandas as pd
+        """Keep what report.html shows of this partition's rows (html.row_records: a few strings a row, not the
+        partition's table), all of them up to html.EMBED_ALL_UP_TO, else the EMBED_WORST worst so far."""
+        from mtcheck.report.html import EMBED_WORST, row_records, worst_records
 
-        from mtcheck.report.html import EMBED_WORST
-
-        self.kept.append(rows)
-        self.kept_found += found
-        if self.keep_all:
-            return
-        table = pd.concat(self.kept) if len(self.kept) > 1 else self.kept[0]
-        if len(table) > EMBED_WORST:
-            order = pd.DataFrame({"r": -table[S.SEVERITY].map(S.SEVERITY_RANK).to_numpy(),
-                                  "q": table[S.QUALITY].to_numpy(), "i": table.index.to_numpy()})
-            worst = order.sort_values(["r", "q", "i"], kind="stable")["i"].head(EMBED_WORST)
-            table = table.loc[sorted(worst)]
-            keep = set(table.index)
-            self.kept_found = [(i, f) for i, f in self.kept_found if i in keep]
-        self.kept = [table]
+        self.kept += row_records(rows, found)
+        if not self.keep_all and len(self.kept) > EMBED_WORST:
+            self.kept = worst_records(self.kept, EMBED_WORST)
 
     def _parts(self):
         import pickle
@@ -157,7 +146,7 @@ class ReportWriter:
 
         from mtcheck.run.result import CheckResult
         from mtcheck.report.csvfiles import findings_table, segments_table
-        from mtcheck.report.html import render_html
+        from mtcheck.report.html import write_html
 
         self._create()
         folder, self.summary = self.folder, summary
@@ -192,11 +181,10 @@ class ReportWriter:
                 write_xlsx(table, temps["segments.xlsx"])
             if self.xliff is not None:
                 summary["annotated_xliff"] = self._annotate()
-            kept = pd.concat(self.kept) if len(self.kept) > 1 else self.kept[0]
-            embedded = CheckResult(segments=kept.reindex(columns=columns), findings=self.kept_found, summary=summary)
-            html = render_html(embedded, full_table=[n for n in ("segments.csv", "segments.parquet") if n in paths],
-                               tally=tally)
-            temps["report.html"].write_text(html, encoding="utf-8")
+            embedded = CheckResult(segments=None, findings=[], summary=summary)
+            with open(temps["report.html"], "w", encoding="utf-8") as page:
+                write_html(page, embedded, full_table=[n for n in ("segments.csv", "segments.parquet") if n in paths],
+                           tally=tally, records=self.kept)
             text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
             temps["summary.json"].write_text(text + "\n", encoding="utf-8")
             stale = folder / "segments.parquet"

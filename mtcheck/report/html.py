@@ -127,42 +127,62 @@ def verdicts_of(summary: dict):
         return None
 
 
-def segment_rows(seg, findings, limit: int | None = None, verdicts=None) -> list[dict]:
-    """The table's rows, worst first; only the `limit` worst when a limit is given. `verdicts`
-    (mtcheck.editorial.verdicts.Verdicts) pre-fills the review of rows an editor reviewed (`pv`, `pn`), and
-    names the verdicts given on the same text elsewhere (`iv`: [[status, where], ...]) without taking them."""
+def _text(value) -> str:
+    """A text cell as the page shows it: a partition without the column, or an empty cell, is ""."""
+    return value if isinstance(value, str) else ("" if value is None or value != value else str(value))
+
+
+def row_records(seg, findings) -> list[tuple]:
+    """The table's rows of `seg` (one partition or every row), unordered, as (sort key, row, MT text): what
+    report.html shows of a row, without its rank and the editors' verdicts (`ranked_rows` adds them). A
+    run keeps these, not its partitions' tables, for the page (issue 34: memory flat in corpus size)."""
     from mtcheck.checks import findings_for
-    from mtcheck.editorial.diff import text_key
 
     by_row = findings_for(findings)
-    own = verdicts.reviews if verdicts is not None else {}
     metric_cols = [c for c in S.METRIC_COLUMNS if c in seg.columns and c != S.FLUENCY_SPAN]
     # Plain lists, one pass: per-cell .at lookups cost minutes at 50k rows.
     wanted = [c for c in (S.FILE, S.DOC_ID, S.SEG_ID, S.SYSTEM, S.LINE, S.KIND, S.SEVERITY, S.QUALITY, S.CHECKS,
                           S.EXPLANATION, S.SRC, S.REF, S.MT, *metric_cols) if c in seg.columns]
     columns = {c: seg[c].tolist() for c in wanted}
-    severity, quality = columns[S.SEVERITY], columns[S.QUALITY]
-    index = list(seg.index)  # a row's index is its place in segments.csv, also when `seg` holds only some rows
-    order = sorted(range(len(seg)), key=lambda p: (-S.SEVERITY_RANK[severity[p]], quality[p], index[p]))
-    if limit is not None:
-        order = order[:limit]
-    rows = []
-    for rank, p in enumerate(order, start=1):
+    out = []
+    for p, index in enumerate(seg.index):  # a row's index is its place in segments.csv
         rec = {c: columns[c][p] for c in wanted}
         shown, tip = quality_numbers({c: _num(rec[c]) if c != S.P_MAJOR else rec[c] for c in metric_cols
                                       if _num(rec[c]) is not None})
         row = {
-            "r": rank, "d": str(rec[S.DOC_ID]), "s": str(rec[S.SEG_ID]),
+            "r": 0, "d": str(rec[S.DOC_ID]), "s": str(rec[S.SEG_ID]),
             "y": str(rec.get(S.SYSTEM, "")), "l": str(rec.get(S.LINE, "")), "k": str(rec.get(S.KIND, "")),
-            "f": str(rec.get(S.FILE, "")), "o": int(index[p]),  # o: the row's place in segments.csv
+            "f": str(rec.get(S.FILE, "")), "o": int(index),  # o: the row's place in segments.csv
             "v": rec[S.SEVERITY], "q": _num(rec[S.QUALITY]),
-            "c": [c for c in rec[S.CHECKS].split(";") if c],
-            "e": rec[S.EXPLANATION], "src": str(rec[S.SRC]), "ref": str(rec[S.REF]),
-            "m": highlight_parts(str(rec[S.MT]), by_row.get(index[p], [])),
+            "c": [c for c in _text(rec.get(S.CHECKS)).split(";") if c],
+            "e": _text(rec.get(S.EXPLANATION)), "src": _text(rec.get(S.SRC)), "ref": _text(rec.get(S.REF)),
+            "m": highlight_parts(_text(rec.get(S.MT)), by_row.get(index, [])),
             "x": shown, "t": tip,
         }
+        out.append(((-S.SEVERITY_RANK[rec[S.SEVERITY]], rec[S.QUALITY], int(index)), row, _text(rec.get(S.MT))))
+    return out
+
+
+def worst_records(records: list[tuple], limit: int | None) -> list[tuple]:
+    """The records in the table's order, worst first; only the `limit` worst when a limit is given."""
+    import heapq
+
+    key = lambda r: r[0]  # noqa: E731
+    return heapq.nsmallest(limit, records, key=key) if limit is not None else sorted(records, key=key)
+
+
+def ranked_rows(records: list[tuple], limit: int | None = None, verdicts=None):
+    """The table's rows from `row_records`, worst first, ranked (one at a time, so a page can be written as
+    they come); `verdicts` (mtcheck.editorial.verdicts.Verdicts) pre-fills the review of rows an editor
+    reviewed (`pv`, `pn`), and names the verdicts given on the same text elsewhere (`iv`: [[status,
+    where], ...]) without taking them."""
+    from mtcheck.editorial.diff import text_key
+
+    own = verdicts.reviews if verdicts is not None else {}
+    for rank, (_, row, mt) in enumerate(worst_records(records, limit), start=1):
+        row = {**row, "r": rank}
         if verdicts is not None:
-            key = text_key(row["src"], str(rec[S.MT]))
+            key = text_key(row["src"], mt)
             earlier = own.get((row["d"], row["s"], key))
             if earlier:
                 row["pv"], row["pn"] = earlier
@@ -170,23 +190,32 @@ def segment_rows(seg, findings, limit: int | None = None, verdicts=None) -> list
                 inferred = verdicts.elsewhere(row["d"], row["s"], key)
                 if inferred:
                     row["iv"] = [[r.status, r.where()] for r in inferred[:4]]
-        rows.append(row)
-    return rows
+        yield row
 
 
-def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
-    """Everything the template shows. `result.segments` holds every segment, or (a run written a
-    partition at a time) only those to embed; `tally` (mtcheck.run.tally) counts every segment, and is
-    counted from `result.segments` when not given. `full_table`: the files beside the page that hold
-    every segment, named when the page embeds only the worst ones."""
+def segment_rows(seg, findings, limit: int | None = None, verdicts=None) -> list[dict]:
+    """The table's rows of a whole result, worst first (see `ranked_rows`)."""
+    return list(ranked_rows(row_records(seg, findings), limit, verdicts))
+
+
+def prepare(result, full_table=("segments.csv",), tally=None, records=None) -> dict:
+    """Everything the template shows but the rows, and the rows as a generator (`rows`). `result.segments`
+    holds every segment, or `records` (from `row_records`, a run written a partition at a time) those to
+    embed; `tally` (mtcheck.run.tally) counts every segment, and is counted from `result.segments` when
+    not given. `full_table`: the files beside the page that hold every segment, named when the page
+    embeds only the worst ones."""
     from mtcheck.run.tally import Tally
 
-    seg = result.segments
     summary = result.summary
-    tally = tally or Tally.of(seg, result.findings)
+    tally = tally or Tally.of(result.segments, result.findings)
+    records = records if records is not None else row_records(result.segments, result.findings)
     total_rows = summary["segments"]
     limit = EMBED_WORST if total_rows > EMBED_ALL_UP_TO else None
-    rows = segment_rows(seg, result.findings, limit, verdicts_of(summary))
+    verdicts = verdicts_of(summary)
+    shown = min(len(records), limit) if limit is not None else len(records)
+    prefilled = 0
+    if verdicts is not None:
+        prefilled = sum(1 for r in ranked_rows(records, limit, verdicts) if "pv" in r)
     total = max(1, total_rows)
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
@@ -198,14 +227,14 @@ def prepare(result, full_table=("segments.csv",), tally=None) -> dict:
         "has_src": tally.has_src, "has_ref": tally.has_ref,
         "histogram": charts.histogram_of_counts(tally.histogram),
         "histogram_top": max(tally.histogram, default=0),
-        "prefilled": sum(1 for r in rows if "pv" in r),
+        "prefilled": prefilled,
         "check_chart": charts.bars(list(summary["check_segments"].items())),
         "doc_chart": charts.stacked_by_severity({d["name"]: d["severity"] for d in docs}),
         "docs": docs, "systems": systems,
         "all_checks": sorted(summary["check_segments"]),
         "doc_names": [d["name"] for d in docs], "system_names": [s["name"] for s in systems],
-        "rows_json": script_json(rows),
-        "embedded": {"shown": len(rows), "total": total_rows, "limited": limit is not None,
+        "rows": ranked_rows(records, limit, verdicts),
+        "embedded": {"shown": shown, "total": total_rows, "limited": limit is not None,
                      "files": list(full_table)},
         "run_id": run_id(summary),
     }
@@ -242,5 +271,29 @@ def run_id(summary) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+ROWS_SLOT = "\x00mtcheck-rows\x00"  # where the rows' JSON goes in the rendered page (never in real text)
+
+
+def write_html(out, result, full_table=("segments.csv",), tally=None, records=None) -> None:
+    """Write report.html to the open text file `out`: the page rendered without its rows, then the rows' JSON
+    a row at a time. Neither the rows' JSON nor the page is ever one string in memory (issue 34: 10,000
+    rows took 70 MB at the write's peak)."""
+    context = prepare(result, full_table, tally, records)
+    rows = context.pop("rows")
+    page = environment().get_template("report.html.j2").render(**context, rows_json=ROWS_SLOT)
+    before, after = page.split(ROWS_SLOT, 1)
+    out.write(before)
+    out.write("[")
+    for k, row in enumerate(rows):
+        out.write(("," if k else "") + script_json(row))
+    out.write("]")
+    out.write(after)
+
+
 def render_html(result, full_table=("segments.csv",), tally=None) -> str:
-    return environment().get_template("report.html.j2").render(**prepare(result, full_table, tally))
+    """The whole page as one string (the Python API and tests; a run writes it with `write_html`)."""
+    import io
+
+    buffer = io.StringIO()
+    write_html(buffer, result, full_table, tally)
+    return buffer.getvalue()
