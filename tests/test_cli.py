@@ -243,3 +243,19 @@ def test_reports_name_inputs_relative_to_the_working_directory(tmp_path, monkeyp
     assert summary["inputs"][0]["path"] == "corpus/mt.txt"
     assert set(pd.read_csv(work / "out" / "segments.csv")["file"]) == {"corpus/mt.txt"}
     assert str(work) not in (work / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_system_table_shows_corpus_chrf_and_bleu_beside_quality(tmp_path):
+    """Issue 36: whoever compares systems reads the mean quality beside the corpus statistics of sacrebleu."""
+    import re
+
+    result = invoke("check", TED_TSV, "--no-embedding", "--no-fluency", "-o", tmp_path / "r", "-q")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    table = page[page.index("<h2>Systems</h2>"):]
+    table = table[:table.index("</table>")]
+    assert "corpus chrF++" in table and "corpus BLEU" in table
+    for c in summary["corpus_scores"]:
+        row = re.search(rf"<tr><td>{re.escape(c['system'])}</td>(.*?)</tr>", table).group(1)
+        assert f">{c['score']:.1f}<" in row

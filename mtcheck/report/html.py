@@ -220,7 +220,7 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None) -> d
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
     docs = tally.group_table("docs")
-    systems = tally.group_table("systems")
+    systems = with_corpus_scores(tally.group_table("systems"), summary)
     return {
         "summary": summary, "severities": S.SEVERITIES, "severity_bar": severity_bar,
         "profile": profile_words(summary), "legend": SEVERITY_WORDS,
@@ -238,6 +238,17 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None) -> d
                      "files": list(full_table)},
         "run_id": run_id(summary),
     }
+
+
+def with_corpus_scores(systems: list[dict], summary: dict) -> list[dict]:
+    """The system table's rows with each system's corpus chrF++ and BLEU (summary.json's `corpus_scores`), so
+    that its mean quality stands beside the corpus statistics people choose systems by (issue 36)."""
+    corpus = {(c.get("system"), c.get("column")): c["score"] for c in summary.get("corpus_scores", [])}
+    for row in systems:
+        for column, name in (("chrf", "corpus_chrf"), ("bleu", "corpus_bleu")):
+            if (row["name"], column) in corpus:
+                row[name] = round(corpus[(row["name"], column)], 1)
+    return systems
 
 
 # What each severity asks of an editor: the legend of the report's colours.
