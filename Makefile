@@ -51,6 +51,8 @@ train-adapters: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python training/train_adapters.py mt-ref --write
 	HF_HUB_OFFLINE=1 $(BIN)/python training/train_adapters.py mt-ref --folds
 	HF_HUB_OFFLINE=1 $(BIN)/python training/eval_adapter.py
+	HF_HUB_OFFLINE=1 $(BIN)/python training/train_adapters.py mt-only --threads 1 --write
+	HF_HUB_OFFLINE=1 $(BIN)/python training/eval_adapter_mt.py
 
 clean:
 	rm -rf $(VENV)

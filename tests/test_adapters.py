@@ -54,3 +54,33 @@ def test_a_run_scores_english_rows_with_a_reference_only(ted):
     assert out["xenc_ref"].iloc[:5].isna().all() and out["xenc_ref"].iloc[5:].notna().all()
     german = check(frame, target_lang="de", scorers=("sacrebleu", "xenc"), checks=[], fluency="off")
     assert "xenc_ref" not in german.columns or german["xenc_ref"].isna().all()
+
+
+mt_only = pytest.mark.skipif(not available("mt-only"), reason="no mt-only adapter in mtcheck/data/adapters/")
+
+
+@mt_only
+def test_the_mt_only_adapter_scores_a_text_the_same_in_any_batch_and_garble_below_fluent(ted):
+    """The MT-only regressor on SmolLM2: a text scores the same alone and among others; a real MT that the
+    raters found error-free scores above the same MT with its words shuffled."""
+    from mtcheck.models.adapter_smol import MtRegressor
+
+    model = MtRegressor("mt-only").load()
+    mts = ted["mt"].tolist()[:24]
+    together = model.score(mts)
+    alone = np.array([model.score([m])[0] for m in mts])
+    assert np.array_equal(together, alone)
+    rng = np.random.default_rng(3)
+    shuffled = [" ".join(rng.permutation(m.split())) for m in mts]
+    assert (model.score(shuffled) < together).mean() >= 0.8
+
+
+@mt_only
+def test_a_run_without_reference_reads_the_mt_only_adapter_where_the_language_model_runs(ted):
+    from mtcheck.pipeline import check
+
+    frame = ted[["mt"]].head(8).copy()
+    out = check(frame, target_lang="en", scorers=("fluency", "xenc"), checks=[], fluency="on")
+    assert out["xenc_mt"].notna().all()
+    off = check(frame, target_lang="en", scorers=("fluency", "xenc"), checks=[], fluency="off")
+    assert "xenc_mt" not in off.columns or off["xenc_mt"].isna().all()
