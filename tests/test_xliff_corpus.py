@@ -78,3 +78,12 @@ def test_an_empty_unit_and_a_region_typo_in_a_real_file(tmp_path):
     code, output = run_cli(WILD / "matecat-v1-duplicate-ids.xliff", "-o", tmp_path / "b")
     assert code == 0, output
     assert json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))["options"]["target_lang"] == "ko"
+
+
+def test_an_angular_file_without_a_target_language_is_read_in_its_names_language(tmp_path):
+    import json
+
+    code, output = run_cli(WILD / "angular-messages.fr.xlf", "-o", tmp_path / "r")
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert code == 0 and summary["options"]["target_lang"] == "fr"
+    assert summary["flagged"] == 0  # correct French, read as French (as English, a sentence was "wrong language")

@@ -111,11 +111,31 @@ def declared_languages(path) -> tuple[list[str], list[str]]:
     root = parse_xml(path)
     sources: dict = {}
     targets: dict = {}
+    undeclared = False
     for seg, _, _, file_elem in iter_rows(root):
         src, trg = row_languages(root, seg, file_elem, _child(seg, "target"))
         sources.setdefault(src, None) if src else None
         targets.setdefault(trg, None) if trg else None
+        undeclared = undeclared or not trg
+    if undeclared and not targets and (named := language_in_name(path)):
+        targets[named] = None
     return list(sources), list(targets)
+
+
+def language_in_name(path) -> str | None:
+    """The target language a file's name gives where its content gives none: Angular's `ng extract-i18n`
+    writes `messages.fr.xlf` with no `target-language` (a real Angular project in tests/data/xliff-wild);
+    Symfony names its files `validators.fr.xlf` too. Only a tag mtcheck knows counts."""
+    from mtcheck.errors import UsageError
+    from mtcheck.languages import normalise
+
+    match = re.search(r"\.([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)\.(?:xlf|xliff)$", str(path))
+    if not match:
+        return None
+    try:
+        return normalise(match.group(1))
+    except UsageError:
+        return None
 
 
 def state_token(seg, unit, version: str) -> str:
