@@ -87,3 +87,19 @@ def test_an_angular_file_without_a_target_language_is_read_in_its_names_language
     summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
     assert code == 0 and summary["options"]["target_lang"] == "fr"
     assert summary["flagged"] == 0  # correct French, read as French (as English, a sentence was "wrong language")
+
+
+def test_paired_tags_out_of_order_in_real_okapi_units():
+    """Paired codes may change places as words do; a closing tag moved before its opening one is an error."""
+    from mtcheck.checks.placeholders import _misnested
+    from mtcheck.io.xliff import read_xliff
+
+    units = read_xliff(WILD / "matecat-calibre.docx.xliff")
+    paired = [(s, m) for s, m in zip(units["src"], units["mt"]) if "{g:" in s and "{/g:" in m]
+    assert paired and not any(_misnested(s, m) for s, m in paired)
+    src, mt = paired[0]
+    code = mt[mt.index("{/g:"):mt.index("}", mt.index("{/g:")) + 1]
+    opening = code.replace("{/", "{")
+    bad = mt.replace(code, "", 1).replace(opening, code + opening, 1)
+    finding = _misnested(src, bad)
+    assert finding is not None and "out of order" in finding.message

@@ -67,7 +67,7 @@ def placeholder_mismatch(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     source, text = iter_text(row, S.SRC), iter_text(row)
     if not source or not text or not (TOKEN.search(source) or TOKEN.search(text)):
         return
-    broken = _broken(source, text)
+    broken = _broken(source, text) or _misnested(source, text)
     if broken:
         yield broken
     # Plural variants ("{{ limit }} choice.|{{ limit }} choices.") are compared as one text, each named
@@ -120,3 +120,33 @@ def _broken(source: str, text: str) -> Finding | None:
                    "A placeholder's braces are broken ('{{' and '}}' do not pair up as in the source); copy "
                    "placeholders as they are.", start, end)
 
+
+_PAIRED = re.compile(r"\{(/?)(g|pc):([^{}]{0,40})\}")
+
+
+def _nesting_error(text: str) -> re.Match | None:
+    """The first paired code of `text` ({g:1}...{/g:1}, {pc:2}...{/pc:2}) that closes before it opens, closes
+    across another pair (overlap) or never closes; None when they nest."""
+    open_codes: list[re.Match] = []
+    for m in _PAIRED.finditer(text):
+        if not m.group(1):
+            open_codes.append(m)
+        elif not open_codes or (open_codes[-1].group(2), open_codes[-1].group(3)) != (m.group(2), m.group(3)):
+            return m
+        else:
+            open_codes.pop()
+    return open_codes[0] if open_codes else None
+
+
+def _misnested(source: str, text: str) -> Finding | None:
+    """Paired inline codes that the translation reordered so that they no longer nest (a closing tag before
+    its opening one, or two pairs overlapping), where the source's nest: the file would not convert back.
+    Pairs may change places as words do; only broken nesting is an error."""
+    if _nesting_error(source) is not None:
+        return None
+    bad = _nesting_error(text)
+    if bad is None:
+        return None
+    return Finding("placeholder-mismatch", "major",
+                   f"The tag '{_shown(bad.group(0))}' is out of order: paired tags must open before they close and "
+                   "must not overlap; move it as in the source.", bad.start(), bad.end())
