@@ -358,6 +358,11 @@ _VECTORS: dict[str, dict[str, object]] = {}
 MAX_CACHED_VECTORS = 200_000  # about 300 MB of 384-d float32 vectors
 
 
+def forget_vectors() -> None:
+    """Forget every vector kept in this process's memory (the persistent cache keeps its own)."""
+    _VECTORS.clear()
+
+
 def encode_unique(embedder, texts: list[str], advance=None, on_load=None):
     """Vectors for `texts`, encoding each distinct text once; returns (matrix, row-of-text list).
 
