@@ -38,6 +38,7 @@ class CheckOptions:
     post_edits: str | None = None        # the editors' final text, one line per segment (mtcheck.editorial.postedit)
     calibration: str | None = None       # a team's calibration (mtcheck calibrate --write; mtcheck.quality.calibration)
     glossary: str | None = None          # a TBX, CSV or TSV glossary for the terminology checks (mtcheck.io.glossary)
+    adapter_ref: bool = False            # --adapter: also the (MT, reference) adapter's xenc_ref (opt-in; no head reads it)
 
     def validate(self) -> None:
         """Raise a UsageError for a value no stage could use."""

@@ -134,7 +134,7 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
     ctx = scorers.ScoreContext(target_lang=options.target_lang, model=options.model, xmodel=options.xmodel,
                                fluency=options.fluency, ter=options.ter, lm_ref=options.lm_ref,
                                xsim_ref=options.xsim_ref, xsim_margin=options.xsim_margin,
-                               precision=options.precision, progress=progress,
+                               precision=options.precision, progress=progress, adapter_ref=options.adapter_ref,
                                max_refs=context.max_refs, margin_pool=context.margin_pool)
     stats, signals = {}, []
     from mtcheck.models import LANGUAGE_MODEL_SCORERS, SCORER_MODELS, release_models

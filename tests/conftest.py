@@ -15,7 +15,7 @@ import mtcheck.scorers  # noqa: E402
 
 # The fluency language model costs seconds per run; only the tests that are about it
 # (tests/test_fluency.py) and the one real subprocess run of the CLI use it.
-mtcheck.scorers.DEFAULT_SCORERS = tuple(s for s in mtcheck.scorers.DEFAULT_SCORERS if s != "fluency")
+mtcheck.scorers.DEFAULT_SCORERS = tuple(s for s in mtcheck.scorers.DEFAULT_SCORERS if s not in ("fluency", "xenc"))
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

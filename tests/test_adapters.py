@@ -50,9 +50,11 @@ def test_a_run_scores_english_rows_with_a_reference_only(ted):
 
     frame = ted[["src", "mt", "ref"]].copy()
     frame.loc[:4, "ref"] = ""
-    out = check(frame, target_lang="en", scorers=("sacrebleu", "xenc"), checks=[], fluency="off")
+    out = check(frame, target_lang="en", scorers=("sacrebleu", "xenc"), checks=[], fluency="off", adapter_ref=True)
     assert out["xenc_ref"].iloc[:5].isna().all() and out["xenc_ref"].iloc[5:].notna().all()
-    german = check(frame, target_lang="de", scorers=("sacrebleu", "xenc"), checks=[], fluency="off")
+    german = check(frame, target_lang="de", scorers=("sacrebleu", "xenc"), checks=[], fluency="off", adapter_ref=True)
+    plain = check(frame, target_lang="en", scorers=("sacrebleu", "xenc"), checks=[], fluency="off")
+    assert "xenc_ref" not in plain.columns  # without --adapter, the (MT, reference) adapter does not run
     assert "xenc_ref" not in german.columns or german["xenc_ref"].isna().all()
 
 

@@ -40,9 +40,9 @@ def check(
                                          "[default: all; see 'mtcheck list-checks']."),
     no_embedding: bool = typer.Option(False, "--no-embedding", help="Skip both embedding similarity scorers "
                                       "(MT-reference and source-MT)."),
-    adapter: bool = typer.Option(False, "--adapter", help="Also score each (MT, reference) pair with the quality "
-                                 "adapter trained here (English targets; column xenc_ref; see docs/adapters.md). "
-                                 "The quality score does not read it yet."),
+    adapter: bool = typer.Option(False, "--adapter", help="Also score each (MT, reference) pair with the (MT, "
+                                 "reference) adapter trained here (English targets; column xenc_ref; see "
+                                 "docs/adapters.md). The quality score does not read it."),
     fluency: Optional[str] = FLUENCY,
     no_fluency: bool = typer.Option(False, "--no-fluency", help="Same as --fluency off."),
     ter: Optional[bool] = typer.Option(None, "--ter/--no-ter", help="Also compute TER (slow on long "
@@ -116,11 +116,11 @@ def check(
              "cache": False if no_cache else None,
              "verdicts": str(verdicts) if verdicts else None, "post_edits": str(post_edits) if post_edits else None,
              "calibration": str(calibration) if calibration else None,
-             "glossary": str(glossary) if glossary else None}
+             "glossary": str(glossary) if glossary else None, "adapter_ref": adapter or None}
     gate_flags = {"fail_on": fail_on, "fail_under": fail_under, "max_flagged": max_flagged}
     scorers = tuple(name for name, off in (("sacrebleu", False), ("embedding", no_embedding),
                                            ("crosslingual", no_embedding), ("fluency", no_fluency),
-                                           ("lmref", False), ("xenc", not adapter)) if not off)
+                                           ("xenc", False), ("lmref", False)) if not off)
     scale = {"engine": engine, "scheduler": scheduler, "workers": workers, "partition_rows": partition_rows}
     writes = {"excel": excel, "xlsx": xlsx, "parquet": parquet, "xliff": annotate_xliff,
               "pass_state": xliff_pass_state, "skip_states": xliff_skip_states, "spans": xliff_spans}

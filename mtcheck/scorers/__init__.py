@@ -30,6 +30,7 @@ class ScoreContext:
     xsim_ref: bool = False            # MT<->reference cosine under the cross-lingual encoder (training feature)
     xsim_margin: bool = True          # the margin over other rows' pairs (False skips it: no fusion head reads it)
     adapters: bool = True             # the quality adapters trained here (mtcheck/data/adapters/); False skips them
+    adapter_ref: bool = False         # also the (MT, reference) adapter, `xenc_ref` (--adapter; no head reads it)
     precision: str | None = None      # language-model engine: auto, fp32, onnx, int8 (runtime/smollm.py)
     max_refs: int | None = None       # most references any row of the whole run has (None: this frame's)
     margin_pool: object | None = None  # scorers/crosslingual.py MarginPool of the whole run (None: this frame's)
@@ -57,7 +58,7 @@ REGISTRY = {
     "fluency": "mtcheck.scorers.fluency:score",
     "lmref": "mtcheck.scorers.lmref:score",
 }
-DEFAULT_SCORERS = ("sacrebleu", "embedding", "crosslingual", "fluency", "lmref")
+DEFAULT_SCORERS = ("sacrebleu", "embedding", "crosslingual", "fluency", "xenc", "lmref")
 
 
 def get(name: str):

@@ -1,9 +1,11 @@
 """The quality adapters trained here (mtcheck/models/adapters.py): `xenc_ref` and `xenc_mt`.
 
-* `xenc_ref`, the `mt-ref` (MT, reference) cross-encoder: English targets with a reference.
+* `xenc_ref`, the `mt-ref` (MT, reference) cross-encoder: English targets with a reference, with
+  `--adapter` only (no quality head reads it: docs/adapters.md).
 * `xenc_mt`, the `mt-only` regressor on SmolLM2: English targets, the MT alone, on the rows the
   language model reads (scorers/fluency.py's rule: rows without a reference by default, every row with
-  `--fluency on`, none with `--fluency off`), because it is the language model with a LoRA.
+  `--fluency on`, none with `--fluency off`), because it is the language model with a LoRA. It runs
+  by default there: the English heads without a reference read it (training/eval_adapter_mt.py).
 
 Both were trained on English-target judgments; their scores are on the scale of the training target (a
 normal score of the judgment's rank within a test set), so 0 is a translation of middling quality and
@@ -66,7 +68,7 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     if not ctx.adapters:
         return ScoreResult(columns=out)
     with_ref = has_text(frame, S.REF) & has_text(frame, S.MT)
-    if with_ref.any() and applies(ctx.target_lang, "mt-ref"):
+    if ctx.adapter_ref and with_ref.any() and applies(ctx.target_lang, "mt-ref"):
         out[S.XENC_REF] = _column(frame, with_ref, [S.MT, S.REF], "mt-ref", ctx)
         signals.append(S.XENC_REF)
     alone = fluency_rows(frame, ctx)
