@@ -190,6 +190,25 @@ def xenc_column(frame, dataset: str, held_out: bool, data: Path):
     return values
 
 
+def xenc_mt_column(frame, feats):
+    """The shipped `mt-only` adapter's score (scorers/xenc.py) on the rows that have the language model's
+    features, as a run computes it there; NaN elsewhere and where no adapter ships. On the training sets it
+    is in sample (the adapter trained on them: training/eval_adapter_mt.py says how that was handled)."""
+    import numpy as np
+
+    from mtcheck.models.adapters import available
+    from mtcheck.models.adapter_pool import get_adapter
+    from mtcheck.scorers.xenc import pair_scores
+
+    values = np.full(len(frame), np.nan)
+    if not available("mt-only") or not frame["lp"].iloc[0].endswith("-en") or "fluency_adj" not in feats:
+        return values
+    mask = feats["fluency_adj"].notna().to_numpy() & (frame["mt"].str.strip() != "").to_numpy()
+    if mask.any():
+        values[mask] = pair_scores(get_adapter("mt-only"), [(m,) for m in frame.loc[mask, "mt"]])
+    return values
+
+
 def feature_table(rows, fluency_sources: int, lmref_sources: int, data: Path | None = None):
     """The judgment rows with their features (`f_` columns, cached per test set) and target `family`; with
     `data` (the judgments folder, which finds the fold adapters) also `xenc_ref`."""
@@ -199,6 +218,7 @@ def feature_table(rows, fluency_sources: int, lmref_sources: int, data: Path | N
     for dataset, frame in rows.groupby("dataset", sort=True):
         feats = dataset_features(dataset, frame, fluency_sources)
         feats["lm_ref_lp"] = lmref_column(frame.reset_index(drop=True), lmref_sources)
+        feats["xenc_mt"] = xenc_mt_column(frame.reset_index(drop=True), feats)
         if data is not None:
             feats["xenc_ref"] = xenc_column(frame.reset_index(drop=True), dataset, bool(frame["held_out"].iloc[0]),
                                             data)
