@@ -489,7 +489,7 @@ def test_check_reads_a_calibration_and_names_it(served, tmp_path):
     done = _check(table, out, "--calibration", str(path))
     assert done.returncode == 0, done.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert re.fullmatch(r"mqm-equal-\d+\+team-talk2-\d{4}-\d\d-\d\d", summary["fusion"])
+    assert re.fullmatch(r"mqm-equal-[\w.-]+\+team-talk2-\d{4}-\d\d-\d\d", summary["fusion"])
     import pandas as pd
 
     rows = pd.read_csv(out / "segments.csv", dtype={"checks": str}, keep_default_na=False)
