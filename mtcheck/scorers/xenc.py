@@ -2,10 +2,10 @@
 
 * `xenc_ref`, the `mt-ref` (MT, reference) cross-encoder: English targets with a reference, with
   `--adapter` only (no quality head reads it: docs/adapters.md).
-* `xenc_mt`, the `mt-only` regressor on SmolLM2: English targets, the MT alone, on the rows the
-  language model reads (scorers/fluency.py's rule: rows without a reference by default, every row with
-  `--fluency on`, none with `--fluency off`), because it is the language model with a LoRA. It runs
-  by default there: the English heads without a reference read it (training/eval_adapter_mt.py).
+* `xenc_mt`, the `mt-only` regressor on SmolLM2: English targets, the MT alone, on the rows without a
+  reference that the language model reads (scorers/fluency.py's rule; none with `--fluency off`),
+  because it is the language model with a LoRA. It runs by default there: the English heads without a
+  reference read it (training/eval_adapter_mt.py), and no head with a reference does.
 
 Both were trained on English-target judgments; their scores are on the scale of the training target (a
 normal score of the judgment's rank within a test set), so 0 is a translation of middling quality and
@@ -71,7 +71,9 @@ def score(frame, ctx: ScoreContext) -> ScoreResult:
     if ctx.adapter_ref and with_ref.any() and applies(ctx.target_lang, "mt-ref"):
         out[S.XENC_REF] = _column(frame, with_ref, [S.MT, S.REF], "mt-ref", ctx)
         signals.append(S.XENC_REF)
-    alone = fluency_rows(frame, ctx)
+    # Where the language model runs and no reference is there: only the heads without a reference read it
+    # (with `--fluency on`, rows with a reference would pay 0.6x the language model's time for nothing).
+    alone = fluency_rows(frame, ctx) & ~has_text(frame, S.REF)
     if alone.any() and applies(ctx.target_lang, "mt-only"):
         out[S.XENC_MT] = _column(frame, alone, [S.MT], "mt-only", ctx)
         signals.append(S.XENC_MT)
