@@ -109,3 +109,20 @@ def test_cli_glossary_end_to_end_and_bad_glossary_is_a_one_line_error(tmp_path):
                                  str(tmp_path / "o2"), "-q"])
     assert result.exit_code == 2 and "broken.tbx" in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) <= 2
+
+
+def test_a_large_glossary_is_looked_up_not_scanned():
+    """Each row finds its entries through an index of the source terms' first words: 2,000 entries on the
+    real German units give the same findings as the 20 that can match (it took 78 s on 2,320 rows when
+    every row tried every entry)."""
+    from mtcheck.io.glossary import Entry, Term
+    from mtcheck.io.xliff import read_xliff
+
+    units = read_xliff(DATA / "xliff-wild" / "symfony-validators.de.xlf")[["src", "mt"]]
+    small = read_glossary(UI_GLOSSARY)
+    big = read_glossary(UI_GLOSSARY)
+    big.entries += [Entry([Term(f"noise{k}", "en", "preferred"), Term(f"rauschen{k}", "de", "preferred")])
+                    for k in range(2000)]
+    assert found(units.values.tolist(), big, "de") == found(units.values.tolist(), small, "de")
+    assert len(big.compiled[("en", "de")].by_first) > 2000 and "noise7" not in {
+        t.text for e in small.entries for t in e.terms}

@@ -114,16 +114,56 @@ def _blank_codes(text: str) -> str:
     return _CODE.sub(lambda m: " " * len(m.group(0)), text)
 
 
+class _Index:
+    """A glossary's entries for one language pair, indexed by the first word of each source term (stemmed),
+    so that a row looks up the few entries its source can contain instead of trying every entry: a
+    2,000-entry glossary on 2,320 rows took 78 s when each row tried each entry three times."""
+
+    def __init__(self, glossary, source: str, target: str) -> None:
+        self.source, self.target = source, target
+        self.entries = glossary.pairs(source, target)
+        self.by_first: dict[str, list] = {}
+        self.scan: list = []  # terms found by substring: languages without spaces, one-word compound parts
+        for k, (_entry, sources, _use, _avoid) in enumerate(self.entries):
+            for term in sources:
+                norms = [w for _, _, w in _words(term.text, source)]
+                if source in NO_SPACES or (source in COMPOUNDING and len(norms) == 1 and len(norms[0]) >= 4):
+                    self.scan.append((k, term))
+                elif norms:
+                    self.by_first.setdefault(norms[0], []).append((k, term))
+
+    def hits(self, src: str, src_words) -> list:
+        """(entry, its source terms, terms to use, terms not to use, the source term found) of each entry
+        whose source term `src` contains, in glossary order."""
+        found: dict[int, object] = {}
+        candidates = [c for _, _, w in src_words for c in self.by_first.get(w, ())] + self.scan
+        for k, term in candidates:
+            if k not in found and find(term.text, src, self.source, src_words):
+                found[k] = term
+        return [(*self.entries[k], found[k]) for k in sorted(found)]
+
+
+def _index(glossary, source: str, target: str) -> _Index:
+    key = (source, target)
+    if key not in glossary.compiled:
+        glossary.compiled[key] = _Index(glossary, source, target)
+    return glossary.compiled[key]
+
+
+@lru_cache(maxsize=8192)
+def _analysed(index: _Index, src: str, mt: str) -> tuple:
+    """(source text, MT text, the MT's words, `index.hits`) of one row, shared by the three checks."""
+    src, mt = _blank_codes(src), _blank_codes(mt)
+    return src, mt, _words(mt, index.target), index.hits(src, _words(src, index.source))
+
+
 def _applicable(row: dict, ctx: CheckContext):
-    """(entries of the glossary for this row's languages, source text, MT text, their word lists)."""
+    """(source text, MT text, the MT's words, the entries whose source term the row's source contains)."""
     glossary = ctx.glossary
     src, mt = iter_text(row, S.SRC), iter_text(row, S.MT)
     if glossary is None or not src.strip() or not mt.strip():
-        return [], "", "", [], []
-    src, mt = _blank_codes(src), _blank_codes(mt)
-    source = ctx.source or glossary.default_source
-    entries = glossary.pairs(source, ctx.lang)
-    return entries, src, mt, _words(src, source), _words(mt, ctx.lang)
+        return "", "", [], []
+    return _analysed(_index(glossary, ctx.source or glossary.default_source, ctx.lang), src, mt)
 
 
 def _quote(terms) -> str:
@@ -133,13 +173,9 @@ def _quote(terms) -> str:
 @segment_check("glossary-term")
 def glossary_term(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     """A glossary term in the source, and none of its translations in the MT."""
-    entries, src, mt, src_words, mt_words = _applicable(row, ctx)
-    source = ctx.source or (ctx.glossary.default_source if ctx.glossary else "")
-    for entry, sources, use, _avoid in entries:
-        if entry.dnt or not use:
-            continue
-        hit = next((t for t in sources if find(t.text, src, source, src_words)), None)
-        if hit is None or any(find(t.text, mt, ctx.lang, mt_words, loose=True) for t in use):
+    _src, mt, mt_words, hits = _applicable(row, ctx)
+    for entry, _sources, use, _avoid, hit in hits:
+        if entry.dnt or not use or any(find(t.text, mt, ctx.lang, mt_words, loose=True) for t in use):
             continue
         note = f" ({entry.note})" if entry.note else ""
         yield Finding("glossary-term", "minor",
@@ -150,10 +186,9 @@ def glossary_term(row: dict, ctx: CheckContext) -> Iterator[Finding]:
 @segment_check("forbidden-term")
 def forbidden_term(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     """A term the glossary forbids (deprecated, superseded) in the MT, where the source has its entry."""
-    entries, src, mt, src_words, mt_words = _applicable(row, ctx)
-    source = ctx.source or (ctx.glossary.default_source if ctx.glossary else "")
-    for entry, sources, use, avoid in entries:
-        if not avoid or not any(find(t.text, src, source, src_words) for t in sources):
+    _src, mt, mt_words, hits = _applicable(row, ctx)
+    for _entry, _sources, use, avoid, _hit in hits:
+        if not avoid:
             continue
         allowed = [span for t in use if (span := find(t.text, mt, ctx.lang, mt_words))]
         for term in avoid:
@@ -172,8 +207,8 @@ def forbidden_term(row: dict, ctx: CheckContext) -> Iterator[Finding]:
 @segment_check("do-not-translate")
 def do_not_translate(row: dict, ctx: CheckContext) -> Iterator[Finding]:
     """A do-not-translate term of the source that the MT does not keep exactly as written."""
-    entries, src, mt, _src_words, _mt_words = _applicable(row, ctx)
-    for entry, sources, _use, _avoid in entries:
+    src, mt, _mt_words, hits = _applicable(row, ctx)
+    for entry, sources, _use, _avoid, _hit in hits:
         if not entry.dnt:
             continue
         for term in sources:

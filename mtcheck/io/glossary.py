@@ -58,6 +58,8 @@ class Glossary:
     path: str
     entries: list[Entry] = field(default_factory=list)
     default_source: str = ""  # the file's own source language (TBX xml:lang, the first CSV language column)
+    # The checks' indexes per (source, target) language pair (mtcheck/checks/terminology.py), built once.
+    compiled: dict = field(default_factory=dict, repr=False, compare=False)
 
     def pairs(self, source: str, target: str) -> list[tuple[Entry, list[Term], list[Term], list[Term]]]:
         """(entry, its source terms, target terms to use, target terms not to use) for entries that have a
