@@ -165,6 +165,21 @@ def report(table, shipped: dict, params: dict) -> list[str]:
     return lines
 
 
+def write_heads(path: Path, heads: dict, suffix: str, decided_by: str) -> None:
+    """Put English `heads` ({kind: head}) into the fusion parameters at `path`: the version gets `-suffix`
+    (once), and `adapters` records which heads an adapter's rule replaced, beside earlier records."""
+    out = json.loads(path.read_text(encoding="utf-8"))
+    out["heads"]["en"].update(heads)
+    if not out.get("version", "").endswith(f"-{suffix}"):
+        out["previous_version"], out["version"] = out.get("version"), f"{out.get('version')}-{suffix}"
+    records = out.get("adapters", [])
+    records = [records] if isinstance(records, dict) else records
+    records = [r for r in records if r.get("decided_by") != decided_by]
+    out["adapters"] = records + [{"heads": [f"en:{k}" for k in heads], "decided_by": decided_by}]
+    path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path}: {', '.join(heads)}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "judgments")
@@ -188,13 +203,7 @@ def main(argv=None) -> int:
     print("\n".join(report(table, shipped, params)))
     replaced = [k for k, d in decisions.items() if d["replaced"] and d["improves_views_1_and_2_held_out"]]
     if args.write and replaced:
-        out = json.loads(args.out.read_text(encoding="utf-8"))
-        for key in replaced:
-            out["heads"]["en"][key] = params["heads"]["en"][key]
-        out["previous_version"], out["version"] = out.get("version"), "mqm-equal-7-xenc"
-        out["adapters"] = {"heads": [f"en:{k}" for k in replaced], "decided_by": "training/eval_adapter.py"}
-        args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}: {', '.join(replaced)}")
+        write_heads(args.out, {k: params["heads"]["en"][k] for k in replaced}, "xenc", "training/eval_adapter.py")
     elif args.write:
         print("the rule replaced no head; nothing written")
     return 0

@@ -179,13 +179,9 @@ def main(argv=None) -> int:
     print("\n".join(report(table, shipped, heads)))
     replaced = [k for k, d in decisions.items() if d["replaced"]]
     if args.write and replaced:
-        out = json.loads(args.out.read_text(encoding="utf-8"))
-        for key in replaced:
-            out["heads"]["en"][key] = heads[key]
-        out["previous_version"], out["version"] = out.get("version"), f"{out.get('version')}-xenc-mt"
-        out["adapters"] = {"heads": [f"en:{k}" for k in replaced], "decided_by": "training/eval_adapter_mt.py"}
-        args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}: {', '.join(replaced)}")
+        from eval_adapter import write_heads
+
+        write_heads(args.out, {k: heads[k] for k in replaced}, "xenc-mt", "training/eval_adapter_mt.py")
     elif args.write:
         print("the gate let no head through; nothing written")
     return 0
