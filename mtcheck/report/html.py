@@ -89,6 +89,8 @@ METRIC_WORDS = {
     S.FLUENCY_LP: ("fluency log-probability", "{:.2f}"),
     S.FLUENCY_ADJ: ("fluency against fluent English", "{:+.2f}"),
     S.LM_REF_LP: ("paraphrase log-probability", "{:.2f}"),
+    S.XENC_MT: ("quality adapter, MT alone (0 middling)", "{:+.2f}"),
+    S.XENC_REF: ("quality adapter against the reference (0 middling)", "{:+.2f}"),
     S.PE_HTER: ("post-edit HTER", "{:.0f}"),
     S.PE_CHRF: ("chrF++ against the post-edit", "{:.0f}"),
 }
@@ -255,7 +257,8 @@ def with_corpus_scores(systems: list[dict], summary: dict) -> list[dict]:
 SEVERITY_WORDS = {"ok": "no problem found", "minor": "worth a look; publishable as it is",
                   "major": "an error to fix before publishing", "critical": "not a usable translation: translate again"}
 _EVIDENCE_WORDS = (("chrf", "the reference"), ("xsim", "the source"), ("fluency_adj", "a language model's fluency"),
-                   ("lm_ref_lp", "a language model's reading of the reference"))
+                   ("lm_ref_lp", "a language model's reading of the reference"),
+                   ("xenc_mt", "a model trained on raters' judgments of MT"))
 
 
 def profile_words(summary: dict) -> str:
