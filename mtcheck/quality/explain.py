@@ -8,6 +8,20 @@ from mtcheck.checks import Finding
 CLEAN_QUALITY = 90.0  # at or above it, a row without findings reads "No problem found"
 
 
+# An input's words, with its own number where `{value}` stands; the inputs whose words need more (a ratio
+# read against its usual value, the fluency percentile) are in `_words`.
+_PLAIN_WORDS = {
+    "chrf": "chrF++ {value:.0f} against the reference",
+    "bleu": "BLEU {value:.0f} against the reference",
+    "emb_sim_ref": "similarity to the reference {value:.2f}",
+    "xsim_ref": "cross-lingual similarity to the reference {value:.2f}",
+    "xenc_ref": "the quality adapter's {value:+.2f} against the reference",
+    "xenc_mt": "the MT-only quality adapter's {value:+.2f} (0 is a middling translation)",
+    "xsim": "source similarity {value:.2f}",
+    "lm_ref_lp": "paraphrase log-prob {value:.2f}",
+}
+
+
 def _words(name: str, row_feats, usual: float = 0.0) -> str | None:
     """One input of a head, in an editor's words with its own number (`usual`: the input's training mean)."""
     import math
@@ -15,20 +29,8 @@ def _words(name: str, row_feats, usual: float = 0.0) -> str | None:
     value = row_feats.get(name)
     if value is None or value != value:
         return None
-    if name == "chrf":
-        return f"chrF++ {value:.0f} against the reference"
-    if name == "bleu":
-        return f"BLEU {value:.0f} against the reference"
-    if name == "emb_sim_ref":
-        return f"similarity to the reference {value:.2f}"
-    if name == "xsim_ref":
-        return f"cross-lingual similarity to the reference {value:.2f}"
-    if name == "xenc_ref":
-        return f"the quality adapter's {value:+.2f} against the reference"
-    if name == "xenc_mt":
-        return f"the MT-only quality adapter's {value:+.2f} (0 is a middling translation)"
-    if name == "xsim":
-        return f"source similarity {value:.2f}"
+    if name in _PLAIN_WORDS:
+        return _PLAIN_WORDS[name].format(value=value)
     if name == "len_ratio":  # characters differ so much between scripts that only the usual ratio means much
         return f"length {math.exp(value - usual):.1f}x what its source usually gives"
     if name == "ref_len_ratio":
@@ -37,8 +39,6 @@ def _words(name: str, row_feats, usual: float = 0.0) -> str | None:
         percentile = row_feats.get("fluency")
         return (f"fluency percentile {percentile:.0f} among fluent English" if percentile == percentile
                 else f"fluency {value:+.2f} against fluent English")
-    if name == "lm_ref_lp":
-        return f"paraphrase log-prob {value:.2f}"
     if name == "mt_len":
         return f"{math.expm1(value):.0f} characters long"
     return None
