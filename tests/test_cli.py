@@ -1,6 +1,7 @@
 """The command line, through typer's CliRunner and one real subprocess."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -78,7 +79,13 @@ def test_source_similarity_margin_can_be_skipped_and_leaves_quality_alone(tmp_pa
     assert margin["quality"].tolist() == plain["quality"].tolist()
     summary = json.loads((tmp_path / "plain" / "summary.json").read_text(encoding="utf-8"))
     assert summary["options"]["xsim_margin"] is False and "xsim_margin" not in summary["signals"]
-    assert "source similarity margin" in (tmp_path / "margin" / "report.html").read_text(encoding="utf-8")
+    page = (tmp_path / "margin" / "report.html").read_text(encoding="utf-8")
+    assert "source similarity margin" in page
+    # The inputs panel names each signal in words; the column name is only its tooltip.
+    signals = re.search(r"<p>Signals: (.*?)</p>", page).group(1)
+    assert ">similarity to the source<" in signals and ">chrF++<" in signals
+    assert re.sub(r"<[^>]*>", "", signals).split(", ")[0] == "chrF++"
+    assert "xsim_margin" not in re.sub(r"<[^>]*>", "", signals)
     on = invoke(*base, "-o", tmp_path / "on", "--config", tmp_path / "mtcheck.toml", "--xsim-margin")
     assert on.exit_code == 0 and "xsim_margin" in pd.read_csv(tmp_path / "on" / "segments.csv").columns
 

@@ -239,7 +239,15 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None) -> d
         "embedded": {"shown": shown, "total": total_rows, "limited": limit is not None,
                      "files": list(full_table)},
         "run_id": run_id(summary),
+        "signals": signal_words(summary.get("signals", [])),
     }
+
+
+def signal_words(columns) -> list[dict]:
+    """The run's signals as an editor reads them ("similarity to the source"), each with its column name for
+    the tooltip: the name is what segments.csv calls it, the words are what it measures."""
+    return [{"words": METRIC_WORDS[c][0] if c in METRIC_WORDS else c.replace("_", " "), "column": c}
+            for c in columns]
 
 
 def with_corpus_scores(systems: list[dict], summary: dict) -> list[dict]:
