@@ -57,6 +57,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
+from eval_adapter import with_heads  # noqa: E402
+
 KINDS = ("fluency", "src+fluency")
 FLUENCY_SOURCES = 250
 SOURCE_SLACK = 0.01
@@ -100,7 +102,7 @@ def candidates(table, shipped: dict) -> tuple[dict, dict]:
     heads = {k: equal_weight_head(train, k, names=list(dict.fromkeys([*shipped["heads"]["en"][k]["features"],
                                                                      "xenc_mt"])))
              for k in KINDS}
-    trial = {"heads": {"en": {**shipped["heads"]["en"], **heads}, "other": shipped["heads"]["other"]}}
+    trial = with_heads(shipped, heads)
     notes = {"source_never_hurts_train": {}}
     drop_source = False
     for dataset, rows in train.groupby("dataset", sort=True):
@@ -123,7 +125,7 @@ def gate(table, shipped: dict, heads: dict, baseline=None) -> dict:
     candidate must be at least as good for `fluency` and within 0.01 for `src+fluency`."""
     from evaluate_quality import run_quality, views
 
-    trial = {"heads": {"en": {**shipped["heads"]["en"], **heads}, "other": shipped["heads"]["other"]}}
+    trial = with_heads(shipped, heads)
     before = table if baseline is None else baseline
     out = {}
     for key in KINDS:
@@ -150,7 +152,7 @@ def report(table, shipped: dict, heads: dict, baseline=None) -> list[str]:
 
     from evaluate_quality import corpus_system_r, oriented, run_quality, views
 
-    trial = {"heads": {"en": {**shipped["heads"]["en"], **heads}, "other": shipped["heads"]["other"]}}
+    trial = with_heads(shipped, heads)
     lines, targets = [], []
     for key in KINDS:
         head = heads[key]
