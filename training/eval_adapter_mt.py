@@ -139,7 +139,7 @@ def gate(table, shipped: dict, heads: dict, baseline=None) -> dict:
             else:
                 slack = 0.0 if key == "fluency" else SOURCE_SLACK
                 ok = ok and new[0] >= old[0] - slack and new[1] >= old[1] - slack
-            figures[dataset] = {"shipped": [round(v, 3) for v in old[:2]], "candidate": [round(v, 3) for v in new[:2]]}
+            figures[dataset] = {"shipped": [round(v, 4) for v in old[:2]], "candidate": [round(v, 4) for v in new[:2]]}
         out[key] = {"held_out_views_1_2": figures, "replaced": ok}
     return out
 
