@@ -138,10 +138,14 @@ def partition_signals(rows, options: CheckOptions, context, progress=None, timer
                                max_refs=context.max_refs, margin_pool=context.margin_pool)
     stats, signals = {}, []
     from mtcheck.models import LANGUAGE_MODEL_SCORERS, SCORER_MODELS, release_models
+    from mtcheck.scorers.fluency import fluency_rows
 
     # With the language model, each model is released once no later stage of the partition needs it:
-    # the models are never all held at once (issue 34). Without it they stay loaded (nothing to gain).
-    frugal = bool(set(options.scorers) & set(LANGUAGE_MODEL_SCORERS)) and options.fluency != "off" or options.lm_ref
+    # the models are never all held at once (issue 34). Without it they stay loaded (nothing to gain): a
+    # partition whose every row has a reference never loads it under `--fluency auto`, and reloading the
+    # encoders for each partition cost seconds for nothing.
+    frugal = options.lm_ref or (bool(set(options.scorers) & set(LANGUAGE_MODEL_SCORERS))
+                                and bool(fluency_rows(rows, ctx).any()))
     for k, name in enumerate(options.scorers):
         with timer.stage(f"score:{name}"):
             result = scorers.get(name)(rows, ctx)

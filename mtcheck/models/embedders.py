@@ -48,13 +48,16 @@ def _in_chunks(encode_chunk, texts: list[str], advance, dim: int):
     """Encode `texts` _CHUNK at a time, reporting progress after each chunk."""
     import numpy as np
 
-    parts = []
+    out = None  # filled in place: a list of chunks and their vstack held every vector twice (issue 34)
     for start in range(0, len(texts), _CHUNK):
         chunk = texts[start:start + _CHUNK]
-        parts.append(np.asarray(encode_chunk(chunk), dtype="float32"))
+        part = np.asarray(encode_chunk(chunk), dtype="float32")
+        if out is None:
+            out = np.empty((len(texts), part.shape[1]), dtype="float32")
+        out[start:start + len(chunk)] = part
         if advance:
             advance(len(chunk))
-    return np.vstack(parts) if parts else np.zeros((0, dim), dtype="float32")
+    return out if out is not None else np.zeros((0, dim), dtype="float32")
 
 
 def one_by_one(encode_batch):
@@ -122,18 +125,32 @@ def cosine_rows(a, b):
     (issue 14); float64's noise (1e-16) almost never reaches the sixth decimal."""
     import numpy as np
 
-    return np.round(np.clip(np.einsum("nd,nd->n", np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")),
-                            -1.0, 1.0), COSINE_DIGITS)
+    # In blocks of rows: the float64 copies of a whole partition's vectors were its largest transient
+    # (two 5,000 x 512 copies, 40 MB, issue 34). Each row's sum is the same in any block.
+    out = np.empty(len(a), dtype="float64")
+    for lo in range(0, len(a), _COSINE_BLOCK):
+        hi = lo + _COSINE_BLOCK
+        out[lo:hi] = np.einsum("nd,nd->n", np.asarray(a[lo:hi], dtype="float64"),
+                               np.asarray(b[lo:hi], dtype="float64"))
+    return np.round(np.clip(out, -1.0, 1.0), COSINE_DIGITS)
+
+
+_COSINE_BLOCK = 1024
 
 
 def _unit_rows(vectors):
-    """Rows scaled to unit length, in float64: a float32 norm's last bits depend on the memory alignment
+    """Rows scaled to unit length (in place when `vectors` is a writable float32 matrix), in float64: a float32 norm's last bits depend on the memory alignment
     of the rows (see cosine_rows), and a vector must be the same in every process."""
     import numpy as np
 
-    wide = np.asarray(vectors, dtype="float64")
-    norms = np.sqrt(np.einsum("nd,nd->n", wide, wide))[:, None]
-    return (wide / np.maximum(norms, 1e-12)).astype("float32")
+    vectors = np.asarray(vectors)
+    # In place where the caller handed over a float32 matrix of its own (`_in_chunks`'): one copy less.
+    out = vectors if vectors.dtype == np.float32 and vectors.flags.writeable else np.empty(vectors.shape, "float32")
+    for lo in range(0, len(vectors), _COSINE_BLOCK):  # in blocks, as cosine_rows: no whole float64 copy
+        wide = np.asarray(vectors[lo:lo + _COSINE_BLOCK], dtype="float64")
+        norms = np.sqrt(np.einsum("nd,nd->n", wide, wide))[:, None]
+        out[lo:lo + _COSINE_BLOCK] = wide / np.maximum(norms, 1e-12)
+    return out
 
 
 @contextmanager
