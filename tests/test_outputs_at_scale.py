@@ -86,3 +86,27 @@ def test_a_rerun_without_parquet_leaves_no_stale_table_beside_the_new_csv(tmp_pa
     (other / "segments.parquet").write_bytes(b"the user's own file")
     _check(other, "--force")
     assert (other / "segments.parquet").read_bytes() == b"the user's own file"
+
+
+def test_rows_spooled_to_disk_give_the_page_that_rows_kept_in_memory_give(tmp_path, monkeypatch):
+    """A run keeps report.html's rows on disk until the page is written (report/row_spool.py, issue 34): the
+    page holds the same rows, in the same order, as a writer that kept them in memory, in partitions or
+    not, and with only the worst embedded. The spool goes with the scratch folder."""
+    from mtcheck import pipeline
+    from mtcheck.io import InputSpec
+    from mtcheck.report import ReportWriter
+
+    options = pipeline.CheckOptions(cache=False, scorers=("sacrebleu",), fluency="off")
+    pages = {}
+    for name, spill, limit in (("memory", False, None), ("disk", True, None), ("disk-worst", True, 25)):
+        if limit:
+            monkeypatch.setattr(report_html, "EMBED_ALL_UP_TO", 100)
+            monkeypatch.setattr(report_html, "EMBED_WORST", limit)
+        writer = ReportWriter(tmp_path / name, spill=spill)
+        pipeline.run(InputSpec(data=str(TED_TSV)), options, sink=writer, partition_rows=40)
+        pages[name] = _embedded_rows(tmp_path / name)[1]
+        assert not list((tmp_path / name).glob(".mtcheck-parts-*"))
+    assert len(pages["memory"]) == 120 and pages["disk"] == pages["memory"]
+    order = [r["o"] for r in pages["memory"]]
+    assert order != sorted(order)  # ranked worst first, not in the file's order
+    assert pages["disk-worst"] == pages["memory"][:25]

@@ -76,8 +76,9 @@ class ReportWriter:
         self.columns: dict = {}           # every column of any partition, in order of first appearance
         self.kinds: dict = {}             # column -> pandas dtype kinds seen (parquet types)
         self.keep_all = True
-        self.kept: list = []              # html.row_records of the rows report.html embeds
+        self.kept: list = []              # html.row_records of the rows report.html embeds (spill: their index)
         self.scratch = self.folder / f"{SCRATCH_PREFIX}{os.getpid()}"
+        self.spool = None                 # row_spool.RowSpool, where report.html's rows wait on disk (spill)
 
     def begin(self, total_rows: int) -> None:
         from mtcheck.report.html import EMBED_ALL_UP_TO
@@ -118,9 +119,23 @@ class ReportWriter:
         partition's table), all of them up to html.EMBED_ALL_UP_TO, else the EMBED_WORST worst so far."""
         from mtcheck.report.html import EMBED_WORST, row_records, worst_records
 
-        self.kept += row_records(rows, found)
+        if self.spill:
+            if self.spool is None:
+                from mtcheck.report.row_spool import RowSpool
+
+                self.spool = RowSpool(self.scratch / "rows.jsonl")
+            try:
+                self.spool.add(row_records(rows, found))
+            except OSError as exc:
+                raise OutputError(f"cannot write the run's partitions: {exc.strerror}", path=str(self.folder),
+                                  hint="free some disk space or choose another -o") from None
+            self.kept = self.spool.index
+        else:
+            self.kept += row_records(rows, found)
         if not self.keep_all and len(self.kept) > EMBED_WORST:
             self.kept = worst_records(self.kept, EMBED_WORST)
+            if self.spool is not None:  # the rows left out stay in the file, unread
+                self.spool.index = self.kept
 
     def _parts(self):
         import pickle
@@ -184,7 +199,7 @@ class ReportWriter:
             embedded = CheckResult(segments=None, findings=[], summary=summary)
             with open(temps["report.html"], "w", encoding="utf-8") as page:
                 write_html(page, embedded, full_table=[n for n in ("segments.csv", "segments.parquet") if n in paths],
-                           tally=tally, records=self.kept)
+                           tally=tally, records=self.kept, load=self.spool.load if self.spool else None)
             text = json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default)
             temps["summary.json"].write_text(text + "\n", encoding="utf-8")
             stale = folder / "segments.parquet"
@@ -220,6 +235,8 @@ class ReportWriter:
         """Remove the partitions kept on disk (after the report is written, or when the run failed)."""
         import shutil
 
+        if self.spool is not None:
+            self.spool.close()
         if self.scratch.exists():
             shutil.rmtree(self.scratch, ignore_errors=True)
         if self.created and not self.finished:

@@ -173,15 +173,17 @@ def worst_records(records: list[tuple], limit: int | None) -> list[tuple]:
     return heapq.nsmallest(limit, records, key=key) if limit is not None else sorted(records, key=key)
 
 
-def ranked_rows(records: list[tuple], limit: int | None = None, verdicts=None):
+def ranked_rows(records: list[tuple], limit: int | None = None, verdicts=None, load=None):
     """The table's rows from `row_records`, worst first, ranked (one at a time, so a page can be written as
     they come); `verdicts` (mtcheck.editorial.verdicts.Verdicts) pre-fills the review of rows an editor
     reviewed (`pv`, `pn`), and names the verdicts given on the same text elsewhere (`iv`: [[status,
-    where], ...]) without taking them."""
+    where], ...]) without taking them. `load(record)` gives (row, MT text) for records kept elsewhere
+    (row_spool.RowSpool's index); without it a record holds them."""
     from mtcheck.editorial.diff import text_key
 
     own = verdicts.reviews if verdicts is not None else {}
-    for rank, (_, row, mt) in enumerate(worst_records(records, limit), start=1):
+    for rank, record in enumerate(worst_records(records, limit), start=1):
+        row, mt = load(record) if load is not None else record[1:]
         row = {**row, "r": rank}
         if verdicts is not None:
             key = text_key(row["src"], mt)
@@ -200,7 +202,7 @@ def segment_rows(seg, findings, limit: int | None = None, verdicts=None) -> list
     return list(ranked_rows(row_records(seg, findings), limit, verdicts))
 
 
-def prepare(result, full_table=("segments.csv",), tally=None, records=None) -> dict:
+def prepare(result, full_table=("segments.csv",), tally=None, records=None, load=None) -> dict:
     """Everything the template shows but the rows, and the rows as a generator (`rows`). `result.segments`
     holds every segment, or `records` (from `row_records`, a run written a partition at a time) those to
     embed; `tally` (mtcheck.run.tally) counts every segment, and is counted from `result.segments` when
@@ -217,7 +219,7 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None) -> d
     shown = min(len(records), limit) if limit is not None else len(records)
     prefilled = 0
     if verdicts is not None:
-        prefilled = sum(1 for r in ranked_rows(records, limit, verdicts) if "pv" in r)
+        prefilled = sum(1 for r in ranked_rows(records, limit, verdicts, load) if "pv" in r)
     total = max(1, total_rows)
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
@@ -235,7 +237,7 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None) -> d
         "docs": docs, "systems": systems,
         "all_checks": sorted(summary["check_segments"]),
         "doc_names": [d["name"] for d in docs], "system_names": [s["name"] for s in systems],
-        "rows": ranked_rows(records, limit, verdicts),
+        "rows": ranked_rows(records, limit, verdicts, load),
         "embedded": {"shown": shown, "total": total_rows, "limited": limit is not None,
                      "files": list(full_table)},
         "run_id": run_id(summary),
@@ -296,11 +298,11 @@ def run_id(summary) -> str:
 ROWS_SLOT = "\x00mtcheck-rows\x00"  # where the rows' JSON goes in the rendered page (never in real text)
 
 
-def write_html(out, result, full_table=("segments.csv",), tally=None, records=None) -> None:
+def write_html(out, result, full_table=("segments.csv",), tally=None, records=None, load=None) -> None:
     """Write report.html to the open text file `out`: the page rendered without its rows, then the rows' JSON
     a row at a time. Neither the rows' JSON nor the page is ever one string in memory (issue 34: 10,000
     rows took 70 MB at the write's peak)."""
-    context = prepare(result, full_table, tally, records)
+    context = prepare(result, full_table, tally, records, load)
     rows = context.pop("rows")
     page = environment().get_template("report.html.j2").render(**context, rows_json=ROWS_SLOT)
     before, after = page.split(ROWS_SLOT, 1)
