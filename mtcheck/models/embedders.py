@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from mtcheck.errors import UsageError
+from mtcheck.models.vectors import unit_rows
 
 MINILM = "all-MiniLM-L6-v2"
 USE = "use-multilingual-v3"
@@ -113,44 +114,6 @@ def _threaded_one_by_one(encode_batch):
             return np.vstack(list(pool.map(lambda text: encode_batch([text]), chunk)))
 
     return encode
-
-
-COSINE_DIGITS = 6
-
-
-def cosine_rows(a, b):
-    """Row-wise cosine of unit vectors, in float64, rounded to COSINE_DIGITS decimals (float32 vectors
-    carry about 7). A float32 sum's last bits depend on the memory alignment numpy's SIMD loop meets,
-    which differs between processes, and segments.csv must give the same digits on every engine
-    (issue 14); float64's noise (1e-16) almost never reaches the sixth decimal."""
-    import numpy as np
-
-    # In blocks of rows: the float64 copies of a whole partition's vectors were its largest transient
-    # (two 5,000 x 512 copies, 40 MB, issue 34). Each row's sum is the same in any block.
-    out = np.empty(len(a), dtype="float64")
-    for lo in range(0, len(a), _COSINE_BLOCK):
-        hi = lo + _COSINE_BLOCK
-        out[lo:hi] = np.einsum("nd,nd->n", np.asarray(a[lo:hi], dtype="float64"),
-                               np.asarray(b[lo:hi], dtype="float64"))
-    return np.round(np.clip(out, -1.0, 1.0), COSINE_DIGITS)
-
-
-_COSINE_BLOCK = 1024
-
-
-def _unit_rows(vectors):
-    """Rows scaled to unit length (in place when `vectors` is a writable float32 matrix), in float64: a float32 norm's last bits depend on the memory alignment
-    of the rows (see cosine_rows), and a vector must be the same in every process."""
-    import numpy as np
-
-    vectors = np.asarray(vectors)
-    # In place where the caller handed over a float32 matrix of its own (`_in_chunks`'): one copy less.
-    out = vectors if vectors.dtype == np.float32 and vectors.flags.writeable else np.empty(vectors.shape, "float32")
-    for lo in range(0, len(vectors), _COSINE_BLOCK):  # in blocks, as cosine_rows: no whole float64 copy
-        wide = np.asarray(vectors[lo:lo + _COSINE_BLOCK], dtype="float64")
-        norms = np.sqrt(np.einsum("nd,nd->n", wide, wide))[:, None]
-        out[lo:lo + _COSINE_BLOCK] = wide / np.maximum(norms, 1e-12)
-    return out
 
 
 @contextmanager
@@ -303,7 +266,7 @@ class UseEmbedder(_LazyModel):
 
     def encode(self, texts: list[str], advance=None):
         model = self.load()
-        return _unit_rows(_in_chunks(_threaded_one_by_one(model.encode), texts, advance, 512))
+        return unit_rows(_in_chunks(_threaded_one_by_one(model.encode), texts, advance, 512))
 
     def describe(self) -> dict:
         from importlib.metadata import version

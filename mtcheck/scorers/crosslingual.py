@@ -37,7 +37,8 @@ False)`) skips it and its pool's encoding, about 5% of a cold run (issue 26, doc
 from __future__ import annotations
 
 from mtcheck import schema as S
-from mtcheck.models.embedders import COSINE_DIGITS, cosine_rows, embedder_for, encode_unique
+from mtcheck.models.embedders import embedder_for, encode_unique
+from mtcheck.models.vectors import COSINE_DIGITS, cosine_rows
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 from mtcheck.scorers.embedding import loader_with_progress
 

@@ -10,7 +10,8 @@ Each distinct text is encoded once; the model is loaded once per process.
 from __future__ import annotations
 
 from mtcheck import schema as S
-from mtcheck.models.embedders import cosine_rows, embedder_for, encode_unique
+from mtcheck.models.embedders import embedder_for, encode_unique
+from mtcheck.models.vectors import cosine_rows
 from mtcheck.scorers import ScoreContext, ScoreResult, has_text
 
 
