@@ -110,3 +110,25 @@ def test_rows_spooled_to_disk_give_the_page_that_rows_kept_in_memory_give(tmp_pa
     order = [r["o"] for r in pages["memory"]]
     assert order != sorted(order)  # ranked worst first, not in the file's order
     assert pages["disk-worst"] == pages["memory"][:25]
+
+
+def test_partitions_whose_rows_all_have_a_reference_keep_their_encoders(tmp_path, monkeypatch):
+    """With --fluency auto the language model never runs on rows with a reference, so nothing is released
+    between a partition's scorers (the encoders were reloaded for every partition, issue 34); with
+    --fluency on it runs, and the encoders are released before it."""
+    import mtcheck.models
+    from mtcheck import pipeline
+    from mtcheck.io import InputSpec
+    from mtcheck.run.result import MemorySink
+
+    released = []
+    monkeypatch.setattr(mtcheck.models, "release_models", lambda needed: released.append(set(needed)))
+    options = pipeline.CheckOptions(cache=False, scorers=("sacrebleu", "fluency"), fluency="auto")
+    pipeline.run(InputSpec(data=str(TED_TSV)), options, sink=MemorySink(), partition_rows=40)
+    assert released == []
+    on = pipeline.CheckOptions(cache=False, scorers=("sacrebleu", "fluency"), fluency="on")
+    monkeypatch.setattr("mtcheck.scorers.fluency.score", lambda frame, ctx: __import__(
+        "mtcheck.scorers", fromlist=["ScoreResult"]).ScoreResult(columns=frame[[]]))
+    pipeline.run(InputSpec(data=str(TED_TSV)), on, sink=MemorySink(), partition_rows=40)
+    # After each partition's two scorers: the language model is still to come after sacrebleu, then nothing.
+    assert released and released == [{"lm"}, set()] * (len(released) // 2)

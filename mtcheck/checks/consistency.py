@@ -6,7 +6,7 @@ often right, so that case is minor and only reported). Rows are compared within 
 system (an XLIFF `<file>`, a corpus document), where a run's partitions never split them, so the
 check sees the same rows whatever the partitioning. That holds for XLIFF files, document corpora and
 tables with a doc_id; a line-aligned input or a table without doc_id is cut anywhere, and there the
-check sees one partition (5,000 rows by default) at a time (not yet a survey of the whole run, as
+check sees one partition (2,000 rows by default) at a time (not yet a survey of the whole run, as
 `duplicate-segment` has). Case and spacing do not count; a source of one character or without
 letters does not take part.
 """

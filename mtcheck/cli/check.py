@@ -104,7 +104,7 @@ def check(
                                             "tcp://host:8786 [default: a LocalCluster on this machine]."),
     workers: int = typer.Option(2, "--workers", help="With --engine dask and no --scheduler: LocalCluster "
                                 "worker processes."),
-    partition_rows: int = typer.Option(5000, "--partition-rows", help="Rows per partition (a document is "
+    partition_rows: int = typer.Option(2000, "--partition-rows", help="Rows per partition (a document is "
                                        "never split)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars or summary table."),
 ) -> None:

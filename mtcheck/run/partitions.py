@@ -28,7 +28,11 @@ from mtcheck import schema as S
 from mtcheck.io.base import BLOCK_ROWS
 from mtcheck.io.stream import RunInput
 
-PARTITION_ROWS = 5_000
+# 2,000 (was 5,000): a partition's scoring holds a few vectors and copies per row for a moment, so its
+# peak grows with the partition; at 5,000 a 10,000-row reference run peaked 1.24x as high as a 1,000-row
+# one, at 2,000 it stays within issue 34's 1.2x (docs/speed.md "Memory by mode"), at no cost in speed
+# now that the encoders stay loaded between partitions.
+PARTITION_ROWS = 2_000
 SOURCE_SAMPLE = 200
 
 
