@@ -86,6 +86,7 @@ def test_source_similarity_margin_can_be_skipped_and_leaves_quality_alone(tmp_pa
     assert ">similarity to the source<" in signals and ">chrF++<" in signals
     assert re.sub(r"<[^>]*>", "", signals).split(", ")[0] == "chrF++"
     assert "xsim_margin" not in re.sub(r"<[^>]*>", "", signals)
+    assert re.sub(r"<[^>]*>", "", signals).split(", ")[-1] == "rule checks"
     on = invoke(*base, "-o", tmp_path / "on", "--config", tmp_path / "mtcheck.toml", "--xsim-margin")
     assert on.exit_code == 0 and "xsim_margin" in pd.read_csv(tmp_path / "on" / "segments.csv").columns
 

@@ -248,8 +248,13 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None, load
 def signal_words(columns) -> list[dict]:
     """The run's signals as an editor reads them ("similarity to the source"), each with its column name for
     the tooltip: the name is what segments.csv calls it, the words are what it measures."""
-    return [{"words": METRIC_WORDS[c][0] if c in METRIC_WORDS else c.replace("_", " "), "column": c}
-            for c in columns]
+    return [{"words": SIGNAL_WORDS.get(c) or (METRIC_WORDS[c][0] if c in METRIC_WORDS else c.replace("_", " ")),
+             "column": c} for c in columns]
+
+
+# Where the quality cell's words do not read well in a list of signals (a comma, a scale note).
+SIGNAL_WORDS = {"checks": "rule checks", S.XENC_MT: "quality adapter reading the MT alone",
+                S.XENC_REF: "quality adapter against the reference"}
 
 
 def with_corpus_scores(systems: list[dict], summary: dict) -> list[dict]:
