@@ -52,12 +52,13 @@ def mqm_rows(data: Path, english_only: bool = True, need_ref: bool = True):
     return rows.reset_index(drop=True)
 
 
-def mlqe_rows(data: Path):
-    """MLQE-PE to-English DA rows (MT and source, no reference), with `target` per language pair."""
+def mlqe_rows(data: Path, every_pair: bool = False):
+    """MLQE-PE to-English DA rows (MT and source, no reference), with `target` per language pair; with
+    `every_pair`, the from-English pairs too."""
     from mtcheck.evaluation.judgments import read_table
 
     frame = read_table(data / "da-qe-mlqepe.tsv.gz")
-    frame = frame[frame["lp"].isin(MLQE_TO_ENGLISH) & (frame["mt"].str.strip() != "")].copy()
+    frame = frame[(every_pair | frame["lp"].isin(MLQE_TO_ENGLISH)) & (frame["mt"].str.strip() != "")].copy()
     frame["dataset"] = "da-qe-mlqepe/" + frame["lp"]
     frame["key"] = frame["dataset"] + "|" + frame["doc_id"] + "|" + frame["seg_id"]
     frame["target"] = 0.0

