@@ -107,6 +107,8 @@ def session(path: Path):
     options.intra_op_num_threads = os.cpu_count() or 1
     options.log_severity_level = 3  # errors only: its warnings about unused initialisers are noise
     options.add_session_config_entry("session.disable_prepacking", "1")
+    # A measuring switch, not an option: without the arena a source-only run peaked at 1.67 GB instead of
+    # about 1 GB, and grew across partitions just the same (docs/speed.md "Memory by mode").
     if os.environ.get("MTCHECK_NOARENA"):
         options.enable_cpu_mem_arena = False
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
