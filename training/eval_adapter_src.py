@@ -87,7 +87,7 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "judgments")
-    parser.add_argument("--recipe", default="src-mt", choices=["src-mt", "src-mt-rel"],
+    parser.add_argument("--recipe", default="src-mt", choices=[k for k, r in RECIPES.items() if r["base"] == "e5"],
                         help="which training/train_adapters.py recipe's final checkpoint to judge")
     parser.add_argument("--folder", type=Path, help="the adapter (default: the recipe's final checkpoint)")
     parser.add_argument("--threads", type=int, default=2)
@@ -111,7 +111,7 @@ def main(argv=None) -> int:
             score = adapter_scores(model, tokenizer, pairs, RECIPES[args.recipe]["max_len"])
             rate = len(frame) / (time.perf_counter() - t0)
             np.save(cache, score)
-        signals = {"src-mt adapter": score, "xsim (USE cosine, today's input)": xsim(pairs),
+        signals = {f"{args.recipe} adapter": score, "xsim (USE cosine, today's input)": xsim(pairs),
                    "−log MT length": -np.log1p(frame["mt"].str.len().to_numpy(dtype=float)),
                    "sentence chrF++ (reads the reference)": np.array(
                        [sacrebleu.sentence_chrf(m, [r], word_order=2).score for m, r in zip(frame["mt"], frame["ref"])]),
