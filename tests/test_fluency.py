@@ -71,6 +71,25 @@ def test_auto_engine_gives_the_scores_of_torch_fp32(model, torch_fp32):
     assert np.abs(auto - ref).max() < 1e-3
 
 
+def test_arena_shrinks_only_before_a_batch_wider_than_all_before_it_and_scores_do_not_move():
+    """Issue 34: ONNX Runtime gives its arena back before a batch bigger than any so far (the long
+    segments sorted last), not after every batch; a shrunk arena changes no score."""
+    import numpy as np
+
+    from mtcheck.models.onnx import shrink_before_growth
+    from mtcheck.models.smollm_engines import OnnxRunner
+
+    assert shrink_before_growth([128, 112, 128, 65, 200, 256, 256]) == [False, False, False, True, True,
+                                                                        False, False]
+    assert shrink_before_growth([40]) == [False]
+    runner = OnnxRunner()
+    ids = np.array([[0] + [504, 2745, 314, 281] * 40], dtype="int64")
+    mask = np.ones_like(ids)
+    plain = runner(ids, mask)
+    assert np.array_equal(runner(ids, mask, shrink=True), plain)
+    assert np.array_equal(runner(ids, mask), plain)
+
+
 def test_int8_batches_hold_one_length_so_nothing_is_padded():
     seqs = [[1] * n for n in (5, 3, 5, 7, 3, 3, 5)]
     batches = _batches(seqs, equal_lengths=True)

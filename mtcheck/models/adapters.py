@@ -102,7 +102,8 @@ class Adapter:
             if not path.exists():
                 self._export(path)
             self._tokenizer = self._open_tokenizer()
-            self._session = onnx.session(path)
+            self._session = onnx.session(path, shapes_vary=True)
+            self._shrink = onnx.shrinking_run()
             self.engine = "onnx"
             release_memory()
         return self
@@ -119,19 +120,24 @@ class Adapter:
     def score(self, *columns: list[str], advance=None):
         import numpy as np
 
+        from mtcheck.models.onnx import shrink_before_growth
+
         self.load()
         inputs = list(zip(*columns)) if len(columns) > 1 else list(columns[0])
         encodings = self._tokenizer.encode_batch(inputs)
         widths = [max(BUCKET, -(-len(e.ids) // BUCKET) * BUCKET) for e in encodings]
         out = np.zeros(len(encodings), dtype="float64")
-        for batch in bucket_batches(widths):
+        batches = bucket_batches(widths)
+        shrinks = shrink_before_growth([len(batch) * widths[batch[0]] for batch in batches])
+        for batch, shrink in zip(batches, shrinks):
             width = widths[batch[0]]
             ids = np.full((len(batch), width), self.pad_id, dtype="int64")
             mask = np.zeros_like(ids)
             for row, k in enumerate(batch):
                 ids[row, :len(encodings[k].ids)] = encodings[k].ids
                 mask[row, :len(encodings[k].ids)] = 1
-            scores = self._session.run(None, self._feeds(ids, mask, encodings, batch))[0]
+            scores = self._session.run(None, self._feeds(ids, mask, encodings, batch),
+                                       self._shrink if shrink else None)[0]
             out[batch] = np.round(scores.astype("float64"), DIGITS)
             if advance:
                 advance(len(batch))

@@ -94,12 +94,16 @@ def share_tied_weights(path: Path) -> None:
             return
 
 
-def session(path: Path):
+def session(path: Path, shapes_vary: bool = False):
     """An ONNX Runtime CPU session with every graph optimisation, on all cores.
 
     Weights are not pre-packed: MLAS would keep a packed copy of every MatMul's weights beside the
     original, which for SmolLM2 is another half gigabyte of resident memory; measured on 400 news
-    segments, scoring took no longer without it (issue 34, docs/speed.md "Memory")."""
+    segments, scoring took no longer without it (issue 34, docs/speed.md "Memory").
+
+    `shapes_vary`: for the language models, whose batches change width at nearly every run. ONNX
+    Runtime's memory pattern, planned for one input shape, is then only an extra block beside the arena:
+    without it a lone 256-token sequence took 50 MB less, with the same scores and no loss of speed."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -111,4 +115,30 @@ def session(path: Path):
     # about 1 GB, and grew across partitions just the same (docs/speed.md "Memory by mode").
     if os.environ.get("MTCHECK_NOARENA"):
         options.enable_cpu_mem_arena = False
+    if shapes_vary:
+        options.enable_mem_pattern = False
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def shrinking_run():
+    """Run options that give the session arena's free blocks back when the run ends.
+
+    The arena keeps every block it ever took, so a batch wider than all before it is served from new
+    blocks beside the old ones. Shrinking after the run before such a batch keeps a language model's peak
+    at its weights plus its widest batch. Not after every run: blocks taken again cost about 10% of the
+    stage's time (docs/speed.md "Memory by mode")."""
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
+
+
+def shrink_before_growth(sizes: list[int]) -> list[bool]:
+    """For batches of these sizes (padded tokens) in the order they run: whether to shrink the arena
+    after each one, because the next is bigger than every batch before it."""
+    flags, largest = [], 0
+    for this, following in zip(sizes, sizes[1:] + [0]):
+        largest = max(largest, this)
+        flags.append(following > largest)
+    return flags

@@ -175,15 +175,19 @@ def _run_batches(runner, seqs: list[list[int]], equal_lengths: bool, advance=Non
     """Each sequence's next-token log-probabilities (a numpy row of len(seq) - 1), in input order."""
     import numpy as np
 
+    from mtcheck.models.onnx import shrink_before_growth
+
     results: list = [None] * len(seqs)
-    for batch in _batches(seqs, equal_lengths):
-        width = max(len(seqs[k]) for k in batch)
+    batches = _batches(seqs, equal_lengths)
+    widths = [max(len(seqs[k]) for k in batch) for batch in batches]
+    shrinks = shrink_before_growth([len(batch) * width for batch, width in zip(batches, widths)])
+    for batch, width, shrink in zip(batches, widths, shrinks):
         ids = np.zeros((len(batch), width), dtype="int64")
         mask = np.zeros((len(batch), width), dtype="int64")
         for row, k in enumerate(batch):
             ids[row, :len(seqs[k])] = seqs[k]
             mask[row, :len(seqs[k])] = 1
-        out = runner(ids, mask)
+        out = runner(ids, mask, shrink=shrink)
         for row, k in enumerate(batch):
             results[k] = out[row, :len(seqs[k]) - 1]
         if advance:

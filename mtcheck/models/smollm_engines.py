@@ -28,10 +28,13 @@ class OnnxRunner:
                         path, ["input_ids", "attention_mask"], ["logprobs"],
                         {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
                          "logprobs": {0: "batch", 1: "next_tokens"}}, rewrite=onnx.share_tied_weights)
-        self.session = onnx.session(path)
+        self.session = onnx.session(path, shapes_vary=True)
+        self._shrink = onnx.shrinking_run()
 
-    def __call__(self, input_ids, mask):
-        return self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+    def __call__(self, input_ids, mask, shrink: bool = False):
+        """`shrink`: give the arena's blocks back after this batch (onnx.shrinking_run)."""
+        return self.session.run(None, {"input_ids": input_ids, "attention_mask": mask},
+                                self._shrink if shrink else None)[0]
 
     def library(self) -> str:
         from mtcheck.models import onnx

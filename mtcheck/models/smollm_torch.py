@@ -66,7 +66,8 @@ class TorchRunner:
         self.precision = precision
         self.module = _logprob_module(torch_model(precision))
 
-    def __call__(self, input_ids, mask):
+    def __call__(self, input_ids, mask, shrink: bool = False):
+        """`shrink` is ONNX Runtime's (OnnxRunner); torch's memory is given back after every batch."""
         import torch
 
         with torch.inference_mode():
