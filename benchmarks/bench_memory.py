@@ -23,8 +23,8 @@ process without the score cache: `ref` (source and reference: the default signal
 only: the language model scores fluency), and `lm` (`--fluency on --lm-ref`). First on
 tests/data/news-2000.tsv.gz itself, then on tables of each of `--mode-sizes` rows built from its
 rows (each text made unique with a row number; `--no-news` runs only these), and prints the ratio of
-the largest size's peak to the smallest's. Issue 34's targets: under 1 GB for `ref` and `src` and 1.5 GB for `lm` on news-2000,
-and at most 1.2x from 1,000 to 10,000 rows in each mode.
+the largest size's peak to the smallest's. Issue 34's targets: under 1 GB for `ref` and `src` and
+1.5 GB for `lm` on news-2000, and at most 1.2x from 1,000 to 10,000 rows in each mode.
 """
 
 from __future__ import annotations
