@@ -213,8 +213,9 @@ def bert_model():
 
 
 
-def regressor():
-    """(E5Regressor, Tokenizer): the base with a one-output head on the mean of its last hidden states."""
+def regressor(loss=None):
+    """(E5Regressor, Tokenizer): the base with a one-output head on the mean of its last hidden states;
+    `loss(score, labels)` replaces the squared error (training/rank_pairs.py's pair loss)."""
     import torch
 
     class E5Regressor(torch.nn.Module):
@@ -230,7 +231,7 @@ def regressor():
             score = self.head((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).squeeze(-1)
             out = {"logits": score}
             if labels is not None:
-                out["loss"] = torch.nn.functional.mse_loss(score, labels.to(score.dtype))
+                out["loss"] = (loss or torch.nn.functional.mse_loss)(score, labels.to(score.dtype))
             return out
 
     base, tok = bert_model()

@@ -17,6 +17,8 @@ Adapters:
   MQM set in every language pair and every MLQE-PE pair; judged by training/eval_adapter_src.py.
 * `src-mt-rel` (a probe, likewise): `src-mt` for 4,000 steps, its MQM targets stretched apart within each
   source's translations (`within_source`), so that it learns which translation of a source is better.
+* `src-mt-pair` (a probe, likewise): `src-mt-rel`'s adapter trained on with a loss over pairs of one
+  source's translations (training/rank_pairs.py).
 
 All use peft's LoRA and transformers' Trainer (no training loop of our own), a fixed seed, and a
 checkpoint every `--save-steps` steps under $XDG_CACHE_HOME/mtcheck/train/adapters/NAME-RECIPE/: a run
@@ -62,6 +64,11 @@ RECIPES = {
                    "dropout": 0.1, "targets": ["query", "key", "value", "dense"], "lr": 5e-4, "batch": 16,
                    "epochs": 1.0, "max_len": 128, "seed": 13, "warmup": 0.05, "weight_decay": 0.01,
                    "max_steps": 4000, "within_source": 1.0},
+    # `src-mt-rel` trained on further with a loss over pairs of one source's translations (rank_pairs.py):
+    # MQM rows only, a lower learning rate for a warm start, 8 pairs (16 texts) a step.
+    "src-mt-pair": {"base": "e5", "pair": ("src", "mt"), "data": "mqm-all", "init": "src-mt-rel",
+                    "loss": "pairs", "lr": 2e-4, "batch": 8, "epochs": 1.0, "max_len": 128, "seed": 13,
+                    "warmup": 0.05, "weight_decay": 0.01, "max_steps": 1000},
 }
 
 
@@ -75,7 +82,7 @@ def training_rows(recipe: dict, data: Path):
 
     from adapter_data import mlqe_rows, mqm_rows
 
-    every_pair = recipe["data"] == "mqm-all+mlqe-all"
+    every_pair = recipe["data"].startswith("mqm-all")
     rows = mqm_rows(data, english_only=not every_pair, need_ref="ref" in recipe["pair"])
     if recipe["data"] in ("mqm+mlqe", "mqm-all+mlqe-all"):
         mlqe = mlqe_rows(data, every_pair=every_pair)
@@ -117,16 +124,25 @@ def folder_for(name: str, data: Path, holdout: str | None = None, max_steps: int
     return cache_root() / "train" / "adapters" / f"{name}-{rid}", recipe, seen
 
 
-def build_model(recipe: dict):
-    """(model with LoRA, tokenizer) for the recipe's base."""
+def build_model(recipe: dict, data: Path):
+    """(model with LoRA, tokenizer) for the recipe's base; with `init`, that recipe's trained adapter,
+    trained on."""
     import torch
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, PeftModel, get_peft_model
 
     torch.manual_seed(recipe["seed"])
     if recipe["base"] == "e5":
         from e5_base import regressor
 
-        model, tokenizer = regressor()
+        loss = None
+        if recipe.get("loss") == "pairs":
+            from rank_pairs import pair_loss as loss
+        model, tokenizer = regressor(loss)
+        if recipe.get("init"):
+            start = folder_for(recipe["init"], data)[0] / "final"
+            if not (start / "training.json").exists():
+                raise SystemExit(f"error: {start}: train {recipe['init']} first (training/train_adapters.py)")
+            return PeftModel.from_pretrained(model, str(start), is_trainable=True), tokenizer
         task, save, layers = None, ["head"], None
     elif recipe["base"] == "minilm":
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -187,9 +203,15 @@ def train(name: str, args) -> int:
     print(f"{name}: {seen['rows']:,} rows {seen['per_dataset']}; recipe {rid}; checkpoints in {folder}", flush=True)
     if (folder / "final" / "training.json").exists():
         return _write(name, folder / "final") if args.write else 0
-    model, tokenizer = build_model(recipe)
+    model, tokenizer = build_model(recipe, args.data)
     model.print_trainable_parameters()
-    dataset = Pairs(rows, tokenizer, recipe)
+    if recipe.get("loss") == "pairs":
+        from rank_pairs import RankPairs
+
+        dataset = RankPairs(rows, tokenizer, recipe)
+        print(f"{name}: {len(dataset):,} pairs of one source's translations", flush=True)
+    else:
+        dataset = Pairs(rows, tokenizer, recipe)
     targs = TrainingArguments(
         output_dir=str(folder), per_device_train_batch_size=recipe["batch"], learning_rate=recipe["lr"],
         num_train_epochs=recipe["epochs"], max_steps=recipe.get("max_steps", -1), warmup_steps=recipe["warmup"],
@@ -198,7 +220,11 @@ def train(name: str, args) -> int:
         data_seed=recipe["seed"], use_cpu=True, report_to=[], train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
         remove_unused_columns=False, disable_tqdm=not sys.stderr.isatty())
-    if recipe["base"] == "e5":
+    if recipe.get("loss") == "pairs":
+        from rank_pairs import collate_pairs
+
+        collator = collate_pairs(tokenizer.pad)
+    elif recipe["base"] == "e5":
         from e5_base import collate
 
         collator = collate(tokenizer.pad)
@@ -216,6 +242,8 @@ def train(name: str, args) -> int:
     card = {"adapter": name, "recipe": recipe, "recipe_id": rid, "data": seen, "seconds_this_run": round(seconds),
             "resumed_from": last, "threads": args.threads, "cpu": _cpu(), "libraries": _versions(),
             "trained": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    if recipe.get("init"):  # the adapter it started from, by its checkpoint folder (recipe and rows)
+        card["started_from"] = folder_for(recipe["init"], args.data)[0].name
     (final / "training.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(f"{name}: trained in {seconds / 60:.1f} min -> {final}", flush=True)
     return _write(name, final) if args.write else 0
