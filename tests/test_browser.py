@@ -209,7 +209,9 @@ def test_review_with_keyboard_and_mouse_persists_and_feeds_verdicts_back(tmp_pat
     # The second report starts with the three decisions (issue 27), on their rows, marked as carried over.
     reviewed = {(r["doc_id"], r["seg_id"]): r["status"] for _, r in verdicts[verdicts["status"] != ""].iterrows()}
     with open_page(second / "report.html") as (page, events):
-        assert "3 reviewed segments read from" in page.locator("#verdicts-read").inner_text()
+        read = page.locator("#verdicts-read").inner_text()
+        assert "3 reviewed segments read from" in read
+        assert "3 segments below start with the status an editor gave them" in read
         pressed = page.locator('#segments tbody tr:has(button[aria-pressed="true"])')
         assert pressed.count() >= 3
         shown = {}

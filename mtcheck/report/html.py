@@ -217,9 +217,6 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None, load
     limit = EMBED_WORST if total_rows > EMBED_ALL_UP_TO else None
     verdicts = verdicts_of(summary)
     shown = min(len(records), limit) if limit is not None else len(records)
-    prefilled = 0
-    if verdicts is not None:
-        prefilled = sum(1 for r in ranked_rows(records, limit, verdicts, load) if "pv" in r)
     total = max(1, total_rows)
     severity_bar = [{"name": s, "count": summary["severity_counts"][s],
                      "pct": round(100 * summary["severity_counts"][s] / total, 2)} for s in S.SEVERITIES]
@@ -231,7 +228,6 @@ def prepare(result, full_table=("segments.csv",), tally=None, records=None, load
         "has_src": tally.has_src, "has_ref": tally.has_ref,
         "histogram": charts.histogram_of_counts(tally.histogram),
         "histogram_top": max(tally.histogram, default=0),
-        "prefilled": prefilled,
         "check_chart": charts.bars(list(summary["check_segments"].items())),
         "doc_chart": charts.stacked_by_severity({d["name"]: d["severity"] for d in docs}),
         "docs": docs, "systems": systems,
