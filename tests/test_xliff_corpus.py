@@ -1,4 +1,4 @@
-"""The real-XLIFF corpus (issue 35): 29 files from 11 producers in tests/data/xliff-wild, each annotated and
+"""The real-XLIFF corpus (issue 35): 31 files from 13 producers in tests/data/xliff-wild, each annotated and
 judged by the criteria of tests/xliff_corpus.py (XSD, canonical XML, translate-toolkit, read-back)."""
 
 import pytest
@@ -7,7 +7,7 @@ from conftest import DATA
 from xliff_corpus import LocalSchemas, examine, run_cli
 
 WILD = DATA / "xliff-wild"
-CORPUS = sorted(p for p in WILD.iterdir() if p.suffix in (".xlf", ".xliff", ".sdlxliff") and "unbound-prefix" not in p.name)
+CORPUS = sorted(p for p in WILD.iterdir() if p.suffix in (".xlf", ".xliff", ".sdlxliff", ".mqxliff") and "unbound-prefix" not in p.name)
 REFUSED = sorted(WILD.glob("*unbound-prefix*"))
 
 

@@ -541,3 +541,35 @@ def test_a_final_segment_mtcheck_reopens_keeps_a_record_of_its_state(tmp_path):
     run(out, "--target-lang", "de", "-o", tmp_path / "r2", "--annotate-xliff", again)
     assert again.read_text(encoding="utf-8").count("<?mtcheck-was ") == 1
     assert '<?mtcheck-was {"f1":{"u1":["final|acme:approved"]}}?>' in again.read_text(encoding="utf-8")
+
+
+def test_a_cat_tools_own_status_is_the_state_of_a_file_without_xliff_states():
+    """memoQ keeps its status in `mq:status` on the unit and Trados Studio its confirmation level in `conf`
+    on its `sdl:seg`: the worklist shows the editor the word the tool shows, where XLIFF's `state` is absent."""
+    from mtcheck.io.xliff import read_xliff
+
+    memoq = read_xliff(WILD / "memoq-test_document.mqxliff")
+    assert len(memoq) == 27 and set(memoq["state"]) == {"NotStarted"}
+    assert set(memoq["target_lang"]) == {"en-gb"} and (memoq["mt"] == "").all()
+    trados = read_xliff(WILD / "matecat-Test_stati_sdlxliff.txt_it-IT_en-US.sdlxliff").set_index("src")
+    assert trados.at["Segmento 2", "state"] == "Draft" and trados.at["Segmento 7", "state"] == "ApprovedSignOff"
+    assert trados.at["Segmento 12", "state"] == "ApprovedTranslation"
+    assert trados.at["Segmento 1", "state"] == ""  # no `conf`: Trados says nothing we could show
+    symfony = read_xliff(WILD / "symfony-validators.de.xlf")
+    assert "NotStarted" not in set(symfony["state"])  # XLIFF's own states are untouched
+
+
+def test_a_memoq_file_nobody_translated_yet_says_so(tmp_path):
+    """A real memoQ 12 export of untranslated units (every target empty, status NotStarted), read by its
+    .mqxliff extension, also from a corpus folder."""
+    run(WILD / "memoq-test_document.mqxliff", "-o", tmp_path / "one")
+    seg = segments(tmp_path / "one")
+    assert len(seg) == 27 and (seg["checks"] == "omission").all() and set(seg["state"]) == {"NotStarted"}
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "memoq-test_document.mqxliff").write_bytes((WILD / "memoq-test_document.mqxliff").read_bytes())
+    result = runner.invoke(app, ["check", str(folder), "-o", str(tmp_path / "two"), "--no-fluency"])
+    assert result.exit_code == 0, result.output
+    assert "Nothing is translated yet: none of the 27 segments has a translation" in " ".join(result.output.split())
+    assert "review the 27 flagged" not in result.output
+    assert len(segments(tmp_path / "two")) == 27

@@ -29,10 +29,10 @@ def is_xliff(path) -> bool:
     """Whether an editors' file is XLIFF (by extension, or by its first bytes) rather than lines or a CSV."""
     from pathlib import Path
 
-    from mtcheck.io import sniff_format
+    from mtcheck.io import XLIFF_SUFFIXES, sniff_format
 
     suffix = Path(str(path)).suffix.lower()
-    if suffix in (".xlf", ".xliff", ".sdlxliff"):
+    if suffix in XLIFF_SUFFIXES:
         return True
     return Path(str(path)).is_file() and sniff_format(str(path)) == "xliff"
 

@@ -27,8 +27,10 @@ from mtcheck.io.table import TABLE_FORMATS, read_table
 
 XML_FORMATS = ("xliff", "tmx", "wmt")
 FORMATS = ("auto", "lines", "doc", "srt") + TABLE_FORMATS + XML_FORMATS
-_TABLE_SUFFIX = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                 ".xlf": "xliff", ".xliff": "xliff", ".sdlxliff": "xliff", ".tmx": "tmx", ".xml": "wmt"}
+# XLIFF as tools name it: Trados Studio .sdlxliff, memoQ .mqxliff, Phrase (Memsource) .mxliff.
+XLIFF_SUFFIXES = (".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".mxliff")
+_TABLE_SUFFIX = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".tmx": "tmx", ".xml": "wmt",
+                 **dict.fromkeys(XLIFF_SUFFIXES, "xliff")}
 _ROLES = ("src", "mt", "ref")
 
 

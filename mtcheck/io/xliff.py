@@ -161,6 +161,24 @@ def states_digest(root) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
+MEMOQ_NS = "MQXliff"
+TRADOS_NS = "http://sdl.com/FileTypes/SdlXliff/1.0"
+
+
+def tool_state(unit) -> str:
+    """The CAT tool's own status of a 1.2 unit, for a file without XLIFF's `state`: memoQ's `mq:status`
+    ("NotStarted", "Confirmed", ...) or Trados Studio's `conf` on the unit's `sdl:seg`s ("Draft",
+    "ApprovedSignOff", ...; several segments with different ones are listed in file order, joined by
+    ", "). The tool's own words, not mapped onto XLIFF's: they are what the editor sees in the tool, and
+    the two vocabularies do not match one to one. A Trados segment without `conf` says nothing (Studio
+    shows it as not translated, but its target may hold text), so it adds nothing here."""
+    status = unit.get(f"{{{MEMOQ_NS}}}status")
+    if status:
+        return status
+    confs = [seg.get("conf") for seg in unit.iter(f"{{{TRADOS_NS}}}seg") if seg.get("conf")]
+    return ", ".join(dict.fromkeys(confs))
+
+
 def read_xliff(path: str | Path):
     import pandas as pd
 
@@ -169,11 +187,13 @@ def read_xliff(path: str | Path):
         raise InputError(f"not XLIFF: the root element is <{local(root.tag)}>", path=str(path))
     records = []
     profiles = {e.get("generalProfile", "") for e in root.iter() if local(e.tag) == "profiles"}
-    for seg, unit, _, file_elem in iter_rows(root):
+    for seg, unit, version, file_elem in iter_rows(root):
         source, target = _child(seg, "source"), _child(seg, "target")
         if source is None:
             raise InputError(f"unit '{unit.get('id')}' has no <source>", path=str(path))
         state = (target.get("state") if target is not None and target.get("state") else seg.get("state", ""))
+        if not state and version == "1":
+            state = tool_state(unit)
         _, lang = row_languages(root, seg, file_elem, target)
         records.append({S.DOC_ID: doc_of(file_elem, path), S.SEG_ID: row_id(seg, unit), S.SRC: source_text(seg, source),
                         S.MT: unit_text(target) if target is not None else "", "state": state or "",

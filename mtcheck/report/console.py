@@ -59,7 +59,13 @@ def print_summary(console, summary: dict, paths: dict) -> None:
     routes = ", ".join(f"{k} {v}" for k, v in summary.get("routes", {}).items())
     if routes:
         console.print(f"Routes: {escape(routes)}")
-    if summary["flagged"]:
+    untranslated = summary["check_segments"].get("omission", 0) + summary["check_segments"].get("empty-mt", 0)
+    if summary["segments"] and untranslated == summary["segments"]:
+        # A CAT-tool file exported before anyone translated it (memoQ's "NotStarted" units): every row is an
+        # omission, and "review the flagged segments" would send the editor to an empty worklist.
+        console.print(f"Nothing is translated yet: none of the {summary['segments']:,} segments has a translation. "
+                      "Check the file again once it is translated or pre-translated.", highlight=False)
+    elif summary["flagged"]:
         n = summary["flagged"]
         console.print(f"Next: open the report and review the {n} flagged segment{'' if n == 1 else 's'}, "
                       "worst first.")
