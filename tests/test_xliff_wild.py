@@ -573,3 +573,5 @@ def test_a_memoq_file_nobody_translated_yet_says_so(tmp_path):
     assert "Nothing is translated yet: none of the 27 segments has a translation" in " ".join(result.output.split())
     assert "review the 27 flagged" not in result.output
     assert len(segments(tmp_path / "two")) == 27
+    page = (tmp_path / "two" / "report.html").read_text(encoding="utf-8")
+    assert "Nothing is translated yet" in page and "no source, reference" not in page

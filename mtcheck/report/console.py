@@ -13,6 +13,13 @@ def shown(value) -> str:
     return escape(printable(value))
 
 
+def nothing_translated(summary: dict) -> bool:
+    """Whether no segment of the run has a translation: every one is an `omission` (or `empty-mt`), as in a
+    CAT-tool file exported before anyone translated it (memoQ's "NotStarted" units)."""
+    untranslated = summary["check_segments"].get("omission", 0) + summary["check_segments"].get("empty-mt", 0)
+    return bool(summary["segments"]) and untranslated == summary["segments"]
+
+
 def print_summary(console, summary: dict, paths: dict) -> None:
     from rich.table import Table
 
@@ -59,10 +66,8 @@ def print_summary(console, summary: dict, paths: dict) -> None:
     routes = ", ".join(f"{k} {v}" for k, v in summary.get("routes", {}).items())
     if routes:
         console.print(f"Routes: {escape(routes)}")
-    untranslated = summary["check_segments"].get("omission", 0) + summary["check_segments"].get("empty-mt", 0)
-    if summary["segments"] and untranslated == summary["segments"]:
-        # A CAT-tool file exported before anyone translated it (memoQ's "NotStarted" units): every row is an
-        # omission, and "review the flagged segments" would send the editor to an empty worklist.
+    if nothing_translated(summary):
+        # "Review the flagged segments" would send the editor to a worklist of empty translations.
         console.print(f"Nothing is translated yet: none of the {summary['segments']:,} segments has a translation. "
                       "Check the file again once it is translated or pre-translated.", highlight=False)
     elif summary["flagged"]:
