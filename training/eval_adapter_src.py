@@ -111,7 +111,11 @@ def main(argv=None) -> int:
             score = adapter_scores(model, tokenizer, pairs, RECIPES[args.recipe]["max_len"])
             rate = len(frame) / (time.perf_counter() - t0)
             np.save(cache, score)
-        signals = {f"{args.recipe} adapter": score, "xsim (USE cosine, today's input)": xsim(pairs),
+        # The cosine does not depend on the adapter: kept beside the training checkpoints for the next probe.
+        xsim_cache = folder.parent.parent / f"xsim-{dataset.replace('/', '_')}-{len(frame)}.npy"
+        if not xsim_cache.exists():
+            np.save(xsim_cache, xsim(pairs))
+        signals = {f"{args.recipe} adapter": score, "xsim (USE cosine, today's input)": np.load(xsim_cache),
                    "−log MT length": -np.log1p(frame["mt"].str.len().to_numpy(dtype=float)),
                    "sentence chrF++ (reads the reference)": np.array(
                        [sacrebleu.sentence_chrf(m, [r], word_order=2).score for m, r in zip(frame["mt"], frame["ref"])]),
@@ -126,7 +130,7 @@ def main(argv=None) -> int:
         for name, r in corpus_system_r(frame).items():
             print(f"| {name} (system level) | | | {r:+.3f} |")
         for view in (1, 2):
-            margin = got["src-mt adapter"][view - 1] - got["xsim (USE cosine, today's input)"][view - 1]
+            margin = got[f"{args.recipe} adapter"][view - 1] - got["xsim (USE cosine, today's input)"][view - 1]
             worst[view] = min(worst[view], margin)
     verdict = all(worst[v] >= MARGIN for v in (1, 2))
     print(f"\nworst held-out margin over xsim: view 1 {worst[1]:+.3f}, view 2 {worst[2]:+.3f} "
