@@ -20,6 +20,11 @@ def nothing_translated(summary: dict) -> bool:
     return bool(summary["segments"]) and untranslated == summary["segments"]
 
 
+def nothing_translated_words(summary: dict) -> str:
+    return (f"Nothing is translated yet: none of the {summary['segments']:,} segments has a translation. "
+            "Check the file again once it is translated or pre-translated.")
+
+
 def print_summary(console, summary: dict, paths: dict) -> None:
     from rich.table import Table
 
@@ -68,8 +73,7 @@ def print_summary(console, summary: dict, paths: dict) -> None:
         console.print(f"Routes: {escape(routes)}")
     if nothing_translated(summary):
         # "Review the flagged segments" would send the editor to a worklist of empty translations.
-        console.print(f"Nothing is translated yet: none of the {summary['segments']:,} segments has a translation. "
-                      "Check the file again once it is translated or pre-translated.", highlight=False)
+        console.print(nothing_translated_words(summary), highlight=False)
     elif summary["flagged"]:
         n = summary["flagged"]
         console.print(f"Next: open the report and review the {n} flagged segment{'' if n == 1 else 's'}, "

@@ -276,11 +276,10 @@ def profile_words(summary: dict) -> str:
     """What this run's scores rest on, in words (issue 34: the header said "fusion mqm-equal-9")."""
     signals = set(summary.get("signals", [])) | {s for key in summary.get("signals_per_row", {})
                                                   for s in key.split(";")}
-    from mtcheck.report.console import nothing_translated
+    from mtcheck.report.console import nothing_translated, nothing_translated_words
 
     if nothing_translated(summary):
-        return (f"Nothing is translated yet: none of the {summary['segments']:,} segments has a translation, so "
-                "there is nothing to score. Check the file again once it is translated or pre-translated.")
+        return nothing_translated_words(summary)
     used = [words for name, words in _EVIDENCE_WORDS if name in signals]
     if not used:
         return "Rule checks only: no source, reference or language model, so quality is that of MT in general."
